@@ -1,0 +1,36 @@
+// Package root assembles the calibkit command tree.
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/version"
+)
+
+// NewCmdRoot returns the calibkit root command writing to io.
+func NewCmdRoot(io *iostreams.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "calibkit <command>",
+		Short: "Build calibration and evaluation text for llama.cpp quantization",
+		Long: `calibkit builds the text that quantizers feed to llama.cpp: clean Japanese and
+English corpora, size-matched evaluation sets, ratio-controlled calibration
+mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
+		Version:       version.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetIn(io.In)
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+	pf := cmd.PersistentFlags()
+	pf.BoolVarP(&io.Quiet, "quiet", "q", false, "no progress bars or chatter on stderr")
+	pf.BoolVar(&io.Verbose, "verbose", false, "let llama.cpp's own log through to stderr")
+
+	// Subcommands register here, one line each.
+	return cmd
+}
