@@ -1,0 +1,9 @@
+// Package tokenize segments Japanese (and English) text: sentences with a
+// configured kagome sentence splitter, morphemes with kagome and the IPA
+// dictionary, and the unit counts (bytes, characters, sentences, lines) that
+// manifests and size-matched mixes report.
+//
+// Everything here streams: the splitter offers a bufio.SplitFunc, and
+// ProcessLines runs a per-line function over an io.Reader on several workers
+// while keeping the output in input order.
+package tokenize

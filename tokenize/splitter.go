@@ -1,0 +1,379 @@
+package tokenize
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math"
+	"unicode"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/ikawaha/kagome/v2/filter"
+)
+
+// Splitter cuts text into sentences. It is safe for concurrent use.
+//
+// The rules, in order:
+//   - A newline always ends a sentence; no sentence contains '\n'.
+//   - Otherwise a sentence ends only after a delimiter (。！？!?. and the
+//     like) together with the delimiters and followers (closing brackets and
+//     quotes) right after it, so 「はい。」 stays whole. This first cut is
+//     kagome's filter.SentenceSplitter, configured never to drop whitespace
+//     and never to cut a long sentence (its MaxRuneLen is disabled).
+//   - A cut inside a bracket pair that closes on the same line is undone, so
+//     「はい。そうです。」 and 東京（とうきょう。旧称）are not split.
+//   - A cut after a closing bracket is undone when a particle follows
+//     (「はい。」と彼は言った。 is one sentence).
+//   - A cut after . ! ? or ． is undone when a letter or digit follows at once
+//     (3.14, example.com), and a cut after a period that ends an
+//     abbreviation or an initial (Mr., J., U.S.) is undone.
+//
+// Whitespace inside a sentence is kept byte for byte. Whitespace at a
+// sentence's start and end (spaces, tabs, U+3000, a '\r' before the '\n')
+// belongs to no sentence and is dropped, as are blank lines, so that
+// concatenating the sentences with the dropped whitespace between them gives
+// back the input exactly.
+type Splitter struct {
+	ks         filter.SentenceSplitter
+	delims     *runeSet
+	closers    *runeSet // closing brackets (paired ones)
+	brackets   *runeSet // any paired opener or closer
+	openKind   map[rune]int
+	closeKind  map[rune]int
+	abbrev     map[string]struct{}
+	continuers *runeSet // particles that continue a sentence after a closing bracket
+}
+
+// maxBracketPairs bounds the bracket kinds so that the matcher can count
+// open brackets per kind in a fixed array.
+const maxBracketPairs = 64
+
+// continuationParticles follow a closing quote inside the same sentence:
+// 「…。」と言った, 「…。」って, 「…。」の, 「…。」を, 「…。」が, …
+var continuationParticles = []rune{'と', 'っ', 'の', 'を', 'に', 'が', 'は', 'で', 'や', 'へ', 'か'}
+
+// NewSplitter returns a Splitter configured by opts on top of the defaults.
+func NewSplitter(opts ...SplitterOption) (*Splitter, error) {
+	c := defaultSplitterConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&c); err != nil {
+			return nil, fmt.Errorf("new sentence splitter: %w", err)
+		}
+	}
+	if len(c.brackets) > maxBracketPairs {
+		return nil, fmt.Errorf("new sentence splitter: %d bracket pairs, at most %d supported", len(c.brackets), maxBracketPairs)
+	}
+	s := &Splitter{
+		ks: filter.SentenceSplitter{
+			Delim:    c.delims,
+			Follower: c.followers,
+			// Keep every byte: the default drops whitespace (and moves bytes
+			// inside the buffer to do so).
+			SkipWhiteSpace: false,
+			// Lines are split before kagome sees them.
+			DoubleLineFeedSplit: false,
+			// Never cut a sentence for its length: the default (128 runes)
+			// cuts in the middle of words.
+			MaxRuneLen: math.MaxInt,
+		},
+		delims:     newRuneSet(c.delims...),
+		closers:    newRuneSet(),
+		brackets:   newRuneSet(),
+		openKind:   make(map[rune]int, len(c.brackets)),
+		closeKind:  make(map[rune]int, len(c.brackets)),
+		abbrev:     make(map[string]struct{}, len(c.abbreviations)),
+		continuers: newRuneSet(continuationParticles...),
+	}
+	for k, p := range c.brackets {
+		if _, dup := s.openKind[p[0]]; dup {
+			return nil, fmt.Errorf("new sentence splitter: opener %q in two bracket pairs", p[0])
+		}
+		if _, dup := s.closeKind[p[1]]; dup {
+			return nil, fmt.Errorf("new sentence splitter: closer %q in two bracket pairs", p[1])
+		}
+		s.openKind[p[0]] = k
+		s.closeKind[p[1]] = k
+		s.brackets.add(p[0])
+		s.brackets.add(p[1])
+		s.closers.add(p[1])
+	}
+	for _, p := range c.brackets {
+		if _, both := s.closeKind[p[0]]; both {
+			return nil, fmt.Errorf("new sentence splitter: %q is both an opener and a closer", p[0])
+		}
+		if s.delims.has(p[0]) || s.delims.has(p[1]) {
+			return nil, fmt.Errorf("new sentence splitter: bracket pair %q%q overlaps the delimiters", p[0], p[1])
+		}
+	}
+	for _, w := range c.abbreviations {
+		s.abbrev[w] = struct{}{}
+	}
+	return s, nil
+}
+
+// span is a sentence's byte range [start, end) in the text being split.
+type span struct{ start, end int }
+
+// Sentences returns the sentences of text, in order, as substrings of text
+// (nothing is copied). Empty or blank text gives no sentences.
+func (s *Splitter) Sentences(text string) []string {
+	return s.AppendSentences(nil, text)
+}
+
+// AppendSentences appends the sentences of text to dst and returns the
+// extended slice, like Sentences but reusing dst's storage.
+func (s *Splitter) AppendSentences(dst []string, text string) []string {
+	// kagome's splitter reads its input as []byte. With SkipWhiteSpace off
+	// it never writes to it (TestKagomeDoesNotWrite holds it to that), so
+	// the string's bytes are shared rather than copied.
+	b := unsafe.Slice(unsafe.StringData(text), len(text))
+	var buf [32]span
+	for off := 0; off < len(b); {
+		line := b[off:]
+		next := len(b)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+			next = off + i + 1
+		}
+		spans := s.appendLine(buf[:0], line, off)
+		for _, sp := range spans {
+			dst = append(dst, text[sp.start:sp.end])
+		}
+		off = next
+	}
+	return dst
+}
+
+// SplitFunc returns a bufio.SplitFunc whose tokens are the sentences that
+// Sentences would return. It buffers one whole line before returning that
+// line's first sentence, so a Scanner needs a buffer as large as the
+// longest line (see bufio.Scanner.Buffer). The function keeps the current
+// line's cuts between calls: give each Scanner its own SplitFunc().
+func (s *Splitter) SplitFunc() bufio.SplitFunc {
+	var (
+		pending  []span // the current line's sentences, offsets from the line start
+		next     int    // index of the next sentence to return
+		consumed int    // bytes of the current line already advanced past
+		lineLen  int    // length of the current line with its '\n'
+	)
+	return func(data []byte, atEOF bool) (int, []byte, error) {
+		// Blank lines are skipped inside this call: a Scanner stops at EOF
+		// on the first call that returns no token.
+		skip := 0
+		for {
+			if next < len(pending) {
+				sp := pending[next]
+				next++
+				adv := sp.end - consumed
+				if next == len(pending) {
+					adv = lineLen - consumed // the last one takes the line end with it
+				}
+				tok := data[skip+sp.start-consumed : skip+sp.end-consumed]
+				consumed += adv
+				return skip + adv, tok, nil
+			}
+			rest := data[skip:]
+			if len(rest) == 0 {
+				return skip, nil, nil
+			}
+			line, n := rest, len(rest)
+			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+				line, n = rest[:i], i+1
+			} else if !atEOF {
+				return skip, nil, nil // need the whole line
+			}
+			pending, next, consumed, lineLen = s.appendLine(pending[:0], line, 0), 0, 0, n
+			if len(pending) == 0 {
+				skip += n // blank line
+			}
+		}
+	}
+}
+
+// appendLine appends the sentence spans of one line (no '\n' in it) to dst,
+// with offsets shifted by off.
+func (s *Splitter) appendLine(dst []span, line []byte, off int) []span {
+	var ivBuf [8]span
+	iv := s.matchBrackets(line, ivBuf[:0])
+	segStart, k := 0, 0
+	for pos := 0; pos < len(line); {
+		adv, _, _ := s.ks.ScanSentences(line[pos:], true)
+		if adv <= 0 {
+			break
+		}
+		pos += adv
+		if pos >= len(line) {
+			break
+		}
+		// Inside a bracket pair closed later on this line?
+		for k < len(iv) && iv[k].end <= pos {
+			k++
+		}
+		if k < len(iv) && iv[k].start < pos {
+			continue
+		}
+		if s.continues(line, pos) {
+			continue
+		}
+		dst = appendTrimmed(dst, line, segStart, pos, off)
+		segStart = pos
+	}
+	return appendTrimmed(dst, line, segStart, len(line), off)
+}
+
+// matchBrackets appends to iv the outermost bracket pairs of line that close
+// on the line, as byte ranges from opener to past closer, in order. A closer
+// matches the nearest open bracket of its kind; brackets opened after that
+// one are left unclosed.
+func (s *Splitter) matchBrackets(line []byte, iv []span) []span {
+	type opener struct{ kind, pos int }
+	var (
+		stBuf  [16]opener
+		st     = stBuf[:0]
+		nOpen  [maxBracketPairs]int32
+		sawAny bool
+	)
+	for i := 0; i < len(line); {
+		r, size := rune(line[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(line[i:])
+		}
+		if s.brackets.has(r) {
+			sawAny = true
+			if kind, ok := s.openKind[r]; ok {
+				st = append(st, opener{kind, i})
+				nOpen[kind]++
+			} else if kind := s.closeKind[r]; nOpen[kind] > 0 {
+				j := len(st) - 1
+				for st[j].kind != kind {
+					j--
+				}
+				for _, o := range st[j:] {
+					nOpen[o.kind]--
+				}
+				pair := span{st[j].pos, i + size}
+				st = st[:j]
+				// Drop the pairs this one encloses: iv stays sorted and disjoint.
+				for len(iv) > 0 && iv[len(iv)-1].start > pair.start {
+					iv = iv[:len(iv)-1]
+				}
+				iv = append(iv, pair)
+			}
+		}
+		i += size
+	}
+	if !sawAny {
+		return iv[:0]
+	}
+	return iv
+}
+
+// continues reports whether the sentence goes on across the cut at pos,
+// which kagome placed after a delimiter and its followers.
+func (s *Splitter) continues(line []byte, pos int) bool {
+	next, _ := utf8.DecodeRune(line[pos:])
+	last, _ := utf8.DecodeLastRune(line[:pos])
+	if s.closers.has(last) && s.continuers.has(next) {
+		return true // 「…。」と言った
+	}
+	// Find the delimiter that made the cut: the last one before pos.
+	d, dpos := rune(-1), pos
+	for p := pos; p > 0; {
+		r, size := utf8.DecodeLastRune(line[:p])
+		p -= size
+		if s.delims.has(r) {
+			d, dpos = r, p
+			break
+		}
+	}
+	switch d {
+	case '.', '!', '?', '．':
+	default:
+		return false
+	}
+	if next < utf8.RuneSelf && (isASCIILetter(byte(next)) || ('0' <= next && next <= '9')) || unicode.IsDigit(next) {
+		return true // 3.14, example.com, ３．１４
+	}
+	if d != '.' || dpos+1 != pos {
+		return false
+	}
+	// A period right before the cut: an abbreviation or an initial?
+	ws := dpos
+	for ws > 0 && (isASCIILetter(line[ws-1]) || line[ws-1] == '.') {
+		ws--
+	}
+	if ws > 0 && line[ws-1] >= '0' && line[ws-1] <= '9' {
+		return false
+	}
+	word := line[ws:dpos]
+	if len(word) == 0 {
+		return false
+	}
+	if _, ok := s.abbrev[string(word)]; ok {
+		return true
+	}
+	return isInitials(word)
+}
+
+// isInitials reports whether w is single letters joined by periods: J, U.S, e.g.
+func isInitials(w []byte) bool {
+	for i, c := range w {
+		if i%2 == 0 && !isASCIILetter(c) || i%2 == 1 && c != '.' {
+			return false
+		}
+	}
+	return len(w)%2 == 1
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// appendTrimmed appends line[a:b] without its leading and trailing
+// whitespace, shifted by off, unless nothing is left.
+func appendTrimmed(dst []span, line []byte, a, b, off int) []span {
+	for a < b {
+		c := line[a]
+		if c < utf8.RuneSelf {
+			if !isSpaceASCII(c) {
+				break
+			}
+			a++
+			continue
+		}
+		r, size := utf8.DecodeRune(line[a:b])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		a += size
+	}
+	for a < b {
+		c := line[b-1]
+		if c < utf8.RuneSelf {
+			if !isSpaceASCII(c) {
+				break
+			}
+			b--
+			continue
+		}
+		r, size := utf8.DecodeLastRune(line[a:b])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		b -= size
+	}
+	if a < b {
+		dst = append(dst, span{a + off, b + off})
+	}
+	return dst
+}
+
+func isSpaceASCII(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\v', '\f', '\r':
+		return true
+	}
+	return false
+}
