@@ -1,0 +1,99 @@
+package mix
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func openPool(t testing.TB, path string) *Pool {
+	t.Helper()
+	p, err := OpenPool(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestBuildEvalExact(t *testing.T) {
+	jsonl := writeJSONL(t, 1, 400)
+	txt := writeTextCorpus(t, 1, 400)
+	tests := []struct {
+		name   string
+		corpus string
+		unit   Unit
+		format Format
+		target int64
+	}{
+		{"bytes wikitext", jsonl, Bytes, Wikitext, 100_000},
+		{"bytes wikitext odd", jsonl, Bytes, Wikitext, 129_059},
+		{"bytes plain", jsonl, Bytes, Plain, 77_777},
+		{"chars wikitext", jsonl, Chars, Wikitext, 33_333},
+		{"small target", jsonl, Bytes, Wikitext, 500},
+		{"text corpus", txt, Bytes, Wikitext, 54_321},
+		{"text corpus plain chars", txt, Chars, Plain, 12_345},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for seed := range uint64(5) {
+				pool := openPool(t, tt.corpus)
+				var buf bytes.Buffer
+				res, err := BuildEval(context.Background(), pool, &buf, EvalOptions{Target: tt.target, Unit: tt.unit, Format: tt.format, Seed: seed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := int64(buf.Len())
+				if tt.unit == Chars {
+					got = int64(utf8.RuneCount(buf.Bytes()))
+				}
+				if got != tt.target || res.Deviation != 0 || res.Achieved != tt.target {
+					t.Fatalf("seed %d: size %d %s, want %d (deviation %d)", seed, got, tt.unit, tt.target, res.Deviation)
+				}
+				// Every line holds whole corpus sentences only.
+				checkWholeSentences(t, tt.corpus, buf.String(), tt.format)
+			}
+		})
+	}
+}
+
+// checkWholeSentences checks that every text line of an eval set is made
+// of complete corpus sentences.
+func checkWholeSentences(t *testing.T, corpus, out string, f Format) {
+	t.Helper()
+	pool := openPool(t, corpus)
+	known := map[string]bool{}
+	for i := range pool.Len() {
+		a, err := pool.Article(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range a.Paragraphs {
+			for _, s := range p {
+				known[s] = true
+			}
+		}
+	}
+	for line := range strings.SplitSeq(strings.TrimSuffix(out, "\n"), "\n") {
+		l := line
+		if f == Wikitext {
+			if l == " " || strings.HasPrefix(l, " = ") {
+				continue
+			}
+			if !strings.HasPrefix(l, " ") || !strings.HasSuffix(l, " ") {
+				t.Fatalf("wikitext line %q lacks its spaces", l)
+			}
+			l = l[1 : len(l)-1]
+		}
+		if l == "" {
+			continue
+		}
+		for _, s := range strings.SplitAfter(l, "。") {
+			if s != "" && !known[s] {
+				t.Fatalf("line %q holds %q, not a corpus sentence", line, s)
+			}
+		}
+	}
+}
