@@ -179,6 +179,9 @@ func (dr *datReader) entry(i, chunkSize int) (*Entry, int32, error) {
 			return nil, 0, fmt.Errorf("offset %d: entry %d %q: value %v at column %d: must be finite and non-negative", valAt+int64(4*j), i+1, name, v, j)
 		}
 		sums[j] = v * cs
+		if math.IsInf(float64(sums[j]), 1) {
+			return nil, 0, fmt.Errorf("offset %d: entry %d %q: value %v at column %d is too large: times the chunk size %d it overflows float32", valAt+int64(4*j), i+1, name, v, j, chunkSize)
+		}
 	}
 	e := &Entry{
 		Name:   name,
