@@ -1,0 +1,171 @@
+package corpus
+
+import (
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// CleanOptions configure the Wikipedia clean-up and the language filter.
+type CleanOptions struct {
+	// TrailingSections lists section headings (脚注, 参考文献, 外部リンク...)
+	// at whose first occurrence as a line of its own an article is cut.
+	// A heading line may be wrapped in wiki "==" marks. Empty: no cut.
+	TrailingSections []string
+	// EmptyBrackets removes bracket pairs left with nothing but spaces or
+	// punctuation inside, such as （） or （、）, and the spaces before them.
+	EmptyBrackets bool
+	// Lang "ja" drops lines whose share of Japanese characters is under
+	// JapaneseShare; "" keeps every line.
+	Lang string
+	// JapaneseShare is the minimum share (0..1) of Japanese characters
+	// (hiragana, katakana, kanji, Japanese punctuation) among a line's
+	// letters and Japanese punctuation, used with Lang "ja".
+	JapaneseShare float64
+}
+
+// DefaultTrailingSections are the headings of the end matter of Japanese
+// (and English) Wikipedia articles: notes, sources, references, see also,
+// external links.
+var DefaultTrailingSections = []string{
+	"脚注", "注釈", "注", "出典", "脚注・出典", "出典・脚注", "注釈・出典", "出典・注釈",
+	"脚注・注釈", "注釈・脚注", "参考文献", "参考資料", "参考", "参照", "文献", "関連文献",
+	"関連書籍", "関連図書", "出典・参考文献", "脚注・参考文献", "注釈・参考文献",
+	"関連項目", "外部リンク", "外部サイト", "外部リンク・参考文献",
+	"See also", "Notes", "References", "External links", "Further reading", "Bibliography",
+}
+
+// DefaultCleanOptions cuts the default trailing sections and removes emptied
+// brackets; the language filter is off (JapaneseShare 0.3 once Lang is "ja").
+func DefaultCleanOptions() CleanOptions {
+	return CleanOptions{
+		TrailingSections: append([]string(nil), DefaultTrailingSections...),
+		EmptyBrackets:    true,
+		JapaneseShare:    0.3,
+	}
+}
+
+// headingSet matches trailing-section heading lines.
+type headingSet struct {
+	set    map[string]struct{}
+	maxLen int
+}
+
+func newHeadingSet(headings []string, nfkc bool) *headingSet {
+	h := &headingSet{set: map[string]struct{}{}}
+	for _, s := range headings {
+		if nfkc {
+			s = norm.NFKC.String(s)
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		h.set[s] = struct{}{}
+		h.maxLen = max(h.maxLen, len(s))
+	}
+	return h
+}
+
+// match reports whether line is a heading of the set, alone on its line and
+// possibly wrapped in "=" marks (== 脚注 ==).
+func (h *headingSet) match(line string) bool {
+	if len(h.set) == 0 || len(line) > h.maxLen+32 {
+		return false
+	}
+	line = strings.TrimSpace(line)
+	if strings.HasPrefix(line, "=") {
+		line = strings.TrimSpace(strings.Trim(line, "="))
+	}
+	_, ok := h.set[line]
+	return ok
+}
+
+// isBracketFiller reports whether r may fill a bracket pair that the
+// clean-up emptied: spaces and the separators left between removed items.
+func isBracketFiller(r byte) bool {
+	switch r {
+	case ' ', '\t', ',', ';', ':', '/':
+		return true
+	}
+	return false
+}
+
+// removeEmptyBrackets deletes "()" and "（）" pairs holding only spaces and
+// separators (、，；：・ and their ASCII forms), together with the spaces
+// before them, repeating until none is left so that nested ones go too. It
+// returns the line and how many pairs it removed.
+func removeEmptyBrackets(line string) (string, int) {
+	if !strings.ContainsAny(line, "(（") {
+		return line, 0
+	}
+	removed := 0
+	for {
+		out, n := removeEmptyBracketsOnce(line)
+		if n == 0 {
+			return line, removed
+		}
+		removed += n
+		line = out
+	}
+}
+
+func removeEmptyBracketsOnce(s string) (string, int) {
+	var b strings.Builder
+	n := 0
+	last := 0
+	for i := 0; i < len(s); {
+		open := 0
+		switch {
+		case s[i] == '(':
+			open = 1
+		case strings.HasPrefix(s[i:], "（"):
+			open = len("（")
+		}
+		if open == 0 {
+			i++
+			continue
+		}
+		j := i + open
+		for j < len(s) {
+			switch {
+			case isBracketFiller(s[j]):
+				j++
+				continue
+			case strings.HasPrefix(s[j:], "、"), strings.HasPrefix(s[j:], "，"),
+				strings.HasPrefix(s[j:], "；"), strings.HasPrefix(s[j:], "："),
+				strings.HasPrefix(s[j:], "・"), strings.HasPrefix(s[j:], "　"):
+				j += 3
+				continue
+			}
+			break
+		}
+		closeLen := 0
+		switch {
+		case j < len(s) && s[j] == ')':
+			closeLen = 1
+		case strings.HasPrefix(s[j:], "）"):
+			closeLen = len("）")
+		}
+		if closeLen == 0 {
+			i += open
+			continue
+		}
+		start := i
+		for start > last && (s[start-1] == ' ' || s[start-1] == '\t') {
+			start--
+		}
+		if b.Cap() == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[last:start])
+		last = j + closeLen
+		i = last
+		n++
+	}
+	if n == 0 {
+		return s, 0
+	}
+	b.WriteString(s[last:])
+	return b.String(), n
+}

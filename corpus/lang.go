@@ -1,0 +1,57 @@
+package corpus
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// JapaneseShare returns the share of Japanese characters (hiragana,
+// katakana, kanji, and Japanese punctuation such as 、。「」・ー) among the
+// letters and Japanese punctuation of s. Digits, spaces and ASCII symbols
+// do not count either way; a line without any letter gives 0.
+func JapaneseShare(s string) float64 {
+	ja, all := 0, 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+				all++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case isJapanese(r):
+			ja++
+			all++
+		case unicode.IsLetter(r):
+			all++
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(ja) / float64(all)
+}
+
+// isJapanese reports whether r is hiragana, katakana (full or half width),
+// a CJK ideograph or Japanese punctuation.
+func isJapanese(r rune) bool {
+	switch {
+	case r >= 0x3000 && r <= 0x303F: // CJK symbols and punctuation 、。「」『』〜
+		return r != 0x3000
+	case r >= 0x3040 && r <= 0x30FF: // hiragana, katakana, ・ー
+		return true
+	case r >= 0x31F0 && r <= 0x31FF: // katakana phonetic extensions
+		return true
+	case r >= 0x3400 && r <= 0x4DBF, r >= 0x4E00 && r <= 0x9FFF, r >= 0xF900 && r <= 0xFAFF:
+		return true
+	case r >= 0xFF61 && r <= 0xFF9F: // half-width katakana and punctuation
+		return true
+	case r >= 0x20000 && r <= 0x3FFFF: // CJK extensions B..
+		return true
+	}
+	return false
+}

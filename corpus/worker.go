@@ -1,0 +1,114 @@
+package corpus
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// unit is one sentence or paragraph of a cleaned document.
+type unit struct {
+	text  string
+	hash  uint64
+	chars int32
+	para  int32 // index of the paragraph the unit belongs to
+}
+
+// cleanDoc is a document after cleaning, segmentation and the length
+// filter, before de-duplication.
+type cleanDoc struct {
+	id, title, url string
+	units          []unit
+}
+
+// worker cleans documents; each goroutine has its own.
+type worker struct {
+	opts     *Options
+	norm     normalizer
+	headings *headingSet
+	split    SentenceSplitter
+	sents    []string
+}
+
+func newWorker(opts *Options, headings *headingSet, split SentenceSplitter) *worker {
+	return &worker{opts: opts, norm: normalizer{opts: opts.Normalize}, headings: headings, split: split}
+}
+
+// process cleans one document, adding what it removed to st.
+func (w *worker) process(doc Document, st *Stats) cleanDoc {
+	out := cleanDoc{}
+	for _, f := range []struct{ src, dst *string }{{&doc.ID, &out.id}, {&doc.Title, &out.title}, {&doc.URL, &out.url}} {
+		var n int64
+		*f.dst, n = fixUTF8String(*f.src)
+		st.InvalidUTF8 += n
+	}
+	st.InputTextBytes += int64(len(doc.Text))
+	var ns normStats
+	text := string(w.norm.normalize(doc.Text, &ns))
+	st.InvalidUTF8 += ns.invalidUTF8
+	st.Removed.ControlChars += ns.controlsRemoved
+	st.Removed.Spaces += ns.spacesRemoved
+	if ns.nfkcChanged {
+		st.Removed.NFKCChangedDocuments++
+	}
+	o := w.opts
+	para := int32(0)
+	for off := 0; off < len(text); {
+		line := text[off:]
+		next := len(text)
+		if i := strings.IndexByte(line, '\n'); i >= 0 {
+			line, next = line[:i], off+i+1
+		}
+		if w.headings.match(line) {
+			st.Removed.TrailingSectionDocs++
+			st.Removed.TrailingSectionChars += int64(utf8.RuneCountInString(text[off:]))
+			break
+		}
+		off = next
+		if o.Clean.EmptyBrackets {
+			var n int
+			if line, n = removeEmptyBrackets(line); n > 0 {
+				st.Removed.EmptyBrackets += int64(n)
+				if o.Normalize.CollapseSpaces {
+					line = strings.TrimSpace(line)
+				}
+			}
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if o.Clean.Lang == "ja" && JapaneseShare(line) < o.Clean.JapaneseShare {
+			st.Removed.NonJapaneseLines++
+			st.Removed.NonJapaneseChars += int64(utf8.RuneCountInString(line))
+			continue
+		}
+		if o.Segment == SegmentSentences {
+			w.sents = w.split.AppendSentences(w.sents[:0], line)
+		} else {
+			w.sents = append(w.sents[:0], line)
+		}
+		for _, s := range w.sents {
+			if o.Segment == SegmentSentences {
+				s = strings.TrimSpace(s)
+			}
+			if s == "" {
+				continue
+			}
+			n := utf8.RuneCountInString(s)
+			if n < o.MinChars {
+				st.Removed.TooShort++
+				continue
+			}
+			if o.MaxChars > 0 && n > o.MaxChars {
+				st.Removed.TooLong++
+				continue
+			}
+			u := unit{text: s, chars: int32(n), para: para}
+			if o.Dedup {
+				u.hash = hash64(s)
+			}
+			out.units = append(out.units, u)
+		}
+		para++
+	}
+	return out
+}
