@@ -126,10 +126,18 @@ func (c *Client) sameHost(u *url.URL) bool {
 	return strings.EqualFold(u.Scheme, c.base.Scheme) && strings.EqualFold(u.Host, c.base.Host)
 }
 
-// send makes one request. It follows redirects itself: all of them when
-// follow is true, else only those staying on the endpoint's host. The
-// Authorization header goes only to the endpoint's host.
-func (c *Client) send(ctx context.Context, method, rawURL string, hdr http.Header, follow bool) (*http.Response, error) {
+// redirects says which redirects send follows.
+type redirects int
+
+const (
+	followAll      redirects = iota // to any host (downloads)
+	followSameHost                  // only on the endpoint's host (metadata)
+	followNone                      // none: the caller reads Location
+)
+
+// send makes one request. It follows redirects itself, as far as follow
+// allows. The Authorization header goes only to the endpoint's host.
+func (c *Client) send(ctx context.Context, method, rawURL string, hdr http.Header, follow redirects) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("bad address %q: %w", rawURL, err)
@@ -165,7 +173,7 @@ func (c *Client) send(ctx context.Context, method, rawURL string, hdr http.Heade
 			resp.Body.Close()
 			return nil, fmt.Errorf("%s %s: bad redirect %q: %w", method, redact(u), loc, err)
 		}
-		if !follow && !c.sameHost(next) {
+		if follow == followNone || (follow == followSameHost && !c.sameHost(next)) {
 			return resp, nil
 		}
 		if hops >= 10 {

@@ -169,7 +169,7 @@ func (c *Client) head(ctx context.Context, repo, rev string, rf RepoFile, what s
 	addr := c.urlFor("/datasets/" + repo + "/resolve/" + url.PathEscape(rev) + "/" + escapePath(rf.Path))
 	var m fileMeta
 	err := c.retry.do(ctx, func() (bool, error) {
-		resp, err := c.send(ctx, http.MethodHead, addr, nil, false)
+		resp, err := c.send(ctx, http.MethodHead, addr, nil, followSameHost)
 		if err != nil {
 			return false, err
 		}
@@ -372,7 +372,7 @@ func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc strin
 	if *have > 0 {
 		hdr.Set("Range", fmt.Sprintf("bytes=%d-", *have))
 	}
-	resp, err := c.send(ctx, http.MethodGet, m.location, hdr, true)
+	resp, err := c.send(ctx, http.MethodGet, m.location, hdr, followAll)
 	if err != nil {
 		return false, err
 	}

@@ -162,7 +162,7 @@ func (c *Client) ListTree(ctx context.Context, repo, revision, dir string) ([]Re
 		var body []byte
 		var link []string
 		err := c.retry.do(ctx, func() (bool, error) {
-			resp, err := c.send(ctx, http.MethodGet, next, nil, true)
+			resp, err := c.send(ctx, http.MethodGet, next, nil, followAll)
 			if err != nil {
 				return false, err
 			}
@@ -242,7 +242,7 @@ func (c *Client) ListParquet(ctx context.Context, repo, config, split string) ([
 	addr := c.urlFor(apiPrefix + url.PathEscape(config) + "/" + url.PathEscape(split))
 	var urls []string
 	err := c.retry.do(ctx, func() (bool, error) {
-		resp, err := c.send(ctx, http.MethodGet, addr, nil, true)
+		resp, err := c.send(ctx, http.MethodGet, addr, nil, followAll)
 		if err != nil {
 			return false, err
 		}
@@ -287,7 +287,7 @@ func (c *Client) locateParquet(ctx context.Context, repo, raw, what string) (str
 	addr := c.urlFor(u.EscapedPath())
 	var rev, p string
 	err = c.retry.do(ctx, func() (bool, error) {
-		resp, err := c.send(ctx, http.MethodHead, addr, nil, false)
+		resp, err := c.send(ctx, http.MethodHead, addr, nil, followNone)
 		if err != nil {
 			return false, err
 		}
