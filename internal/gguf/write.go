@@ -152,9 +152,8 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 func pad(n, a uint64) uint64 { return (n + a - 1) / a * a }
 
 type countingWriter struct {
-	w   io.Writer
-	n   int64
-	err error
+	w io.Writer
+	n int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
