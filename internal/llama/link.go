@@ -1,8 +1,12 @@
 package llama
 
+// The blank imports compile llama.cpp and ggml (CPU backend) from the pinned
+// github.com/ollama/ollama module and link them into the binary; binding.h
+// declares what this package calls (DESIGN.md §2).
+
 /*
 #cgo CXXFLAGS: -std=c++17
-const char * llama_print_system_info(void);
+#cgo LDFLAGS: -lm
 */
 import "C"
 
@@ -10,6 +14,3 @@ import (
 	_ "github.com/ollama/ollama/llama/llama.cpp/src"
 	_ "github.com/ollama/ollama/ml/backend/ggml/ggml/src"
 )
-
-// SystemInfo returns llama.cpp's description of the CPU features compiled in.
-func SystemInfo() string { return C.GoString(C.llama_print_system_info()) }

@@ -1,0 +1,255 @@
+// binding.h declares the part of llama.h and ggml.h (llama.cpp ec98e2002, as
+// vendored by github.com/ollama/ollama v0.17.4) that calibkit uses. The
+// vendored packages export no headers, so this file mirrors the pinned
+// declarations: prototypes, the structs passed by value or read, and the
+// enum values used. layout_test.go compiles a program against the real
+// headers and checks every size, offset and value here against them; rerun
+// it whenever the pinned version changes.
+#ifndef CALIBKIT_LLAMA_BINDING_H
+#define CALIBKIT_LLAMA_BINDING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// ---- ggml.h / ggml-backend.h ------------------------------------------------
+
+#define GGML_MAX_DIMS      4
+#define GGML_MAX_SRC       10
+#define GGML_MAX_OP_PARAMS 64
+#define GGML_MAX_NAME      64
+
+enum ggml_type {
+    GGML_TYPE_F32 = 0,
+    GGML_TYPE_F16 = 1,
+    GGML_TYPE_I32 = 26,
+};
+
+enum ggml_op {
+    GGML_OP_MUL_MAT    = 29,
+    GGML_OP_MUL_MAT_ID = 30,
+};
+
+enum ggml_log_level {
+    GGML_LOG_LEVEL_NONE  = 0,
+    GGML_LOG_LEVEL_DEBUG = 1,
+    GGML_LOG_LEVEL_INFO  = 2,
+    GGML_LOG_LEVEL_WARN  = 3,
+    GGML_LOG_LEVEL_ERROR = 4,
+    GGML_LOG_LEVEL_CONT  = 5,
+};
+
+struct ggml_backend_buffer;
+
+// Only the leading fields are mirrored: calibkit reads tensors through
+// pointers and never allocates one, so the fields after name do not matter.
+struct ggml_tensor {
+    enum ggml_type type;
+    struct ggml_backend_buffer * buffer;
+    int64_t ne[GGML_MAX_DIMS];
+    size_t  nb[GGML_MAX_DIMS];
+    enum ggml_op op;
+    int32_t op_params[GGML_MAX_OP_PARAMS / sizeof(int32_t)];
+    int32_t flags;
+    struct ggml_tensor * src[GGML_MAX_SRC];
+    struct ggml_tensor * view_src;
+    size_t view_offs;
+    void * data;
+    char name[GGML_MAX_NAME];
+};
+
+typedef void (*ggml_log_callback)(enum ggml_log_level level, const char * text, void * user_data);
+typedef bool (*ggml_abort_callback)(void * data);
+typedef bool (*ggml_backend_sched_eval_callback)(struct ggml_tensor * t, bool ask, void * user_data);
+
+void ggml_log_set(ggml_log_callback log_callback, void * user_data);
+bool ggml_backend_buffer_is_host(struct ggml_backend_buffer * buffer);
+
+// ---- llama.h ------------------------------------------------------------------
+
+struct llama_model;
+struct llama_context;
+struct llama_vocab;
+typedef struct llama_memory_i * llama_memory_t;
+
+typedef int32_t llama_pos;
+typedef int32_t llama_token;
+typedef int32_t llama_seq_id;
+
+enum llama_vocab_type {
+    LLAMA_VOCAB_TYPE_NONE   = 0,
+    LLAMA_VOCAB_TYPE_SPM    = 1,
+    LLAMA_VOCAB_TYPE_BPE    = 2,
+    LLAMA_VOCAB_TYPE_WPM    = 3,
+    LLAMA_VOCAB_TYPE_UGM    = 4,
+    LLAMA_VOCAB_TYPE_RWKV   = 5,
+    LLAMA_VOCAB_TYPE_PLAMO2 = 6,
+};
+
+enum llama_split_mode {
+    LLAMA_SPLIT_MODE_NONE  = 0,
+    LLAMA_SPLIT_MODE_LAYER = 1,
+    LLAMA_SPLIT_MODE_ROW   = 2,
+};
+
+enum llama_rope_scaling_type {
+    LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED = -1,
+    LLAMA_ROPE_SCALING_TYPE_NONE        = 0,
+    LLAMA_ROPE_SCALING_TYPE_LINEAR      = 1,
+    LLAMA_ROPE_SCALING_TYPE_YARN        = 2,
+    LLAMA_ROPE_SCALING_TYPE_LONGROPE    = 3,
+};
+
+enum llama_pooling_type {
+    LLAMA_POOLING_TYPE_UNSPECIFIED = -1,
+    LLAMA_POOLING_TYPE_NONE        = 0,
+    LLAMA_POOLING_TYPE_MEAN        = 1,
+    LLAMA_POOLING_TYPE_CLS         = 2,
+    LLAMA_POOLING_TYPE_LAST        = 3,
+    LLAMA_POOLING_TYPE_RANK        = 4,
+};
+
+enum llama_attention_type {
+    LLAMA_ATTENTION_TYPE_UNSPECIFIED = -1,
+    LLAMA_ATTENTION_TYPE_CAUSAL      = 0,
+    LLAMA_ATTENTION_TYPE_NON_CAUSAL  = 1,
+};
+
+enum llama_flash_attn_type {
+    LLAMA_FLASH_ATTN_TYPE_AUTO     = -1,
+    LLAMA_FLASH_ATTN_TYPE_DISABLED = 0,
+    LLAMA_FLASH_ATTN_TYPE_ENABLED  = 1,
+};
+
+typedef bool (*llama_progress_callback)(float progress, void * user_data);
+
+typedef struct llama_batch {
+    int32_t n_tokens;
+    llama_token  *  token;
+    float        *  embd;
+    llama_pos    *  pos;
+    int32_t      *  n_seq_id;
+    llama_seq_id ** seq_id;
+    int8_t       *  logits;
+} llama_batch;
+
+struct llama_model_params {
+    void ** devices;                     // ggml_backend_dev_t *
+    const void * tensor_buft_overrides;  // const struct llama_model_tensor_buft_override *
+    int32_t n_gpu_layers;
+    enum llama_split_mode split_mode;
+    int32_t main_gpu;
+    const float * tensor_split;
+    llama_progress_callback progress_callback;
+    void * progress_callback_user_data;
+    const void * kv_overrides;           // const struct llama_model_kv_override *
+    bool vocab_only;
+    bool use_mmap;
+    bool use_mlock;
+    bool check_tensors;
+    bool use_extra_bufts;
+    bool no_host;
+    bool no_alloc;
+};
+
+struct llama_context_params {
+    uint32_t n_ctx;
+    uint32_t n_batch;
+    uint32_t n_ubatch;
+    uint32_t n_seq_max;
+    int32_t  n_threads;
+    int32_t  n_threads_batch;
+
+    enum llama_rope_scaling_type rope_scaling_type;
+    enum llama_pooling_type      pooling_type;
+    enum llama_attention_type    attention_type;
+    enum llama_flash_attn_type   flash_attn_type;
+
+    float    rope_freq_base;
+    float    rope_freq_scale;
+    float    yarn_ext_factor;
+    float    yarn_attn_factor;
+    float    yarn_beta_fast;
+    float    yarn_beta_slow;
+    uint32_t yarn_orig_ctx;
+    float    defrag_thold;
+
+    ggml_backend_sched_eval_callback cb_eval;
+    void * cb_eval_user_data;
+
+    enum ggml_type type_k;
+    enum ggml_type type_v;
+
+    ggml_abort_callback abort_callback;
+    void *              abort_callback_data;
+
+    bool embeddings;
+    bool offload_kqv;
+    bool no_perf;
+    bool op_offload;
+    bool swa_full;
+    bool kv_unified;
+};
+
+struct llama_model_params   llama_model_default_params(void);
+struct llama_context_params llama_context_default_params(void);
+
+void llama_backend_init(void);
+void llama_log_set(ggml_log_callback log_callback, void * user_data);
+const char * llama_print_system_info(void);
+
+struct llama_model * llama_model_load_from_file(const char * path_model, struct llama_model_params params);
+void llama_model_free(struct llama_model * model);
+
+const struct llama_vocab * llama_model_get_vocab(const struct llama_model * model);
+int32_t  llama_model_n_ctx_train(const struct llama_model * model);
+int32_t  llama_model_n_embd(const struct llama_model * model);
+int32_t  llama_model_n_layer(const struct llama_model * model);
+uint64_t llama_model_size(const struct llama_model * model);
+uint64_t llama_model_n_params(const struct llama_model * model);
+int32_t  llama_model_desc(const struct llama_model * model, char * buf, size_t buf_size);
+int32_t  llama_model_meta_val_str(const struct llama_model * model, const char * key, char * buf, size_t buf_size);
+
+enum llama_vocab_type llama_vocab_type(const struct llama_vocab * vocab);
+int32_t     llama_vocab_n_tokens(const struct llama_vocab * vocab);
+llama_token llama_vocab_bos(const struct llama_vocab * vocab);
+llama_token llama_vocab_eos(const struct llama_vocab * vocab);
+bool        llama_vocab_get_add_bos(const struct llama_vocab * vocab);
+bool        llama_vocab_get_add_eos(const struct llama_vocab * vocab);
+
+int32_t llama_tokenize(const struct llama_vocab * vocab, const char * text, int32_t text_len,
+                       llama_token * tokens, int32_t n_tokens_max, bool add_special, bool parse_special);
+
+struct llama_context * llama_init_from_model(struct llama_model * model, struct llama_context_params params);
+void llama_free(struct llama_context * ctx);
+
+uint32_t llama_n_ctx(const struct llama_context * ctx);
+uint32_t llama_n_batch(const struct llama_context * ctx);
+uint32_t llama_n_ubatch(const struct llama_context * ctx);
+uint32_t llama_n_seq_max(const struct llama_context * ctx);
+
+llama_memory_t llama_get_memory(const struct llama_context * ctx);
+void llama_memory_clear(llama_memory_t mem, bool data);
+
+struct llama_batch llama_batch_init(int32_t n_tokens, int32_t embd, int32_t n_seq_max);
+void llama_batch_free(struct llama_batch batch);
+int32_t llama_decode(struct llama_context * ctx, struct llama_batch batch);
+void llama_synchronize(struct llama_context * ctx);
+float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
+
+// ---- calibkit's own helpers (binding.c) -------------------------------------
+
+void ck_init_logging(void);
+void ck_set_verbose(int on);
+size_t ck_take_errors(char * buf, size_t n);
+
+int * ck_flag_new(void);
+void ck_flag_set(int * flag, int v);
+void ck_flag_free(int * flag);
+void ck_context_params_set_callbacks(struct llama_context_params * p, uintptr_t hook, int * abort_flag);
+
+int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum);
+int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts);
+double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
+
+#endif
