@@ -1,0 +1,431 @@
+package mix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"unicode/utf8"
+)
+
+// Add is a corpus whose sentences are mixed into the base text.
+type Add struct {
+	// Name labels the source in manifests ("ja").
+	Name string
+	Pool *Pool
+	// Factor asks for Factor times the base's size (factor mode).
+	Factor float64
+	// Share asks for this share of Total (share mode).
+	Share float64
+	// Stream selects the seeded draw: sources and mixes with the same
+	// seed and stream draw the same sentence sequence, so a larger target
+	// takes a superset of a smaller one's sentences.
+	Stream uint64
+}
+
+// MixOptions describes a calibration mix: a base text interleaved with
+// sentences drawn from one or more corpora.
+type MixOptions struct {
+	// BaseName labels the base in manifests and errors.
+	BaseName string
+	// Base holds the base text's lines, without their "\n".
+	Base []string
+	Adds []Add
+	// Total, when positive, selects share mode: the output is Total in
+	// Unit, each Add gets Share of it and the base the rest (a prefix of
+	// its lines). Otherwise factor mode: the whole base, plus Factor times
+	// its size from each Add.
+	Total int64
+	Unit  Unit
+	// Counter counts model tokens; required for Unit Tokens, optional
+	// otherwise (it then sizes blocks in tokens and reports token shares).
+	Counter TokenCounter
+	// ChunkTokens is the imatrix chunk length blocks are sized to (512).
+	ChunkTokens int
+	// BytesPerToken estimates a token's size when no Counter is given (4).
+	BytesPerToken float64
+	Seed          uint64
+	Exclude       IDSet
+}
+
+// SourceStats reports what one source contributed to a mix.
+type SourceStats struct {
+	Name string `json:"name"`
+	// TargetShare is the share asked for, in the mix's unit.
+	TargetShare float64 `json:"target_share"`
+	Bytes       int64   `json:"bytes"`
+	Chars       int64   `json:"chars"`
+	// Tokens is the sum of the pieces' token counts; -1 without a counter.
+	Tokens      int64    `json:"tokens"`
+	ShareBytes  float64  `json:"share_bytes"`
+	ShareChars  float64  `json:"share_chars"`
+	ShareTokens float64  `json:"share_tokens,omitempty"`
+	Lines       int      `json:"lines"`
+	Blocks      int      `json:"blocks"`
+	Articles    []string `json:"article_ids,omitempty"`
+}
+
+// MixResult describes a mix Mix wrote.
+type MixResult struct {
+	Sources []SourceStats `json:"sources"`
+	// Total is the output's size in the unit, priced piece by piece.
+	Total int64 `json:"total"`
+	// Target is the size asked for (share mode) or planned (factor mode).
+	Target int64 `json:"target"`
+	Blocks int   `json:"blocks"`
+	// BlockSize is the block length aimed at, in BlockUnit.
+	BlockSize int64  `json:"block_size"`
+	BlockUnit string `json:"block_unit"`
+	// MaxPrefixError is the largest distance, in share points (0.05 = 5
+	// points), between a source's share in the unit and its target over
+	// every prefix that spans at least ten blocks, measured at every line
+	// end.
+	MaxPrefixError float64 `json:"max_prefix_error"`
+}
+
+// piece is one line of the output: a base line or a corpus sentence.
+type piece struct {
+	text  string // with its "\n"
+	cost  int64  // in the mix's unit
+	block int64  // in the block unit
+}
+
+// Mix interleaves the base lines and the sentences drawn from each Add in
+// blocks about one imatrix chunk long and writes the result to w, one line
+// per base line or sentence. The base keeps its order and its lines are
+// never broken; added text is whole sentences of articles in a seeded
+// order, sentences in article order.
+func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) {
+	m, err := newMeasurer(opts.Unit, opts.Counter)
+	if err != nil {
+		return nil, err
+	}
+	var tm *measurer
+	if opts.Counter != nil {
+		if tm, err = newMeasurer(Tokens, opts.Counter); err != nil {
+			return nil, err
+		}
+	}
+	if opts.ChunkTokens <= 0 {
+		opts.ChunkTokens = 512
+	}
+	if opts.BytesPerToken <= 0 {
+		opts.BytesPerToken = 4
+	}
+	if opts.BaseName == "" {
+		opts.BaseName = "base"
+	}
+	blockOf := func(s string) (int64, error) {
+		if tm != nil {
+			return tm.cost(s)
+		}
+		return int64(len(s)), nil
+	}
+	blockSize := int64(opts.ChunkTokens)
+	blockUnit := "tokens"
+	if tm == nil {
+		blockSize = int64(math.Round(float64(opts.ChunkTokens) * opts.BytesPerToken))
+		blockUnit = "bytes"
+	}
+	if err := checkAdds(opts); err != nil {
+		return nil, err
+	}
+
+	// The base: all of it (factor mode) or a prefix (share mode).
+	var (
+		base              []piece
+		baseSize, baseAll int64
+	)
+	shareSum := 0.0
+	for _, a := range opts.Adds {
+		shareSum += a.Share
+	}
+	baseTarget := int64(-1)
+	if opts.Total > 0 {
+		baseTarget = int64(math.Round(float64(opts.Total) * (1 - shareSum)))
+	}
+	for _, line := range opts.Base {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t := line + "\n"
+		c, err := m.cost(t)
+		if err != nil {
+			return nil, err
+		}
+		bc, err := blockOf(t)
+		if err != nil {
+			return nil, err
+		}
+		base = append(base, piece{text: t, cost: c, block: bc})
+		baseAll += c
+	}
+	baseSize = baseAll
+	if baseTarget >= 0 {
+		if baseAll < baseTarget {
+			return nil, fmt.Errorf("base %s holds %d %s, less than the %d %s its share of %.4g of %d needs: lower --total or the base's share",
+				opts.BaseName, baseAll, opts.Unit, baseTarget, opts.Unit, 1-shareSum, opts.Total)
+		}
+		// A prefix of the base: it stops at the first line that does not fit.
+		base, baseSize = prefixUpTo(base, baseTarget)
+	} else if baseSize == 0 {
+		return nil, fmt.Errorf("base %s is empty: factor mode needs a base with text", opts.BaseName)
+	}
+
+	// Targets for the added sources.
+	targets := make([]int64, len(opts.Adds))
+	if opts.Total > 0 {
+		rest := opts.Total - baseSize
+		for i, a := range opts.Adds {
+			if shareSum > 0 {
+				targets[i] = int64(math.Round(float64(rest) * a.Share / shareSum))
+			}
+		}
+	} else {
+		for i, a := range opts.Adds {
+			targets[i] = int64(math.Round(float64(baseSize) * a.Factor))
+		}
+	}
+
+	sources := make([][]piece, 1+len(opts.Adds))
+	sources[0] = base
+	stats := make([]SourceStats, 1+len(opts.Adds))
+	stats[0].Name = opts.BaseName
+	for i, a := range opts.Adds {
+		ps, ids, err := drawSentences(ctx, a, targets[i], m, blockOf, opts)
+		if err != nil {
+			return nil, err
+		}
+		sources[i+1] = ps
+		stats[i+1].Name = a.Name
+		stats[i+1].Articles = ids
+	}
+
+	// Blocks and their order.
+	blocks := make([][][]piece, len(sources))
+	sizes := make([][]int64, len(sources))
+	amount := make([]float64, len(sources))
+	var sum float64
+	for j, ps := range sources {
+		blocks[j] = cutBlocks(ps, blockSize)
+		for _, b := range blocks[j] {
+			var c int64
+			for _, p := range b {
+				c += p.cost
+			}
+			sizes[j] = append(sizes[j], c)
+			amount[j] += float64(c)
+		}
+		sum += amount[j]
+	}
+	if sum == 0 {
+		return nil, errors.New("the mix would be empty: give a base with text or a positive share or factor")
+	}
+	// The scheduler aims at the shares asked for, which the amounts drawn
+	// match to within a line or a sentence.
+	if opts.Total > 0 {
+		stats[0].TargetShare = 1 - shareSum
+		for i, a := range opts.Adds {
+			stats[i+1].TargetShare = a.Share
+		}
+	} else {
+		den := 1.0
+		for _, a := range opts.Adds {
+			den += a.Factor
+		}
+		stats[0].TargetShare = 1 / den
+		for i, a := range opts.Adds {
+			stats[i+1].TargetShare = a.Factor / den
+		}
+	}
+	want := make([]float64, len(sources))
+	for j := range want {
+		want[j] = stats[j].TargetShare
+	}
+	order := schedule(sizes, want)
+
+	// Write, measuring shares and the prefix property as we go.
+	res := &MixResult{Blocks: len(order), BlockSize: blockSize, BlockUnit: blockUnit, Target: opts.Total}
+	if opts.Total <= 0 {
+		res.Target = baseSize
+		for _, t := range targets {
+			res.Target += t
+		}
+	}
+	var b strings.Builder
+	next := make([]int, len(sources))
+	emitted := make([]float64, len(sources))
+	var total float64
+	for k, j := range order {
+		blk := blocks[j][next[j]]
+		for pi, p := range blk {
+			b.WriteString(p.text)
+			st := &stats[j]
+			st.Bytes += int64(len(p.text))
+			st.Chars += int64(utf8.RuneCountInString(p.text))
+			st.Lines++
+			if tm != nil {
+				tc, err := tm.cost(p.text)
+				if err != nil {
+					return nil, err
+				}
+				st.Tokens += tc
+			}
+			emitted[j] += float64(p.cost)
+			total += float64(p.cost)
+			// A prefix spans ten blocks once the tenth block is complete.
+			if k >= 10 || (k == 9 && pi == len(blk)-1) {
+				for i := range emitted {
+					res.MaxPrefixError = math.Max(res.MaxPrefixError, math.Abs(emitted[i]/total-stats[i].TargetShare))
+				}
+			}
+		}
+		stats[j].Blocks++
+		next[j]++
+	}
+	res.Total = int64(total)
+	var tb, tc, tt int64
+	for _, s := range stats {
+		tb += s.Bytes
+		tc += s.Chars
+		tt += s.Tokens
+	}
+	for i := range stats {
+		stats[i].ShareBytes = ratio(stats[i].Bytes, tb)
+		stats[i].ShareChars = ratio(stats[i].Chars, tc)
+		if tm != nil {
+			stats[i].ShareTokens = ratio(stats[i].Tokens, tt)
+		} else {
+			stats[i].Tokens = -1
+		}
+	}
+	res.Sources = stats
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return nil, fmt.Errorf("write mix: %w", err)
+	}
+	return res, nil
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// checkAdds rejects shares and factors that cannot be met.
+func checkAdds(opts MixOptions) error {
+	sum := 0.0
+	for _, a := range opts.Adds {
+		if a.Pool == nil {
+			return fmt.Errorf("source %s has no corpus", a.Name)
+		}
+		if opts.Total > 0 {
+			if a.Share < 0 || a.Share > 1 || math.IsNaN(a.Share) {
+				return fmt.Errorf("share of %s is %g: want a number from 0 to 1", a.Name, a.Share)
+			}
+			sum += a.Share
+		} else if a.Factor < 0 || math.IsNaN(a.Factor) || math.IsInf(a.Factor, 0) {
+			return fmt.Errorf("factor of %s is %g: want a number of at least 0", a.Name, a.Factor)
+		}
+	}
+	if sum > 1+1e-9 {
+		return fmt.Errorf("shares sum to %g, above 1: the base's share would be negative", sum)
+	}
+	return nil
+}
+
+// prefixUpTo returns the prefix of the base (as pieces) whose size is
+// nearest to target (the shorter one on a tie).
+func prefixUpTo(all []piece, target int64) ([]piece, int64) {
+	var size int64
+	for i, p := range all {
+		if size+p.cost > target {
+			if target-size <= size+p.cost-target {
+				return all[:i], size
+			}
+			return all[:i+1], size + p.cost
+		}
+		size += p.cost
+	}
+	return all, size
+}
+
+// drawSentences takes sentences of a's corpus in its seeded article order
+// until the next would pass target: a prefix of one fixed sequence, so a
+// larger target always takes a superset.
+func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockOf func(string) (int64, error), opts MixOptions) ([]piece, []string, error) {
+	if target <= 0 {
+		return nil, nil, nil
+	}
+	order := a.Pool.Order(opts.Seed, 100+a.Stream)
+	var (
+		out  []piece
+		ids  []string
+		size int64
+	)
+	for _, idx := range order {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		art, err := a.Pool.Article(idx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if opts.Exclude.Has(art.ID) || len(art.Paragraphs) == 0 {
+			continue
+		}
+		used := false
+		for _, para := range art.Paragraphs {
+			for _, s := range para {
+				t := oneLine(strings.TrimSpace(s)) + "\n"
+				c, err := m.cost(t)
+				if err != nil {
+					return nil, nil, err
+				}
+				if size+c > target {
+					if used {
+						ids = append(ids, art.ID)
+					}
+					return out, ids, nil
+				}
+				bc, err := blockOf(t)
+				if err != nil {
+					return nil, nil, err
+				}
+				out = append(out, piece{text: t, cost: c, block: bc})
+				size += c
+				used = true
+			}
+		}
+		ids = append(ids, art.ID)
+	}
+	if size < target {
+		return nil, nil, fmt.Errorf("corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
+			a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
+	}
+	return out, ids, nil
+}
+
+// cutBlocks groups consecutive pieces into blocks of about size (in the
+// block unit): a block takes pieces while they fit, and at least one.
+func cutBlocks(ps []piece, size int64) [][]piece {
+	var (
+		out [][]piece
+		cur int64
+		beg int
+	)
+	for i, p := range ps {
+		if i > beg && cur+p.block > size {
+			out = append(out, ps[beg:i])
+			beg, cur = i, 0
+		}
+		cur += p.block
+	}
+	if beg < len(ps) {
+		out = append(out, ps[beg:])
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+package mix
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// genBase makes English-like base lines of varied length, blank lines
+// included, the way calibration_datav3.txt looks.
+func genBase(seed uint64, n int) []string {
+	r := rand.New(rand.NewPCG(seed, 3))
+	words := []string{"the", "model", "quantization", "of", "weights", "is", "a", "matrix", "importance", "calibration", "text", "token"}
+	lines := make([]string, n)
+	for i := range lines {
+		if r.IntN(10) == 0 {
+			continue
+		}
+		k := 3 + r.IntN(120)
+		var b strings.Builder
+		for w := range k {
+			if w > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(words[r.IntN(len(words))])
+		}
+		lines[i] = fmt.Sprintf("%d %s.", i, b.String())
+	}
+	return lines
+}
+
+func TestMixPrefixShares(t *testing.T) {
+	corpus := writeJSONL(t, 2, 600)
+	base := genBase(1, 3000)
+	baseSet := map[string]bool{}
+	for _, l := range base {
+		baseSet[l] = true
+	}
+	for _, share := range []float64{0.05, 0.2, 0.25, 0.5, 0.75, 0.8, 0.85, 0.95} {
+		for seed := range uint64(8) {
+			pool := openPool(t, corpus)
+			var buf bytes.Buffer
+			total := int64(60_000 + 7_919*seed)
+			res, err := Mix(context.Background(), &buf, MixOptions{Base: base, Adds: []Add{{Name: "ja", Pool: pool, Share: share}}, Total: total, Unit: Bytes, Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := math.Abs(float64(buf.Len()-int(total))) / float64(total); d > 0.005 {
+				t.Errorf("share %g seed %d: %d bytes, %.2f%% off %d", share, seed, buf.Len(), 100*d, total)
+			}
+			// Independent check: classify each line, measure the prefix
+			// share at every line end past ten blocks' worth of bytes.
+			var ja, all int64
+			worst := 0.0
+			lines := strings.SplitAfter(buf.String(), "\n")
+			baseSeen := 0
+			for _, l := range lines {
+				if l == "" {
+					continue
+				}
+				n := int64(len(l))
+				if !baseSet[strings.TrimSuffix(l, "\n")] {
+					ja += n
+				} else {
+					if strings.TrimSuffix(l, "\n") != base[baseSeen] {
+						t.Fatalf("base line %d out of order", baseSeen)
+					}
+					baseSeen++
+				}
+				all += n
+				if all >= 10*res.BlockSize {
+					worst = math.Max(worst, math.Abs(float64(ja)/float64(all)-share))
+				}
+			}
+			if worst > 0.05+1e-9 {
+				t.Errorf("share %g seed %d: a prefix of ≥10 blocks is %.1f points off", share, seed, 100*worst)
+			}
+			if res.MaxPrefixError > 0.05+1e-9 {
+				t.Errorf("share %g seed %d: reported prefix error %.3f", share, seed, res.MaxPrefixError)
+			}
+			if got := res.Sources[1].ShareBytes; math.Abs(got-share) > 0.01 {
+				t.Errorf("share %g seed %d: achieved %.4f", share, seed, got)
+			}
+			_ = utf8.RuneCount
+		}
+	}
+}
