@@ -1,11 +1,18 @@
 package tokenize
 
-// runeSet is a membership test for a small set of runes that is fast for
-// the common case of a rune that is not in the set: one bit lookup for runes
-// of the Basic Multilingual Plane.
+import (
+	"unicode/utf8"
+)
+
+// runeSet is a membership test for a small set of runes, built to find the
+// next member in UTF-8 text quickly: most text holds no member, and a byte
+// pair filter rejects a non-member without decoding it.
 type runeSet struct {
 	bmp   [0x10000 / 64]uint64
 	other []rune // members above the BMP (rare)
+	// pair marks the first two bytes of every member's UTF-8 encoding
+	// (for multi-byte members): pair[b0][b1>>6] bit b1&63.
+	pair [256][4]uint64
 }
 
 func newRuneSet(rs ...rune) *runeSet {
@@ -17,6 +24,12 @@ func newRuneSet(rs ...rune) *runeSet {
 }
 
 func (s *runeSet) add(r rune) {
+	if r >= utf8.RuneSelf {
+		var enc [utf8.UTFMax]byte
+		if n := utf8.EncodeRune(enc[:], r); n >= 2 {
+			s.pair[enc[0]][enc[1]>>6] |= 1 << (enc[1] & 63)
+		}
+	}
 	if r >= 0 && r < 0x10000 {
 		s.bmp[r>>6] |= 1 << (uint(r) & 63)
 		return
@@ -39,4 +52,38 @@ func (s *runeSet) has(r rune) bool {
 		}
 	}
 	return false
+}
+
+// index returns the byte offset, value and size of the first member in
+// b[from:] that decodes as a valid rune, or -1.
+func (s *runeSet) index(b []byte, from int) (int, rune, int) {
+	for i := from; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if s.bmp[0]|s.bmp[1] != 0 && s.bmp[c>>6]&(1<<(c&63)) != 0 {
+				return i, rune(c), 1
+			}
+			i++
+			continue
+		}
+		if i+1 < len(b) {
+			c1 := b[i+1]
+			if s.pair[c][c1>>6]&(1<<(c1&63)) != 0 {
+				r, size := utf8.DecodeRune(b[i:])
+				if r != utf8.RuneError && s.has(r) {
+					return i, r, size
+				}
+				i += size
+				continue
+			}
+			// Skip a well-formed 3-byte sequence (kana, kanji) at once: its
+			// continuation bytes cannot start a member.
+			if c >= 0xE0 && c < 0xF0 && i+2 < len(b) && c1&0xC0 == 0x80 && b[i+2]&0xC0 == 0x80 {
+				i += 3
+				continue
+			}
+		}
+		i++
+	}
+	return -1, 0, 0
 }

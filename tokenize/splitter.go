@@ -7,7 +7,6 @@ import (
 	"math"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/ikawaha/kagome/v2/filter"
 )
@@ -20,7 +19,8 @@ import (
 //     like) together with the delimiters and followers (closing brackets and
 //     quotes) right after it, so 「はい。」 stays whole. This first cut is
 //     kagome's filter.SentenceSplitter, configured never to drop whitespace
-//     and never to cut a long sentence (its MaxRuneLen is disabled).
+//     and never to cut a long sentence (its MaxRuneLen is disabled); a
+//     byte-level scan finds the next delimiter for it.
 //   - A cut inside a bracket pair that closes on the same line is undone, so
 //     「はい。そうです。」 and 東京（とうきょう。旧称）are not split.
 //   - A cut after a closing bracket is undone when a particle follows
@@ -130,7 +130,7 @@ func (s *Splitter) AppendSentences(dst []string, text string) []string {
 	// kagome's splitter reads its input as []byte. With SkipWhiteSpace off
 	// it never writes to it (TestKagomeDoesNotWrite holds it to that), so
 	// the string's bytes are shared rather than copied.
-	b := unsafe.Slice(unsafe.StringData(text), len(text))
+	b := stringBytes(text)
 	var buf [32]span
 	for off := 0; off < len(b); {
 		line := b[off:]
@@ -201,11 +201,18 @@ func (s *Splitter) appendLine(dst []span, line []byte, off int) []span {
 	iv := s.matchBrackets(line, ivBuf[:0])
 	segStart, k := 0, 0
 	for pos := 0; pos < len(line); {
-		adv, _, _ := s.ks.ScanSentences(line[pos:], true)
+		// kagome would scan rune by rune to the next delimiter; the rune
+		// set's byte filter gets there first, and kagome makes the cut from
+		// there (the delimiter, then further delimiters and followers).
+		d, _, _ := s.delims.index(line, pos)
+		if d < 0 {
+			break
+		}
+		adv, _, _ := s.ks.ScanSentences(line[d:], true)
 		if adv <= 0 {
 			break
 		}
-		pos += adv
+		pos = d + adv
 		if pos >= len(line) {
 			break
 		}
@@ -237,34 +244,32 @@ func (s *Splitter) matchBrackets(line []byte, iv []span) []span {
 		nOpen  [maxBracketPairs]int32
 		sawAny bool
 	)
-	for i := 0; i < len(line); {
-		r, size := rune(line[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRune(line[i:])
+	for from := 0; ; {
+		i, r, size := s.brackets.index(line, from)
+		if i < 0 {
+			break
 		}
-		if s.brackets.has(r) {
-			sawAny = true
-			if kind, ok := s.openKind[r]; ok {
-				st = append(st, opener{kind, i})
-				nOpen[kind]++
-			} else if kind := s.closeKind[r]; nOpen[kind] > 0 {
-				j := len(st) - 1
-				for st[j].kind != kind {
-					j--
-				}
-				for _, o := range st[j:] {
-					nOpen[o.kind]--
-				}
-				pair := span{st[j].pos, i + size}
-				st = st[:j]
-				// Drop the pairs this one encloses: iv stays sorted and disjoint.
-				for len(iv) > 0 && iv[len(iv)-1].start > pair.start {
-					iv = iv[:len(iv)-1]
-				}
-				iv = append(iv, pair)
+		from = i + size
+		sawAny = true
+		if kind, ok := s.openKind[r]; ok {
+			st = append(st, opener{kind, i})
+			nOpen[kind]++
+		} else if kind := s.closeKind[r]; nOpen[kind] > 0 {
+			j := len(st) - 1
+			for st[j].kind != kind {
+				j--
 			}
+			for _, o := range st[j:] {
+				nOpen[o.kind]--
+			}
+			pair := span{st[j].pos, i + size}
+			st = st[:j]
+			// Drop the pairs this one encloses: iv stays sorted and disjoint.
+			for len(iv) > 0 && iv[len(iv)-1].start > pair.start {
+				iv = iv[:len(iv)-1]
+			}
+			iv = append(iv, pair)
 		}
-		i += size
 	}
 	if !sawAny {
 		return iv[:0]
