@@ -73,18 +73,17 @@ const spmFixed = 3 + 256
 
 // buildSPM makes a SentencePiece-style vocabulary of size tokens: the fixed
 // tokens, learned pieces scored by merge order, then single characters.
-// Half the remaining room goes to characters first (▁, ASCII, the sample's
-// characters by frequency), the rest to learned pieces, and whatever is left
-// to further characters from the inventory.
+// Up to half the remaining room goes to characters first (▁, the sample's
+// characters by frequency, the rest of printable ASCII), the rest to learned
+// pieces, and whatever is left to further characters from the inventory.
 func buildSPM(size int) (*Vocab, error) {
 	t := spmTrained()
 	budget := size - spmFixed
 
-	base := []string{spmSpace}
+	base := append([]string{spmSpace}, t.chars...)
 	for c := rune(0x21); c <= 0x7E; c++ {
 		base = append(base, string(c))
 	}
-	base = append(base, t.chars...)
 	taken := map[string]bool{}
 	var chars []string
 	addChar := func(c string) {
