@@ -140,7 +140,7 @@ func (r *fileReader) InvalidUTF8() int64 {
 	}
 	return 0
 }
-func (r *fileReader) Close() error  { return r.close() }
+func (r *fileReader) Close() error { return r.close() }
 
 type countingReader struct {
 	r io.Reader

@@ -52,7 +52,7 @@ var articles = []wikiRow{
 			"標高は3776mで、日本最高峰である。\r\n" +
 			"== 参考文献 ==\n『文字の本』\n"},
 	{ID: "103", URL: "https://ja.wikipedia.org/wiki?curid=103", Title: "会話",
-		Text: "彼は「本当に？　いや、まさか！」と言った。そして　　去った。\u200b\n" +
+		Text: "彼は「本当に？　いや、まさか！」と言った。そして　　去っ\u200bた。\n" +
 			"外部リンク\nhttps://example.com\n"},
 }
 
