@@ -43,6 +43,9 @@ type Context struct {
 	handle cgo.Handle
 	hook   *hookState
 	nVocab int
+	// outputs records which tokens of the last decoded batch have logits:
+	// llama.cpp aborts the process on any other index.
+	outputs []bool
 }
 
 // NewContext creates a context for m.
@@ -141,8 +144,14 @@ func (c *Context) Decode(ctx context.Context, b *Batch) error {
 	C.ck_flag_set(c.abort, 0)
 	stop := context.AfterFunc(ctx, func() { C.ck_flag_set(c.abort, 1) })
 	takeErrors()
+	c.outputs = c.outputs[:0]
 	rc := C.llama_decode(c.c, b.b)
 	stop()
+	if rc == 0 {
+		for _, l := range b.logits[:b.Len()] {
+			c.outputs = append(c.outputs, l != 0)
+		}
+	}
 	if c.hook != nil && c.hook.err != nil {
 		err := c.hook.err
 		c.hook.err = nil
@@ -166,6 +175,9 @@ func (c *Context) Decode(ctx context.Context, b *Batch) error {
 func (c *Context) logitsPtr(i int) (*C.float, error) {
 	if c.c == nil {
 		return nil, ErrClosed
+	}
+	if i < 0 || i >= len(c.outputs) || !c.outputs[i] {
+		return nil, fmt.Errorf("logits of batch token %d: the last decoded batch has %d tokens and that one is not an output", i, len(c.outputs))
 	}
 	takeErrors()
 	p := C.llama_get_logits_ith(c.c, C.int32_t(i))

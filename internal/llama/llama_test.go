@@ -1,0 +1,213 @@
+package llama
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/calibkit/calibkit/internal/synth"
+)
+
+var (
+	tinyOnce sync.Once
+	tinyPath string
+	tinyErr  error
+)
+
+// tinyModel writes the default synthesized model once per test binary.
+func tinyModel(t *testing.T) string {
+	t.Helper()
+	tinyOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "llama-test-")
+		if err != nil {
+			tinyErr = err
+			return
+		}
+		tinyPath = filepath.Join(dir, "tiny.gguf")
+		tinyErr = synth.WriteFile(tinyPath, synth.Default())
+	})
+	if tinyErr != nil {
+		t.Fatal(tinyErr)
+	}
+	return tinyPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tinyPath != "" {
+		os.RemoveAll(filepath.Dir(tinyPath))
+	}
+	os.Exit(code)
+}
+
+func TestLoadDecodeLogits(t *testing.T) {
+	m, err := LoadModel(tinyModel(t), ModelParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.NVocab() != 2048 || m.NLayer() != 2 || m.NEmbd() != 64 {
+		t.Errorf("model facts: vocab %d layers %d embd %d", m.NVocab(), m.NLayer(), m.NEmbd())
+	}
+	if arch, ok := m.Meta("general.architecture"); !ok || arch != "llama" {
+		t.Errorf("general.architecture = %q, %v", arch, ok)
+	}
+	toks, err := m.Tokenize("Hello world. こんにちは世界。", true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(toks) < 3 || (m.AddBOS() && toks[0] != m.BOS()) {
+		t.Fatalf("tokens %v (BOS %d, add %v)", toks, m.BOS(), m.AddBOS())
+	}
+	ctx, err := NewContext(m, ContextParams{NCtx: 64, NBatch: 64, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	b := NewBatch(64)
+	defer b.Close()
+	for i, tok := range toks {
+		if err := b.Add(tok, int32(i), 0, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ctx.Decode(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	lg, err := ctx.Logits(len(toks) - 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lg) != m.NVocab() {
+		t.Fatalf("%d logits", len(lg))
+	}
+	// log-softmax in Go matches the C one
+	lp, err := ctx.LogProbs([]int{len(toks) - 1}, []int32{5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mx := lg[0]
+	for _, v := range lg {
+		mx = max(mx, v)
+	}
+	var s float64
+	for _, v := range lg {
+		s += math.Exp(float64(v - mx))
+	}
+	want := float64(lg[5]-mx) - math.Log(s)
+	if math.Abs(lp[0]-want) > 1e-4 {
+		t.Errorf("log prob %v, want %v", lp[0], want)
+	}
+	if _, err := ctx.Logits(1000); err == nil {
+		t.Error("logits of a token outside the batch: no error")
+	}
+	ctx.Close()
+	ctx.Close() // idempotent
+	m.Close()
+	m.Close()
+	if _, err := m.Tokenize("x", false, false); !errors.Is(err, ErrClosed) {
+		t.Errorf("tokenize after close: %v", err)
+	}
+}
+
+func TestTokenizeLongTextResizes(t *testing.T) {
+	m, err := LoadModel(tinyModel(t), ModelParams{VocabOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	text := strings.Repeat("日本語のテキストと English text. ", 2000)
+	toks, err := m.Tokenize(text, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(toks) < 2000 {
+		t.Errorf("%d tokens for %d bytes", len(toks), len(text))
+	}
+	empty, err := m.Tokenize("", false, false)
+	if err != nil || len(empty) != 0 {
+		t.Errorf("empty text: %v, %v", empty, err)
+	}
+}
+
+func TestLoadModelErrors(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile(tinyModel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unknownArch := strings.Replace(string(good), "llama.block_count", "fooba.block_count", 1)
+	unknownArch = strings.Replace(unknownArch, "\x05\x00\x00\x00\x00\x00\x00\x00llama", "\x05\x00\x00\x00\x00\x00\x00\x00fooba", 1)
+	tests := []struct {
+		name, path, want string
+	}{
+		{"missing", filepath.Join(dir, "nope.gguf"), "no such file"},
+		{"folder", dir, "is a folder"},
+		{"not gguf", write("text.gguf", []byte("hello, this is not a model at all")), "not a GGUF file"},
+		{"tiny", write("short.gguf", []byte("GGUF")), "truncated"},
+		{"truncated", write("trunc.gguf", good[:len(good)/2]), "llama.cpp"},
+		{"unknown arch", write("arch.gguf", []byte(unknownArch)), "fooba"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := LoadModel(tt.path, ModelParams{})
+			if err == nil {
+				m.Close()
+				t.Fatal("no error")
+			}
+			t.Logf("%v", err)
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) {
+				t.Errorf("error %q lacks %q or the path", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadModelTooLargeForMemory(t *testing.T) {
+	old := availableMemory
+	availableMemory = func() (uint64, bool) { return 1000, true }
+	defer func() { availableMemory = old }()
+	_, err := LoadModel(tinyModel(t), ModelParams{})
+	if err == nil || !strings.Contains(err.Error(), "only 1000 B is available") {
+		t.Fatalf("err = %v", err)
+	}
+	// the vocabulary alone needs no such room
+	m, err := LoadModel(tinyModel(t), ModelParams{VocabOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+}
+
+func TestDecodeCancelled(t *testing.T) {
+	m, err := LoadModel(tinyModel(t), ModelParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	lctx, err := NewContext(m, ContextParams{NCtx: 32, NBatch: 32, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lctx.Close()
+	b := NewBatch(32)
+	defer b.Close()
+	b.Add(1, 0, 0, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := lctx.Decode(ctx, b); !errors.Is(err, context.Canceled) {
+		t.Errorf("decode with a cancelled context: %v", err)
+	}
+}
