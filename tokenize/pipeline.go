@@ -167,3 +167,15 @@ func (s *Splitter) AppendSentenceLines(dst, line []byte) []byte {
 	}
 	return dst
 }
+
+// AppendWakatiLine appends line's morphemes separated by spaces and a '\n'
+// to dst (an empty line for a blank one). It is a LineFunc.
+func (t *Tokenizer) AppendWakatiLine(dst, line []byte) []byte {
+	return append(t.AppendWakati(dst, bytesString(line)), '\n')
+}
+
+// AppendPOSLine appends one "surface\tfeatures" line per morpheme of line
+// and then "EOS\n", as MeCab's default output does. It is a LineFunc.
+func (t *Tokenizer) AppendPOSLine(dst, line []byte) []byte {
+	return append(t.AppendPOS(dst, bytesString(line)), "EOS\n"...)
+}

@@ -4,6 +4,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/version"
@@ -32,5 +33,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	pf.BoolVar(&io.Verbose, "verbose", false, "let llama.cpp's own log through to stderr")
 
 	// Subcommands register here, one line each.
+	cmd.AddCommand(tokenizecmd.NewCmdTokenize(io, nil))
 	return cmd
 }
