@@ -18,6 +18,8 @@ package synth
 import (
 	"errors"
 	"fmt"
+
+	"github.com/calibkit/calibkit/internal/gguf"
 )
 
 // Vocabulary kinds.
@@ -147,6 +149,23 @@ func (o Options) ParamCount() int64 {
 	var n int64
 	for _, t := range plan(o) {
 		n += t.numElements()
+	}
+	return n
+}
+
+// TensorCount returns the number of tensors in the file.
+func (o Options) TensorCount() int { return len(plan(o)) }
+
+// DataBytes returns the size of the tensor data, padding excluded: nearly
+// the whole file for any but the smallest models.
+func (o Options) DataBytes() int64 {
+	var n int64
+	for _, t := range plan(o) {
+		size := int64(4)
+		if t.typ == gguf.TensorF16 {
+			size = 2
+		}
+		n += t.numElements() * size
 	}
 	return n
 }

@@ -4,6 +4,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
@@ -34,5 +35,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 
 	// Subcommands register here, one line each.
 	cmd.AddCommand(tokenizecmd.NewCmdTokenize(io, nil))
+	cmd.AddCommand(modelcmd.NewCmdModel(io))
 	return cmd
 }
