@@ -34,8 +34,8 @@ func TestSweepNestedAndTotal(t *testing.T) {
 		var prevShare float64
 		texts := map[float64]string{}
 		err := Sweep(context.Background(), SweepOptions{
-			Mix:    MixOptions{Base: base, Total: total, Unit: Bytes, Seed: 9},
-			Name:   "ja", Pool: pool, Shares: shares, Nested: nested,
+			Mix:  MixOptions{Base: base, Total: total, Unit: Bytes, Seed: 9},
+			Name: "ja", Pool: pool, Shares: shares, Nested: nested,
 		}, func(s float64, name string, text []byte, res *MixResult) error {
 			if name != ShareFileName(s) {
 				t.Errorf("name %q for share %g", name, s)
@@ -139,10 +139,11 @@ func TestEvalDeterministic(t *testing.T) {
 		}
 		return buf.String()
 	}
-	if run(3) != run(3) {
+	a, b := run(3), run(3)
+	if a != b {
 		t.Error("two eval builds with seed 3 differ")
 	}
-	if run(3) == run(4) {
+	if a == run(4) {
 		t.Error("seeds 3 and 4 gave the same eval set")
 	}
 }
