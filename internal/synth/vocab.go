@@ -41,8 +41,8 @@ func VocabSizeRange(kind string) (lo, hi int) { return 384, 65536 }
 
 // BuildVocab returns the vocabulary of the given kind (VocabSPM or VocabBPE)
 // with exactly size tokens. The same kind and size always give the same
-// vocabulary, and a smaller vocabulary's pieces (and merges) are a prefix of
-// a larger one's.
+// vocabulary; for BPE, a smaller vocabulary's tokens and merges are a prefix
+// of a larger one's.
 func BuildVocab(kind string, size int) (*Vocab, error) {
 	lo, hi := VocabSizeRange(kind)
 	if size < lo || size > hi {
