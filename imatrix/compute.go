@@ -137,7 +137,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 
 	var hook llama.EvalHook
 	if c != nil {
-		hook = collectorHook{c}
+		hook = wrapHook(collectorHook{c})
 	}
 	lctx, err := llama.NewContext(m, llama.ContextParams{
 		NCtx: nSeq * nCtx, NBatch: nBatch, NUBatch: nUBatch, NSeqMax: nSeq,
@@ -292,6 +292,9 @@ func (r *chunkRun) group(ctx context.Context, start, nSeq int) ([][2]float64, er
 	}
 	return nll, nil
 }
+
+// wrapHook lets tests watch the evaluation hook.
+var wrapHook = func(h llama.EvalHook) llama.EvalHook { return h }
 
 // collectorHook adapts a Collector to llama's evaluation hook.
 type collectorHook struct{ c *Collector }
