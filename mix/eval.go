@@ -35,10 +35,9 @@ type PartialArticle struct {
 
 // EvalResult describes an evaluation set BuildEval wrote.
 type EvalResult struct {
-	// Achieved is the output's size in the unit, priced piece by piece.
-	// For bytes and characters it is exact; for tokens it is the sum of
-	// the pieces' counts, which can differ a little from the count of the
-	// whole file (measure the file for the true figure).
+	// Achieved is the output's size in the unit. For tokens it is the
+	// count of the whole file tokenized at once, BOS included, as
+	// llama-perplexity counts it.
 	Achieved int64
 	// Deviation is Target - Achieved: 0 on an exact fill, positive when no
 	// exact fill existed (the output is never larger than the target).
@@ -86,6 +85,78 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 	if err != nil {
 		return nil, err
 	}
+	var (
+		text string
+		res  *EvalResult
+	)
+	if opts.Unit != Tokens {
+		text, res, err = buildEval(ctx, pool, m, opts, opts.Target)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		text, res, err = buildEvalTokens(ctx, pool, m, opts)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if _, err := io.WriteString(w, text); err != nil {
+		return nil, fmt.Errorf("write eval set: %w", err)
+	}
+	return res, nil
+}
+
+// tokenRounds bounds how often a token-sized eval set is rebuilt to bring
+// the whole file's count onto the target.
+const tokenRounds = 6
+
+// buildEvalTokens meets a token target for the whole file. Tokens do not
+// add up exactly across piece boundaries, so it builds with the pieces'
+// prices, counts the whole text as llama-perplexity would (BOS included),
+// moves the piece target by the difference and builds again, keeping the
+// closest result that is not over the target.
+func buildEvalTokens(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions) (string, *EvalResult, error) {
+	var (
+		bestText string
+		best     *EvalResult
+	)
+	pieceTarget := opts.Target - int64(m.special)
+	tried := map[int64]bool{}
+	for range tokenRounds {
+		if pieceTarget <= 0 || tried[pieceTarget] {
+			break
+		}
+		tried[pieceTarget] = true
+		text, res, err := buildEval(ctx, pool, m, opts, pieceTarget)
+		if err != nil {
+			if best != nil {
+				break
+			}
+			return "", nil, err
+		}
+		n, err := m.counter.CountTokens(text)
+		if err != nil {
+			return "", nil, fmt.Errorf("count tokens: %w", err)
+		}
+		res.Achieved = int64(n)
+		res.Deviation = opts.Target - int64(n)
+		if res.Deviation >= 0 && (best == nil || res.Deviation < best.Deviation) {
+			bestText, best = text, res
+		}
+		if res.Deviation == 0 {
+			break
+		}
+		pieceTarget += res.Deviation
+	}
+	if best == nil {
+		return "", nil, fmt.Errorf("no eval set of at most %d tokens could be built from %s: its smallest pieces are larger; ask for more tokens", opts.Target, pool.Path())
+	}
+	return bestText, best, nil
+}
+
+// buildEval builds an eval set of target in m's unit, priced piece by
+// piece.
+func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, target int64) (string, *EvalResult, error) {
 	maxFill := opts.MaxFillArticles
 	if maxFill <= 0 {
 		maxFill = 64
@@ -95,7 +166,7 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 	res := &EvalResult{}
 	var (
 		out       strings.Builder
-		gap       = opts.Target
+		gap       = target
 		pos       int
 		misses    int
 		rejected  []*Article
@@ -128,7 +199,7 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 	for gap > 0 && misses < maxMisses {
 		a, c, err := next()
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if a == nil {
 			break
@@ -146,9 +217,9 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 			rejected = append(rejected, a)
 		}
 	}
-	if gap > 0 && pos == len(order) && available < opts.Target {
-		return nil, fmt.Errorf("corpus %s holds %d %s in %s layout (%d articles usable), less than the %d asked for: use a smaller target or a bigger corpus",
-			pool.Path(), available, opts.Unit, f, usable(pool, opts.Exclude, len(order)), opts.Target)
+	if gap > 0 && pos == len(order) && available < target {
+		return "", nil, fmt.Errorf("corpus %s holds %d %s in %s layout (%d articles usable), less than the %d asked for: use a smaller target or a bigger corpus",
+			pool.Path(), available, opts.Unit, f, usable(pool, opts.Exclude, len(order)), target)
 	}
 	// Phase 2: exact fill with sentences of articles not used whole.
 	if gap > 0 {
@@ -179,19 +250,19 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 				break
 			}
 			if err := offer(a); err != nil {
-				return nil, err
+				return "", nil, err
 			}
 		}
 		for !fl.reached() && len(cands) < maxFill {
 			a, _, err := next()
 			if err != nil {
-				return nil, err
+				return "", nil, err
 			}
 			if a == nil {
 				break
 			}
 			if err := offer(a); err != nil {
-				return nil, err
+				return "", nil, err
 			}
 		}
 		best, chosen := fl.solve()
@@ -211,12 +282,9 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 		}
 		gap -= best
 	}
-	res.Achieved = opts.Target - gap
+	res.Achieved = target - gap
 	res.Deviation = gap
-	if _, err := io.WriteString(w, out.String()); err != nil {
-		return nil, fmt.Errorf("write eval set: %w", err)
-	}
-	return res, nil
+	return out.String(), res, nil
 }
 
 // flatten lists an article's sentences in order.

@@ -67,6 +67,7 @@ func ngrams(ctx context.Context, r io.Reader, o NGramOptions, fn func(uint64)) e
 	ring := make([]uint64, n) // word hashes of the last n words
 	var count int
 	br := bufio.NewReaderSize(r, 1<<16)
+	var off int64
 	for lineNo := 0; ; lineNo++ {
 		if lineNo%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -74,6 +75,10 @@ func ngrams(ctx context.Context, r io.Reader, o NGramOptions, fn func(uint64)) e
 			}
 		}
 		line, err := br.ReadString('\n')
+		if bad := invalidUTF8Offset([]byte(line)); bad >= 0 {
+			return fmt.Errorf("not UTF-8: invalid byte 0x%02x at byte offset %d", line[bad], off+int64(bad))
+		}
+		off += int64(len(line))
 		if len(line) > 0 {
 			for _, w := range o.Words(line) {
 				ring[count%n] = wordHash(w)

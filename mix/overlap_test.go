@@ -79,6 +79,13 @@ func TestOverlap(t *testing.T) {
 	}
 }
 
+func TestOverlapNotUTF8(t *testing.T) {
+	_, err := Overlap(context.Background(), strings.NewReader("ok line\nbad \xff\n"), strings.NewReader("x\n"), NGramOptions{})
+	if err == nil || !strings.Contains(err.Error(), "read A: not UTF-8: invalid byte 0xff at byte offset 12") {
+		t.Fatalf("error %v", err)
+	}
+}
+
 func ExampleOverlap() {
 	a := "one two three four five six\n"
 	b := "zero one two three four\n"
