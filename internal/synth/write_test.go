@@ -3,6 +3,8 @@ package synth
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -331,3 +333,25 @@ func BenchmarkWrite(b *testing.B) {
 type countWriter int64
 
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+// TestGoldenDigest pins the bytes of two models, so that a change to the
+// sample, the vocabulary builders, the generator or the writer that alters
+// existing models is noticed. If the change is intended, update the digests
+// and say so in the commit: models made by earlier versions will differ.
+func TestGoldenDigest(t *testing.T) {
+	bpeMoE := Default()
+	bpeMoE.Vocab, bpeMoE.Experts, bpeMoE.ExpertsUsed, bpeMoE.Type, bpeMoE.Seed = VocabBPE, 4, 2, TypeF16, 7
+	for _, tt := range []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"default", Default(), "0af60f30219a3a667ad7f3d63cac62c6b30cefb8fcfcb078c9c45c89624d7016"},
+		{"bpe moe f16 seed 7", bpeMoE, "3f2eb729da1f70f147277056c58765d58da0b7c324f2645e255855db0dbab345"},
+	} {
+		sum := sha256.Sum256(writeBytes(t, tt.o))
+		if got := hex.EncodeToString(sum[:]); got != tt.want {
+			t.Errorf("%s: sha256 %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

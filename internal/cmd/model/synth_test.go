@@ -130,3 +130,38 @@ func TestSynthRunFailures(t *testing.T) {
 		t.Errorf("failed runs left %v", entries)
 	}
 }
+
+func TestSynthRunProgress(t *testing.T) {
+	ios, _, out, errOut := iostreams.Test()
+	ios.StderrTTY = true
+	opts := &SynthOptions{IO: ios, Model: synth.Default(), Output: filepath.Join(t.TempDir(), "m.gguf")}
+	if err := synthRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "model synth") {
+		t.Errorf("no progress bar on a terminal: stderr %q", errOut)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout without --json: %q", out)
+	}
+	got, err := os.ReadFile(opts.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := synth.Write(&want, synth.Default()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Error("the file written through the progress bar differs")
+	}
+
+	ios.Quiet = true
+	errOut.Reset()
+	if err := synthRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("--quiet still wrote %q", errOut)
+	}
+}
