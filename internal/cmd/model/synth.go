@@ -136,7 +136,8 @@ func synthRun(ctx context.Context, opts *SynthOptions) error {
 
 	var progress *mpb.Progress
 	if opts.IO.ShowProgress() {
-		progress = mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40))
+		// ShowProgress already decided that ErrOut is a terminal.
+		progress = mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40), mpb.WithAutoRefresh())
 		bar := progress.AddBar(o.DataBytes(),
 			mpb.PrependDecorators(decor.Name("model synth ")),
 			mpb.AppendDecorators(
