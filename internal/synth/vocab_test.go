@@ -242,3 +242,17 @@ func FuzzBPERoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkBuildVocab(b *testing.B) {
+	for _, kind := range []string{VocabSPM, VocabBPE} {
+		for _, size := range []int{2048, 32000} {
+			b.Run(fmt.Sprintf("%s-%d", kind, size), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := BuildVocab(kind, size); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -154,8 +154,20 @@ func TestReadBack(t *testing.T) {
 			}
 
 			want := wantTensors(o)
-			if len(r.Tensors) != len(want) {
-				t.Errorf("%d tensors, want %d", len(r.Tensors), len(want))
+			if len(r.Tensors) != len(want) || o.TensorCount() != len(want) {
+				t.Errorf("%d tensors (TensorCount %d), want %d", len(r.Tensors), o.TensorCount(), len(want))
+			}
+			var data, params int64
+			for _, ti := range r.Tensors {
+				n, err := ti.Size()
+				if err != nil {
+					t.Fatal(err)
+				}
+				data += int64(n)
+				params += int64(ti.NumElements())
+			}
+			if data != o.DataBytes() || params != o.ParamCount() {
+				t.Errorf("file holds %d data bytes and %d parameters; DataBytes %d, ParamCount %d", data, params, o.DataBytes(), o.ParamCount())
 			}
 			for _, ti := range r.Tensors {
 				shape, ok := want[ti.Name]
