@@ -41,7 +41,8 @@ type ComputeOptions struct {
 	SaveFrequency int
 	// Save writes the collector's committed data; see the frequencies.
 	Save func(atChunk int) error
-	// Progress, if set, is called after each group of chunks.
+	// Progress, if set, is called once before the first chunk (Chunks 0)
+	// and after each group of chunks.
 	Progress func(Progress)
 	// PPLOut receives the running perplexity as llama-imatrix prints it:
 	// "[1]5.3541,[2]7.6622,..." then the final estimate line.
@@ -54,8 +55,12 @@ type ComputeOptions struct {
 type Progress struct {
 	Chunks      int // chunks decoded so far in this run
 	TotalChunks int // chunks this run will decode
+	ChunkSize   int // tokens per chunk
 	Tokens      int // tokens decoded so far
 	Elapsed     time.Duration
+	// PPL is the running perplexity estimate (NaN before the first chunk
+	// or without perplexity).
+	PPL float64
 }
 
 // Result sums up a run.
@@ -163,6 +168,9 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 	if pplOut == nil {
 		pplOut = io.Discard
 	}
+	if opts.Progress != nil {
+		opts.Progress(Progress{TotalChunks: nChunk, ChunkSize: nCtx, PPL: math.NaN()})
+	}
 	var nll, nll2 float64
 	var count int
 	prevChunks := 0
@@ -212,7 +220,11 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 			prevChunks = cur
 		}
 		if opts.Progress != nil {
-			opts.Progress(Progress{Chunks: res.Chunks, TotalChunks: nChunk, Tokens: res.Tokens, Elapsed: res.Elapsed})
+			ppl := math.NaN()
+			if count > 0 {
+				ppl = math.Exp(nll / float64(count))
+			}
+			opts.Progress(Progress{Chunks: res.Chunks, TotalChunks: nChunk, ChunkSize: nCtx, Tokens: res.Tokens, Elapsed: res.Elapsed, PPL: ppl})
 		}
 	}
 	if run.ppl {

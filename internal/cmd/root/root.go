@@ -4,8 +4,10 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
 	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
+	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/version"
@@ -36,5 +38,7 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	// Subcommands register here, one line each.
 	cmd.AddCommand(tokenizecmd.NewCmdTokenize(io, nil))
 	cmd.AddCommand(modelcmd.NewCmdModel(io))
+	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
+	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	return cmd
 }
