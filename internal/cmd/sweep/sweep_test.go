@@ -1,0 +1,152 @@
+package sweepcmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
+	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/mix"
+)
+
+func TestNewCmdSweepFlags(t *testing.T) {
+	tests := []struct {
+		args    string
+		check   func(*Options) string
+		wantErr string
+	}{
+		{args: "--base b --add ja=c.jsonl --shares 0,0.25,0.5,0.75,1 --total 1.5MB --nested -o d", check: func(o *Options) string {
+			if o.Base != "b" || o.Add != (mixcmd.Source{Name: "ja", Corpus: "c.jsonl"}) || fmt.Sprint(o.Shares) != "[0 0.25 0.5 0.75 1]" || o.Total != 1_500_000 || !o.Nested || o.Dir != "d" || o.Unit != mix.Bytes || o.Seed != 1 {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--base b --add ja=c --shares 0.5 --total 4k --unit chars --seed 3 -o d", check: func(o *Options) string {
+			if o.Unit != mix.Chars || o.Total != 4000 || o.Seed != 3 || o.Nested {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--add ja=c --shares 0.5 --total 4k -o d", wantErr: "--base"},
+		{args: "--base b --shares 0.5 --total 4k -o d", wantErr: "--add"},
+		{args: "--base b --add ja=c --total 4k -o d", wantErr: "--shares is required"},
+		{args: "--base b --add ja=c --shares 0.5,0.5 --total 4k -o d", wantErr: "given twice"},
+		{args: "--base b --add ja=c --shares 0.5,1.2 --total 4k -o d", wantErr: "outside 0..1"},
+		{args: "--base b --add ja=c --shares 0.5 -o d", wantErr: "--total SIZE is required"},
+		{args: "--base b --add ja=c --shares 0.5 --total 4k", wantErr: "-o/--output DIR"},
+		{args: "--base b --add ja=c --shares 0.5 --total 4k --unit tokens -o d", wantErr: "-m MODEL"},
+		{args: "--base b --add jac --shares 0.5 --total 4k -o d", wantErr: "NAME=CORPUS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			var got *Options
+			cmd := NewCmdSweep(ios, func(o *Options) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+					t.Fatalf("error %v, want usage error %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tt.check(got); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}
+
+func writeInputs(t *testing.T, dir string, articles, baseLines int) (corpus, base string) {
+	t.Helper()
+	var b strings.Builder
+	sy := []string{"東京", "は", "日本", "の", "首都", "で", "ある", "大学", "研究", "が", "多い", "人口"}
+	k := 0
+	for i := range articles {
+		var ss []string
+		for s := range 3 + i%6 {
+			var w strings.Builder
+			for range 5 + (i+s*7)%20 {
+				w.WriteString(sy[k%len(sy)])
+				k += 1 + k%3
+			}
+			fmt.Fprintf(&w, "%d。", i*10+s)
+			ss = append(ss, w.String())
+		}
+		j, _ := json.Marshal(map[string]string{"id": fmt.Sprint(i), "title": fmt.Sprint("記事", i), "text": strings.Join(ss, "\n")})
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	corpus = filepath.Join(dir, "ja.jsonl")
+	os.WriteFile(corpus, []byte(b.String()), 0o644)
+	b.Reset()
+	for i := range baseLines {
+		fmt.Fprintf(&b, "base line %d %s\n", i, strings.Repeat("word ", i%30))
+	}
+	base = filepath.Join(dir, "base.txt")
+	os.WriteFile(base, []byte(b.String()), 0o644)
+	return corpus, base
+}
+
+func TestSweepRun(t *testing.T) {
+	dir := t.TempDir()
+	corpus, base := writeInputs(t, dir, 400, 800)
+	out := filepath.Join(dir, "sweep")
+	ios, _, _, _ := iostreams.Test()
+	opts := &Options{IO: ios, Base: base, Add: mixcmd.Source{Name: "ja", Corpus: corpus}, Shares: []float64{0, 0.25, 0.5, 0.75, 1},
+		Total: 60_000, Unit: mix.Bytes, Chunk: 512, Seed: 1, Nested: true, Dir: out}
+	if err := sweepRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"share-0.txt", "share-0.25.txt", "share-0.5.txt", "share-0.75.txt", "share-1.txt"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := math.Abs(float64(len(b))-60_000) / 60_000; d > 0.005 {
+			t.Errorf("%s: %d bytes, %.2f%% off", name, len(b), 100*d)
+		}
+		if _, err := manifest.Read(manifest.Path(filepath.Join(out, name))); err != nil {
+			t.Error(err)
+		}
+	}
+	sm, err := manifest.Read(filepath.Join(out, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mixes := sm.Extra["mixes"].([]any); len(mixes) != 5 || mixes[1].(map[string]any)["file"] != "share-0.25.txt" {
+		t.Errorf("sweep manifest mixes %v", sm.Extra["mixes"])
+	}
+}
+
+func TestSweepRunLeavesNothingOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	corpus, base := writeInputs(t, dir, 20, 2000)
+	out := filepath.Join(dir, "sweep")
+	ios, _, _, _ := iostreams.Test()
+	// Share 0 and 0.1 fit; share 1 needs more than the corpus holds.
+	opts := &Options{IO: ios, Base: base, Add: mixcmd.Source{Name: "ja", Corpus: corpus}, Shares: []float64{0, 0.1, 1},
+		Total: 40_000, Unit: mix.Bytes, Chunk: 512, Seed: 1, Dir: out}
+	err := sweepRun(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "share 1: corpus") {
+		t.Fatalf("error %v", err)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 0 {
+		t.Errorf("left behind %v", entries)
+	}
+}
