@@ -4,8 +4,12 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
 	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
+	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
 	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
+	overlapcmd "github.com/calibkit/calibkit/internal/cmd/overlap"
+	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
 	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
 	"github.com/calibkit/calibkit/internal/cmdutil"
@@ -40,5 +44,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(modelcmd.NewCmdModel(io))
 	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
+	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	return cmd
 }
