@@ -313,8 +313,15 @@ func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name str
 	}
 	bar := prog.StartFile(name, m.size, have)
 	buf := make([]byte, c.bufSize)
+	// An attempt counts as progress only when it gets further than any
+	// before it, so a server that keeps restarting or cutting at the same
+	// byte still exhausts the retries.
+	best := have
 	err = c.retry.do(ctx, func() (bool, error) {
-		return c.getRange(ctx, m, f, inc, v, &have, buf, bar, what)
+		_, err := c.getRange(ctx, m, f, inc, v, &have, buf, bar, what)
+		progressed := have > best
+		best = max(best, have)
+		return progressed, err
 	})
 	if err == nil {
 		if msg := v.check(have); msg != "" {

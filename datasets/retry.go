@@ -81,8 +81,9 @@ func (p RetryPolicy) do(ctx context.Context, op func() (progressed bool, err err
 	if maxTries < 1 {
 		maxTries = 1
 	}
-	failures := 0
+	failures, attempts := 0, 0
 	for {
+		attempts++
 		progressed, err := op()
 		if err == nil {
 			return nil
@@ -102,8 +103,8 @@ func (p RetryPolicy) do(ctx context.Context, op func() (progressed bool, err err
 			b.Reset()
 		}
 		failures++
-		if failures >= maxTries {
-			return fmt.Errorf("%w (gave up after %d attempts)", err, failures)
+		if failures >= maxTries || attempts >= 16*maxTries {
+			return fmt.Errorf("%w (gave up after %d attempts)", err, attempts)
 		}
 		wait := b.NextBackOff()
 		if re.after > 0 {
