@@ -102,7 +102,7 @@ func NewSplitter(opts ...SplitterOption) (*Splitter, error) {
 		s.closers.add(p[1])
 	}
 	for _, p := range c.brackets {
-		if _, both := s.closeKind[p[0]]; both {
+		if _, both := s.closeKind[p[0]]; both && p[0] != p[1] {
 			return nil, fmt.Errorf("new sentence splitter: %q is both an opener and a closer", p[0])
 		}
 		if s.delims.has(p[0]) || s.delims.has(p[1]) {
@@ -251,10 +251,13 @@ func (s *Splitter) matchBrackets(line []byte, iv []span) []span {
 		}
 		from = i + size
 		sawAny = true
-		if kind, ok := s.openKind[r]; ok {
+		kind, isOpen := s.openKind[r]
+		ck, isClose := s.closeKind[r]
+		// A quote that both opens and closes closes when one is open.
+		if isOpen && !(isClose && nOpen[ck] > 0) {
 			st = append(st, opener{kind, i})
 			nOpen[kind]++
-		} else if kind := s.closeKind[r]; nOpen[kind] > 0 {
+		} else if kind := ck; isClose && nOpen[kind] > 0 {
 			j := len(st) - 1
 			for st[j].kind != kind {
 				j--

@@ -27,11 +27,11 @@ var (
 		{'「', '」'}, {'『', '』'}, {'（', '）'}, {'(', ')'}, {'［', '］'}, {'[', ']'},
 		{'｛', '｝'}, {'{', '}'}, {'〈', '〉'}, {'《', '》'}, {'【', '】'}, {'〔', '〕'},
 		{'〖', '〗'}, {'〘', '〙'}, {'〚', '〛'}, {'｢', '｣'}, {'“', '”'}, {'‘', '’'},
-		{'«', '»'}, {'‹', '›'}, {'〝', '〟'},
+		{'«', '»'}, {'‹', '›'}, {'〝', '〟'}, {'"', '"'},
 	}
-	// Quotes that open and close with the same character cannot be paired,
-	// but they still stay with the sentence they end.
-	defaultExtraFollowers = []rune{'"', '\'', '〞'}
+	// Closing quotes that are not paired (the apostrophe is too ambiguous,
+	// 〞 closes 〝 besides 〟) still stay with the sentence they end.
+	defaultExtraFollowers = []rune{'\'', '〞'}
 	// English abbreviations after which a period does not end a sentence.
 	// Single letters and dotted initials (J., U.S., e.g.) are recognised
 	// without being listed.
@@ -93,7 +93,9 @@ func Followers(rs ...rune) SplitterOption {
 
 // BracketPairs replaces the bracket pairs inside which a delimiter does not
 // end a sentence. Each pair is a two-character string, opener first, such as
-// "「」" or "()". An opener that is never closed on its line is ignored.
+// "「」" or "()"; a pair of one character twice, such as `""`, is a quote
+// that opens and closes in turn. An opener that is never closed on its line
+// is ignored.
 func BracketPairs(pairs ...string) SplitterOption {
 	return func(c *splitterConfig) error {
 		bs := make([][2]rune, 0, len(pairs))
@@ -103,9 +105,6 @@ func BracketPairs(pairs ...string) SplitterOption {
 			}
 			open, n := utf8.DecodeRuneInString(p)
 			closing, _ := utf8.DecodeRuneInString(p[n:])
-			if open == closing {
-				return fmt.Errorf("bracket pair %q: opener and closer must differ", p)
-			}
 			for _, r := range []rune{open, closing} {
 				if err := checkPunct(r); err != nil {
 					return fmt.Errorf("bracket pair %q: %w", p, err)

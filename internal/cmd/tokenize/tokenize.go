@@ -195,7 +195,8 @@ func tokenizeRun(ctx context.Context, opts *Options) (err error) {
 
 	var progress *mpb.Progress
 	if opts.IO.ShowProgress() {
-		progress = mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40))
+		// ShowProgress already decided that ErrOut is a terminal.
+		progress = mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40), mpb.WithAutoRefresh())
 		bar := progress.AddBar(size,
 			mpb.PrependDecorators(decor.Name("tokenize --"+string(opts.Mode)+" ")),
 			mpb.AppendDecorators(

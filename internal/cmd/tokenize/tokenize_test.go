@@ -196,3 +196,19 @@ func TestTokenizeRunErrors(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal the run draws a progress bar on stderr; data stays on stdout.
+func TestTokenizeRunProgress(t *testing.T) {
+	ios, stdin, stdout, stderr := iostreams.Test()
+	ios.StderrTTY = true
+	stdin.WriteString("一。二。\n")
+	if err := tokenizeRun(context.Background(), &Options{IO: ios, Mode: ModeSentences}); err != nil {
+		t.Fatal(err)
+	}
+	if stdout.String() != "一。\n二。\n" {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "tokenize --sentences") {
+		t.Errorf("no progress on stderr: %q", stderr.String())
+	}
+}
