@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -62,39 +64,78 @@ func (o NGramOptions) Words(line string) []string {
 // ngrams streams the 64-bit hashes of a text's word n-grams to fn. Words
 // run on across lines, so the layout (one sentence or one paragraph per
 // line, wikitext spacing) does not change the n-grams of the same prose.
+// Lines are segmented in batches on all cores; the words keep their order.
 func ngrams(ctx context.Context, r io.Reader, o NGramOptions, fn func(uint64)) error {
 	n := o.n()
 	ring := make([]uint64, n) // word hashes of the last n words
 	var count int
-	br := bufio.NewReaderSize(r, 1<<16)
-	var off int64
-	for lineNo := 0; ; lineNo++ {
-		if lineNo%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	emit := func(words []string) {
+		for _, w := range words {
+			ring[count%n] = wordHash(w)
+			count++
+			if count >= n {
+				fn(combine(ring, count, n))
 			}
-		}
-		line, err := br.ReadString('\n')
-		if bad := invalidUTF8Offset([]byte(line)); bad >= 0 {
-			return fmt.Errorf("not UTF-8: invalid byte 0x%02x at byte offset %d", line[bad], off+int64(bad))
-		}
-		off += int64(len(line))
-		if len(line) > 0 {
-			for _, w := range o.Words(line) {
-				ring[count%n] = wordHash(w)
-				count++
-				if count >= n {
-					fn(combine(ring, count, n))
-				}
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
 		}
 	}
+	const batchLines = 256
+	workers := runtime.GOMAXPROCS(0)
+	br := bufio.NewReaderSize(r, 1<<16)
+	var off int64
+	eof := false
+	for !eof {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Read a round of batches, segment them concurrently, emit in order.
+		batches := make([][]string, 0, 2*workers)
+		for len(batches) < 2*workers && !eof {
+			var batch []string
+			for len(batch) < batchLines {
+				line, err := br.ReadString('\n')
+				if bad := invalidUTF8Offset([]byte(line)); bad >= 0 {
+					return fmt.Errorf("not UTF-8: invalid byte 0x%02x at byte offset %d", line[bad], off+int64(bad))
+				}
+				off += int64(len(line))
+				if len(line) > 0 {
+					batch = append(batch, line)
+				}
+				if err == io.EOF {
+					eof = true
+					break
+				}
+				if err != nil {
+					return err
+				}
+			}
+			batches = append(batches, batch)
+		}
+		words := make([][][]string, len(batches))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range min(workers, len(batches)) {
+			wg.Go(func() {
+				for b := range next {
+					out := make([][]string, len(batches[b]))
+					for k, line := range batches[b] {
+						out[k] = o.Words(line)
+					}
+					words[b] = out
+				}
+			})
+		}
+		for b := range batches {
+			next <- b
+		}
+		close(next)
+		wg.Wait()
+		for _, bw := range words {
+			for _, lw := range bw {
+				emit(lw)
+			}
+		}
+	}
+	return nil
 }
 
 // wordHash is FNV-1a over the word's bytes.
@@ -203,4 +244,53 @@ func OverlapWith(ctx context.Context, a io.Reader, set *NGramSet, o NGramOptions
 	res.Share = ratio(res.Shared, res.NGrams)
 	res.DistinctShare = ratio(res.DistinctShared, res.Distinct)
 	return res, nil
+}
+
+// hashSeq returns the hashes of r's n-grams in order.
+func hashSeq(ctx context.Context, r io.Reader, o NGramOptions) ([]uint64, error) {
+	var hs []uint64
+	err := ngrams(ctx, r, o, func(h uint64) { hs = append(hs, h) })
+	return hs, err
+}
+
+// setOf returns the sorted distinct hashes of a sequence.
+func setOf(hs []uint64) *NGramSet {
+	s := &NGramSet{hashes: slices.Clone(hs), total: int64(len(hs))}
+	slices.Sort(s.hashes)
+	s.hashes = slices.Compact(s.hashes)
+	return s
+}
+
+// overlapOf counts how many of seq's n-grams are in set.
+func overlapOf(seq []uint64, distinct *NGramSet, set *NGramSet, n int) *OverlapResult {
+	res := &OverlapResult{N: n, NGrams: int64(len(seq)), NGramsB: set.total, Distinct: int64(distinct.Len())}
+	for _, h := range seq {
+		if set.Has(h) {
+			res.Shared++
+		}
+	}
+	for _, h := range distinct.hashes {
+		if set.Has(h) {
+			res.DistinctShared++
+		}
+	}
+	res.Share = ratio(res.Shared, res.NGrams)
+	res.DistinctShare = ratio(res.DistinctShared, res.Distinct)
+	return res
+}
+
+// OverlapBoth reports the overlap both ways, segmenting each text once: the
+// share of a's n-grams found in b, and of b's found in a. Both texts are
+// held as hash sequences (8 bytes per n-gram), so it suits eval-sized files.
+func OverlapBoth(ctx context.Context, a, b io.Reader, o NGramOptions) (aInB, bInA *OverlapResult, err error) {
+	sa, err := hashSeq(ctx, a, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read A: %w", err)
+	}
+	sb, err := hashSeq(ctx, b, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read B: %w", err)
+	}
+	setA, setB := setOf(sa), setOf(sb)
+	return overlapOf(sa, setA, setB, o.n()), overlapOf(sb, setB, setA, o.n()), nil
 }

@@ -75,6 +75,18 @@ func TestOverlap(t *testing.T) {
 			if res.Shared > res.NGrams || res.DistinctShared > res.Distinct {
 				t.Errorf("inconsistent counts %+v", *res)
 			}
+			// OverlapBoth agrees with Overlap run both ways.
+			ab, ba, err := OverlapBoth(context.Background(), strings.NewReader(tt.a), strings.NewReader(tt.b), NGramOptions{N: tt.n, Segmenter: seg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rev, err := Overlap(context.Background(), strings.NewReader(tt.b), strings.NewReader(tt.a), NGramOptions{N: tt.n, Segmenter: seg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *ab != *res || *ba != *rev {
+				t.Errorf("OverlapBoth %+v %+v, Overlap %+v %+v", *ab, *ba, *res, *rev)
+			}
 		})
 	}
 }

@@ -311,18 +311,7 @@ func CheckEvalOverlap(ctx context.Context, text []byte, output, eval string, seg
 	}
 	defer f.Close()
 	o := mix.NGramOptions{N: 13, Segmenter: seg}
-	evalSet, err := mix.BuildNGramSet(ctx, f, o)
-	if err != nil {
-		return nil, fmt.Errorf("eval file %s: %w", eval, err)
-	}
-	ofMix, err := mix.OverlapWith(ctx, bytes.NewReader(text), evalSet, o)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("eval file %s: %w", eval, err)
-	}
-	ofEval, err := mix.Overlap(ctx, f, bytes.NewReader(text), o)
+	ofEval, ofMix, err := mix.OverlapBoth(ctx, f, bytes.NewReader(text), o)
 	if err != nil {
 		return nil, fmt.Errorf("eval file %s: %w", eval, err)
 	}
