@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -189,18 +188,4 @@ func (c Cache) cachedFile(repo, commit, p string, size int64) (string, bool) {
 		return "", false
 	}
 	return ptr, true
-}
-
-// parseSnapshotPath splits a path inside a cache snapshot folder into
-// repo, commit and file path, or reports false.
-func parseSnapshotPath(p string) (repo, commit, file string, ok bool) {
-	parts := strings.Split(filepath.ToSlash(p), "/")
-	for i := len(parts) - 3; i >= 0; i-- {
-		if parts[i+1] != "snapshots" || !strings.HasPrefix(parts[i], "datasets--") {
-			continue
-		}
-		repo = strings.ReplaceAll(strings.TrimPrefix(parts[i], "datasets--"), "--", "/")
-		return repo, parts[i+2], path.Join(parts[i+3:]...), true
-	}
-	return "", "", "", false
 }

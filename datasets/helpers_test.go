@@ -107,3 +107,10 @@ func hasAny(list []string, substr string) bool {
 	}
 	return false
 }
+
+func writeFile(p, s string) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte(s), 0o600)
+}
