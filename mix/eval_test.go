@@ -97,3 +97,29 @@ func checkWholeSentences(t *testing.T, corpus, out string, f Format) {
 		}
 	}
 }
+
+// TestBuildEvalManyTargets hits random byte and character targets exactly.
+func TestBuildEvalManyTargets(t *testing.T) {
+	corpus := writeJSONL(t, 21, 300)
+	pool := openPool(t, corpus)
+	r := newRand(5, 5)
+	for i := range 30 {
+		target := int64(300 + r.IntN(150_000))
+		unit := Bytes
+		if i%3 == 0 {
+			unit = Chars
+		}
+		var buf bytes.Buffer
+		res, err := BuildEval(context.Background(), pool, &buf, EvalOptions{Target: target, Unit: unit, Format: Format(i % 2), Seed: uint64(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := int64(buf.Len())
+		if unit == Chars {
+			got = int64(utf8.RuneCount(buf.Bytes()))
+		}
+		if got != target || res.Deviation != 0 {
+			t.Errorf("target %d %s: got %d (deviation %d)", target, unit, got, res.Deviation)
+		}
+	}
+}

@@ -90,3 +90,31 @@ func TestMixPrefixShares(t *testing.T) {
 		}
 	}
 }
+
+func TestMixThreeSources(t *testing.T) {
+	ja := writeJSONL(t, 11, 500)
+	ja2 := writeTextCorpus(t, 12, 500)
+	base := genBase(4, 3000)
+	for seed := range uint64(6) {
+		var buf bytes.Buffer
+		res, err := Mix(context.Background(), &buf, MixOptions{
+			Base: base, Total: 120_000, Unit: Chars, Seed: seed,
+			Adds: []Add{{Name: "ja", Pool: openPool(t, ja), Share: 0.3}, {Name: "ja2", Pool: openPool(t, ja2), Share: 0.2, Stream: 1}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.MaxPrefixError > 0.05+1e-9 {
+			t.Errorf("seed %d: prefix error %.3f", seed, res.MaxPrefixError)
+		}
+		want := []float64{0.5, 0.3, 0.2}
+		for i, s := range res.Sources {
+			if math.Abs(s.ShareChars-want[i]) > 0.01 {
+				t.Errorf("seed %d: %s has %.4f of the characters, want %.2f", seed, s.Name, s.ShareChars, want[i])
+			}
+		}
+		if n := int64(utf8.RuneCount(buf.Bytes())); math.Abs(float64(n-120_000)) > 600 {
+			t.Errorf("seed %d: %d chars", seed, n)
+		}
+	}
+}
