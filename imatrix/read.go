@@ -69,13 +69,16 @@ const DefaultDatChunkSize = 512
 
 // ReadFile reads an imatrix file of either format, telling them apart by
 // content (GGUF files start with "GGUF").
+// A legacy .dat file is read with DefaultDatChunkSize.
 func ReadFile(path string) (*Data, error) {
-	d, _, err := ReadFileFormat(path)
+	d, _, err := ReadFileFormat(path, DefaultDatChunkSize)
 	return d, err
 }
 
-// ReadFileFormat is ReadFile that also reports which format the file had.
-func ReadFileFormat(path string) (*Data, Format, error) {
+// ReadFileFormat is ReadFile that also reports which format the file had
+// and reads a legacy .dat file with the given chunk size (≤ 0:
+// DefaultDatChunkSize), as llama-imatrix --in-file uses its own -c.
+func ReadFileFormat(path string, datChunkSize int) (*Data, Format, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, FormatUnknown, fmt.Errorf("read imatrix: %w", err)
@@ -97,7 +100,7 @@ func ReadFileFormat(path string) (*Data, Format, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, FormatUnknown, fmt.Errorf("read imatrix %s: %w", path, err)
 	}
-	d, err := ReadDat(bufio.NewReaderSize(f, 1<<16), DefaultDatChunkSize)
+	d, err := ReadDat(bufio.NewReaderSize(f, 1<<16), datChunkSize)
 	if err != nil {
 		return nil, FormatDat, fmt.Errorf("read imatrix %s (legacy .dat format): %w", path, err)
 	}

@@ -92,7 +92,7 @@ func TestReadFileSniffsFormat(t *testing.T) {
 		if err := WriteFile(path, d, f); err != nil {
 			t.Fatal(err)
 		}
-		got, format, err := ReadFileFormat(path)
+		got, format, err := ReadFileFormat(path, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
