@@ -17,6 +17,7 @@ import (
 type ParquetReader struct {
 	name   string
 	file   *parquet.File
+	ra     io.ReaderAt
 	closer io.Closer
 	groups []parquet.RowGroup
 
@@ -62,6 +63,9 @@ func NewParquetReader(ra io.ReaderAt, size int64, name string, opts ReaderOption
 	if opts.TextColumn == "" {
 		return nil, fmt.Errorf("read parquet %s: no text column given", name)
 	}
+	if err := checkParquetFrame(ra, size); err != nil {
+		return nil, fmt.Errorf("read parquet %s: %w", name, err)
+	}
 	f, err := parquet.OpenFile(ra, size,
 		parquet.SkipPageIndex(true),
 		parquet.SkipBloomFilters(true),
@@ -70,7 +74,7 @@ func NewParquetReader(ra io.ReaderAt, size int64, name string, opts ReaderOption
 	if err != nil {
 		return nil, fmt.Errorf("read parquet %s: %w (corrupt or truncated file?)", name, err)
 	}
-	r = &ParquetReader{name: name, file: f, groups: f.RowGroups(), group: -1}
+	r = &ParquetReader{name: name, file: f, ra: ra, groups: f.RowGroups(), group: -1}
 	schema := f.Schema()
 	for _, c := range []struct {
 		flag, col string
@@ -109,6 +113,32 @@ func NewParquetReader(ra io.ReaderAt, size int64, name string, opts ReaderOption
 		r.dst = append(r.dst, c.dst)
 	}
 	return r, nil
+}
+
+// checkParquetFrame checks the magic bytes and the footer length before
+// parquet-go allocates a buffer of the length the (maybe corrupt) file
+// claims.
+func checkParquetFrame(ra io.ReaderAt, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("file of %d bytes is too short to be parquet (empty or truncated?)", size)
+	}
+	var head, tail [4]byte
+	var foot [8]byte
+	if _, err := ra.ReadAt(head[:], 0); err != nil {
+		return err
+	}
+	if _, err := ra.ReadAt(foot[:], size-8); err != nil {
+		return err
+	}
+	copy(tail[:], foot[4:])
+	if string(head[:]) != "PAR1" || string(tail[:]) != "PAR1" {
+		return errors.New("not a parquet file: the PAR1 magic bytes are missing at its start or end (truncated or corrupt?)")
+	}
+	n := int64(foot[0]) | int64(foot[1])<<8 | int64(foot[2])<<16 | int64(foot[3])<<24
+	if n <= 0 || n > size-12 {
+		return fmt.Errorf("footer length %d does not fit in a file of %d bytes (corrupt file)", n, size)
+	}
+	return nil
 }
 
 func columnList(s *parquet.Schema) string {
@@ -176,9 +206,13 @@ func (r *ParquetReader) nextGroup() error {
 	}
 	g := r.groups[r.group]
 	chunks := g.ColumnChunks()
+	md := r.file.Metadata()
 	for _, c := range r.cols {
-		if c.index >= len(chunks) {
+		if c.index >= len(chunks) || r.group >= len(md.RowGroups) || c.index >= len(md.RowGroups[r.group].Columns) {
 			return fmt.Errorf("read parquet %s row group %d: column %q missing from the row group", r.name, r.group, c.name)
+		}
+		if err := checkColumnChunk(r.ra, r.file.Size(), &md.RowGroups[r.group].Columns[c.index].MetaData); err != nil {
+			return fmt.Errorf("read parquet %s row group %d: column %q: %w (corrupt file)", r.name, r.group, c.name, err)
 		}
 		c.open(chunks[c.index])
 	}
