@@ -62,6 +62,9 @@ type Pool struct {
 // ending in .jsonl (or .json / .ndjson) are read as JSONL, anything else as
 // text. An empty corpus is an error.
 func OpenPool(ctx context.Context, path string) (*Pool, error) {
+	if strings.HasSuffix(path, ".gz") || strings.HasSuffix(path, ".zst") {
+		return nil, fmt.Errorf("corpus %s is compressed: articles are read at random, so decompress it first (e.g. zstd -d or gunzip)", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open corpus %s: %w", path, err)

@@ -89,6 +89,10 @@ func TestBadInput(t *testing.T) {
 			_, err := OpenPool(ctx, filepath.Join(t.TempDir(), "none.jsonl"))
 			return err
 		}, "open corpus"},
+		{"compressed corpus", func() error {
+			_, err := OpenPool(ctx, writeFile(t, "c.jsonl.zst", "x"))
+			return err
+		}, "decompress it first"},
 		{"not JSON", func() error {
 			p := openPool(t, writeFile(t, "b.jsonl", "{\"text\":\"a\"}\nnot json\n"))
 			_, err := p.Article(1)

@@ -134,7 +134,7 @@ type Entry struct {
 	file     *atomicfile.File
 }
 
-func sweepRun(ctx context.Context, opts *Options) error {
+func sweepRun(ctx context.Context, opts *Options) (rerr error) {
 	counter, closeCounter, err := mixcmd.OpenCounter(opts.Model)
 	if err != nil {
 		return err
@@ -158,6 +158,15 @@ func sweepRun(ctx context.Context, opts *Options) error {
 		if seg, err = mixcmd.NewSegmenter(); err != nil {
 			return err
 		}
+	}
+	if _, err := os.Stat(opts.Dir); os.IsNotExist(err) {
+		// A folder this run creates is removed again if the run fails
+		// (os.Remove leaves it if anything else was put in it).
+		defer func() {
+			if rerr != nil {
+				os.Remove(opts.Dir)
+			}
+		}()
 	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
