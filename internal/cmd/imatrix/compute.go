@@ -180,8 +180,15 @@ func save(opts *Options, c *imatrix.Collector, at int) error {
 	if at > 0 {
 		path = fmt.Sprintf("%s.at_%d", opts.Output, at)
 	}
-	return imatrix.WriteFile(path, c.Data(opts.File), opts.Format)
+	if err := imatrix.WriteFile(path, c.Data(opts.File), opts.Format); err != nil {
+		return err
+	}
+	saveHook()
+	return nil
 }
+
+// saveHook lets tests act right after a save.
+var saveHook = func() {}
 
 // finish writes the manifest and the --json summary.
 func finish(opts *Options, c *imatrix.Collector, sum *summary, res *imatrix.Result) error {

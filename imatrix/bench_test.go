@@ -1,0 +1,90 @@
+package imatrix
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/calibkit/calibkit/internal/synth"
+)
+
+// BenchmarkCollectOverhead compares, in the same binary and at the same
+// thread count, decoding chunks while collecting the importance matrix with
+// decoding the same chunks without the evaluation hook. The model is
+// $CALIBKIT_BENCH_MODEL, or a synthesized F16 model of about 97M parameters
+// (12 layers, 768 wide, feed-forward 2048, 12 heads, 8000-token vocabulary);
+// the thread count is $CALIBKIT_BENCH_THREADS (default: every CPU). Each
+// iteration decodes the same chunks (2 of 512 tokens, side by side as
+// llama-imatrix's default batch does) plainly, then with the collector,
+// alternating so that both see the same machine load. Perplexity is off in
+// both, so only the hook differs.
+//
+// Metrics: tokens/s of each from the best wall time over the iterations,
+// their ratio (target ≥ 0.97), and the ratio of process CPU time (robust on
+// a busy machine when the thread count is 1; with more threads it also
+// counts ggml's spin-waiting). Run with the native build:
+//
+//	CGO_CFLAGS="-O3 -march=native" CGO_CXXFLAGS="-O3 -march=native" \
+//	  go test -run '^$' -bench CollectOverhead -benchtime 3x ./imatrix/
+func BenchmarkCollectOverhead(b *testing.B) {
+	path := os.Getenv("CALIBKIT_BENCH_MODEL")
+	if path == "" {
+		o := synth.Default()
+		o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.VocabSize, o.Type = 12, 768, 2048, 12, 12, 8000, synth.TypeF16
+		path = testModel(b, "bench-97m", o)
+	}
+	threads := runtime.NumCPU()
+	if s := os.Getenv("CALIBKIT_BENCH_THREADS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("CALIBKIT_BENCH_THREADS=%q: want a positive number", s)
+		}
+		threads = n
+	}
+	m := loadModel(b, path)
+	text := calibText(400)
+	opts := ComputeOptions{NCtx: 512, NBatch: 1024, Chunks: 2, NoPPL: true, Threads: threads}
+	pass := func(c *Collector) (wall, cpu time.Duration, tokens int) {
+		c0 := cpuTime()
+		r, err := Compute(context.Background(), m, c, text, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return r.Elapsed, cpuTime() - c0, r.Tokens
+	}
+	pass(nil) // warm the page cache and the allocator
+	bestPlain, bestHook := time.Duration(1<<62), time.Duration(1<<62)
+	var cpuPlain, cpuHook time.Duration
+	var tokens int
+	b.ResetTimer()
+	for range b.N {
+		w, c, n := pass(nil)
+		bestPlain, cpuPlain, tokens = min(bestPlain, w), cpuPlain+c, n
+		coll := NewCollector(CollectorOptions{ChunkSize: 512})
+		w, c, _ = pass(coll)
+		bestHook, cpuHook = min(bestHook, w), cpuHook+c
+		if coll.Len() == 0 {
+			b.Fatal("nothing collected")
+		}
+	}
+	plainTPS := float64(tokens) / bestPlain.Seconds()
+	hookTPS := float64(tokens) / bestHook.Seconds()
+	b.ReportMetric(plainTPS, "plain-tok/s")
+	b.ReportMetric(hookTPS, "imatrix-tok/s")
+	b.ReportMetric(hookTPS/plainTPS, "ratio")
+	b.ReportMetric(cpuPlain.Seconds()/cpuHook.Seconds(), "cpu-ratio")
+	b.ReportMetric(float64(threads), "threads")
+}
+
+// cpuTime returns the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
