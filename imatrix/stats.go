@@ -3,9 +3,12 @@ package imatrix
 import (
 	"container/heap"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // NearZeroRatio defines a near-zero column: one whose mean square is below
@@ -54,8 +57,10 @@ type Summary struct {
 	// there is no such weight of the same size.
 	CosinePrevLayer *float64 `json:"cosine_prev_layer"`
 
-	nearZeroN int
-	sumVLogV  float64
+	nearZeroN   int
+	sumVLogV    float64
+	hasPrev     bool    // a previous-layer partner exists
+	dot, n1, n2 float64 // Σab, Σa², Σb² against it
 }
 
 // WeightStats describes one weight.
@@ -98,28 +103,29 @@ func ComputeStats(d *Data, opts StatsOptions) *Stats {
 		byName[e.Name] = e
 	}
 	s.Weights = make([]WeightStats, len(d.Entries))
-	type cosAcc struct{ dot, n1, n2 float64 }
-	layerCos := map[int]*cosAcc{}
-	for i, e := range d.Entries {
-		w := &s.Weights[i]
-		w.Name = e.Name
-		w.Layer, w.Kind = SplitName(e.Name)
-		w.Experts = e.NMat()
-		weightSummary(e, opts.TopK, w)
-		if prev := prevLayerEntry(e.Name, w.Layer, byName); prev != nil && len(prev.Sums) == len(e.Sums) {
-			dot, n1, n2 := meanSquareDot(e, prev)
-			c := cosine(dot, n1, n2)
-			w.CosinePrevLayer = &c
-			acc := layerCos[w.Layer]
-			if acc == nil {
-				acc = &cosAcc{}
-				layerCos[w.Layer] = acc
+	// Weights are independent: spread them over the cores.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(d.Entries))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(d.Entries); i = int(next.Add(1) - 1) {
+				e, w := d.Entries[i], &s.Weights[i]
+				w.Name = e.Name
+				w.Layer, w.Kind = SplitName(e.Name)
+				w.Experts = e.NMat()
+				weightSummary(e, opts.TopK, w)
+				if prev := prevLayerEntry(e.Name, w.Layer, byName); prev != nil && len(prev.Sums) == len(e.Sums) {
+					w.hasPrev = true
+					w.dot, w.n1, w.n2 = meanSquareDot(e, prev)
+					c := cosine(w.dot, w.n1, w.n2)
+					w.CosinePrevLayer = &c
+				}
 			}
-			acc.dot += dot
-			acc.n1 += n1
-			acc.n2 += n2
-		}
+		}()
 	}
+	wg.Wait()
 	sort.SliceStable(s.Weights, func(i, j int) bool { return weightLess(&s.Weights[i], &s.Weights[j]) })
 
 	layers := map[int]*LayerStats{}
@@ -141,11 +147,17 @@ func ComputeStats(d *Data, opts StatsOptions) *Stats {
 		l.Max = math.Max(l.Max, w.Max)
 		l.nearZeroN += w.nearZeroN
 		l.sumVLogV += w.sumVLogV
+		if w.hasPrev {
+			l.hasPrev = true
+			l.dot += w.dot
+			l.n1 += w.n1
+			l.n2 += w.n2
+		}
 	}
 	for _, l := range layers {
 		l.finish()
-		if acc := layerCos[l.Layer]; acc != nil {
-			c := cosine(acc.dot, acc.n1, acc.n2)
+		if l.hasPrev {
+			c := cosine(l.dot, l.n1, l.n2)
 			l.CosinePrevLayer = &c
 		}
 		s.Layers = append(s.Layers, *l)
