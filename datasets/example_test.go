@@ -8,14 +8,14 @@ import (
 	"path/filepath"
 
 	"github.com/calibkit/calibkit/datasets"
-	"github.com/calibkit/calibkit/datasets/internal/hubserver"
+	"github.com/calibkit/calibkit/datasets/hubtest"
 )
 
 func ExampleClient_Fetch() {
-	hub := hubserver.New() // a stand-in for https://huggingface.co
+	hub := hubtest.New() // a stand-in for https://huggingface.co
 	defer hub.Close()
 	hub.Add("Salesforce/wikitext", "main",
-		hubserver.Bytes("wikitext-2-raw-v1/test-00000-of-00001.parquet", []byte("parquet bytes"), true))
+		hubtest.Bytes("wikitext-2-raw-v1/test-00000-of-00001.parquet", []byte("parquet bytes"), true))
 
 	cache, _ := os.MkdirTemp("", "hub")
 	defer os.RemoveAll(cache)

@@ -15,20 +15,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calibkit/calibkit/datasets/internal/hubserver"
+	"github.com/calibkit/calibkit/datasets/hubtest"
 )
 
 const faultRepo = "o/faults"
 
 // oneFile serves one LFS file and returns it with its content.
-func oneFile(srv *hubserver.Server, n int) (hubserver.File, []byte) {
+func oneFile(srv *hubtest.Server, n int) (hubtest.File, []byte) {
 	d := data(n, 7)
-	f := hubserver.Bytes("cfg/train-00000-of-00001.parquet", d, true)
+	f := hubtest.Bytes("cfg/train-00000-of-00001.parquet", d, true)
 	srv.Add(faultRepo, "main", f)
 	return f, d
 }
 
-func fetchOne(c *Client, ctx context.Context, f hubserver.File) (File, error) {
+func fetchOne(c *Client, ctx context.Context, f hubtest.File) (File, error) {
 	return c.Download(ctx, faultRepo, RepoFile{Path: f.Path, Size: -1})
 }
 
@@ -38,7 +38,7 @@ func sha(b []byte) string {
 }
 
 func TestResumeAfterConnectionCut(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 200_000)
 	var ranges []string
@@ -49,7 +49,7 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 		}
 		ranges = append(ranges, r.Header.Get("Range"))
 		if calls.Add(1) == 1 {
-			hubserver.CutAfter(w, r, d, 70_001)
+			hubtest.CutAfter(w, r, d, 70_001)
 			return true
 		}
 		return false
@@ -71,7 +71,7 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 }
 
 func TestServerIgnoringRangeStartsOver(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 50_000)
 	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
@@ -96,7 +96,7 @@ func TestServerIgnoringRangeStartsOver(t *testing.T) {
 }
 
 func TestRetriesOn5xxAnd429(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 10_000)
 	var heads, gets atomic.Int32
@@ -130,7 +130,7 @@ func TestRetriesOn5xxAnd429(t *testing.T) {
 }
 
 func TestGivesUpAfterMaxTries(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, _ := oneFile(srv, 1000)
 	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
@@ -151,10 +151,10 @@ func TestGivesUpAfterMaxTries(t *testing.T) {
 }
 
 func TestWrongSHA256LeavesNothing(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	d := data(30_000, 5)
-	f := hubserver.Bytes("cfg/train-0.parquet", d, true)
+	f := hubtest.Bytes("cfg/train-0.parquet", d, true)
 	f.SHA256 = sha([]byte("something else")) // the Hub announces another object
 	srv.Add(faultRepo, "main", f)
 	c, _ := newTestClient(t, srv, "")
@@ -172,7 +172,7 @@ func TestWrongSHA256LeavesNothing(t *testing.T) {
 }
 
 func TestShortBodyIsNotAccepted(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 40_000)
 	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
@@ -189,7 +189,7 @@ func TestShortBodyIsNotAccepted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "30000 of 40000") {
 		t.Fatalf("error %v", err)
 	}
-	if _, err := os.Lstat(filepath.Join(c.Cache().SnapshotDir(faultRepo, hubserver.Commit(faultRepo, "main")), f.Path)); err == nil {
+	if _, err := os.Lstat(filepath.Join(c.Cache().SnapshotDir(faultRepo, hubtest.Commit(faultRepo, "main")), f.Path)); err == nil {
 		t.Error("a short file appeared in the snapshot")
 	}
 	if _, err := os.Stat(filepath.Join(c.Cache().RepoDir(faultRepo), "blobs", f.SHA256)); err == nil {
@@ -198,7 +198,7 @@ func TestShortBodyIsNotAccepted(t *testing.T) {
 }
 
 func TestDiskFullIsPermanentAndNamed(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, _ := oneFile(srv, 10_000)
 	t.Run("create", func(t *testing.T) {
@@ -229,7 +229,7 @@ func TestDiskFullIsPermanentAndNamed(t *testing.T) {
 }
 
 func TestConcurrentFetchersWriteOnce(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 300_000)
 	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
@@ -284,7 +284,7 @@ func (p *cancelAfter) Restart(int64) {}
 func (p *cancelAfter) Done(error)    {}
 
 func TestCancelLeavesOnlyIncomplete(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 100_000)
 	var first atomic.Bool

@@ -54,7 +54,7 @@ func (c *Client) Resolve(ctx context.Context, req Request) (Plan, error) {
 		rev = "main"
 	}
 	for _, g := range req.Include {
-		if _, err := MatchGlob(g, ""); err != nil {
+		if err := ValidateGlob(g); err != nil {
 			return Plan{}, fmt.Errorf("--include %q: %w", g, err)
 		}
 	}

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/calibkit/calibkit/datasets/internal/hubserver"
+	"github.com/calibkit/calibkit/datasets/hubtest"
 )
 
 func TestFetchPagedTreeLFSRedirect(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	srv.PageSize = 2 // five files and their folder span several pages
 	repo := "wikimedia/wikipedia"
@@ -23,11 +23,11 @@ func TestFetchPagedTreeLFSRedirect(t *testing.T) {
 	for i := range 5 {
 		d := data(3000+i*17, byte(i))
 		want = append(want, d)
-		srv.Add(repo, "main", hubserver.Bytes(fmt.Sprintf("20231101.ja/train-%05d-of-00005.parquet", i), d, true))
+		srv.Add(repo, "main", hubtest.Bytes(fmt.Sprintf("20231101.ja/train-%05d-of-00005.parquet", i), d, true))
 	}
 	srv.Add(repo, "main",
-		hubserver.Bytes("20231101.en/train-00000-of-00001.parquet", data(100, 9), true),
-		hubserver.Bytes("README.md", []byte("# wiki\n"), false))
+		hubtest.Bytes("20231101.en/train-00000-of-00001.parquet", data(100, 9), true),
+		hubtest.Bytes("README.md", []byte("# wiki\n"), false))
 
 	c, _ := newTestClient(t, srv, "")
 	files, err := c.Fetch(context.Background(), Request{Repo: repo, Config: "20231101.ja", Split: "train", Jobs: 3})
@@ -37,7 +37,7 @@ func TestFetchPagedTreeLFSRedirect(t *testing.T) {
 	if len(files) != 5 {
 		t.Fatalf("got %d files, want 5: %+v", len(files), files)
 	}
-	commit := hubserver.Commit(repo, "main")
+	commit := hubtest.Commit(repo, "main")
 	for i, f := range files {
 		if got := mustRead(t, f.LocalPath); string(got) != string(want[i]) {
 			t.Errorf("file %d: content differs", i)
@@ -78,16 +78,16 @@ func TestFetchPagedTreeLFSRedirect(t *testing.T) {
 }
 
 func TestFetchSmallFileBlobIsGitOID(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	content := []byte("a small parquet stand-in\n")
-	srv.Add("o/small", "main", hubserver.Bytes("data/test-00000-of-00001.parquet", content, false))
+	srv.Add("o/small", "main", hubtest.Bytes("data/test-00000-of-00001.parquet", content, false))
 	c, _ := newTestClient(t, srv, "")
 	files, err := c.Fetch(context.Background(), Request{Repo: "o/small", Split: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	oid := hubserver.GitOID(content)
+	oid := hubtest.GitOID(content)
 	if files[0].Etag != oid || files[0].SHA256 != "" {
 		t.Errorf("etag %q sha256 %q, want the git oid %s", files[0].Etag, files[0].SHA256, oid)
 	}
@@ -97,14 +97,14 @@ func TestFetchSmallFileBlobIsGitOID(t *testing.T) {
 }
 
 func TestFetchParquetEndpointFallback(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	repo := "Salesforce/wikitext"
-	srv.Add(repo, "main", hubserver.Bytes("README.md", []byte("readme"), false))
+	srv.Add(repo, "main", hubtest.Bytes("README.md", []byte("readme"), false))
 	a, b := data(5000, 1), data(7000, 2)
 	srv.Add(repo, ParquetBranch,
-		hubserver.Bytes("wikitext-2-raw-v1/test/0000.parquet", a, true),
-		hubserver.Bytes("wikitext-2-raw-v1/test/0001.parquet", b, true))
+		hubtest.Bytes("wikitext-2-raw-v1/test/0000.parquet", a, true),
+		hubtest.Bytes("wikitext-2-raw-v1/test/0001.parquet", b, true))
 	srv.AddParquetSplit(repo, "wikitext-2-raw-v1", "test", "wikitext-2-raw-v1/test/0000.parquet", "wikitext-2-raw-v1/test/0001.parquet")
 
 	c, _ := newTestClient(t, srv, "")
@@ -119,7 +119,7 @@ func TestFetchParquetEndpointFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit := hubserver.Commit(repo, ParquetBranch)
+	commit := hubtest.Commit(repo, ParquetBranch)
 	if files[0].Commit != commit || string(mustRead(t, files[1].LocalPath)) != string(b) {
 		t.Errorf("files %+v", files)
 	}
@@ -130,12 +130,12 @@ func TestFetchParquetEndpointFallback(t *testing.T) {
 }
 
 func TestFetchErrorsNameWhatFailed(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
-	srv.Add("o/gated", "main", hubserver.Bytes("x/train-0.parquet", []byte("x"), true))
+	srv.Add("o/gated", "main", hubtest.Bytes("x/train-0.parquet", []byte("x"), true))
 	srv.Gated["o/gated"] = true
 	srv.Token = "another-token"
-	srv.Add("o/open", "main", hubserver.Bytes("x/train-0.parquet", []byte("x"), true))
+	srv.Add("o/open", "main", hubtest.Bytes("x/train-0.parquet", []byte("x"), true))
 
 	c, sl := newTestClient(t, srv, "")
 	ctx := context.Background()
@@ -186,9 +186,9 @@ func TestFetchErrorsNameWhatFailed(t *testing.T) {
 func TestFetchRefusesEscapingPaths(t *testing.T) {
 	for _, bad := range []string{"../evil.parquet", "/abs/evil.parquet", "a/../../evil.parquet", "a//b.parquet"} {
 		t.Run(bad, func(t *testing.T) {
-			srv := hubserver.New()
+			srv := hubtest.New()
 			defer srv.Close()
-			srv.Add("o/evil", "main", hubserver.Bytes(bad, []byte("pwned"), true))
+			srv.Add("o/evil", "main", hubtest.Bytes(bad, []byte("pwned"), true))
 			root := t.TempDir()
 			c, _ := newTestClient(t, srv, filepath.Join(root, "hub"))
 			_, err := c.Fetch(context.Background(), Request{Repo: "o/evil", Include: []string{"**"}})
@@ -206,11 +206,11 @@ func TestFetchRefusesEscapingPaths(t *testing.T) {
 }
 
 func TestFetchOffline(t *testing.T) {
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	repo := "Salesforce/wikitext"
 	d := data(4000, 3)
-	srv.Add(repo, "main", hubserver.Bytes("wikitext-2-raw-v1/test-00000-of-00001.parquet", d, true))
+	srv.Add(repo, "main", hubtest.Bytes("wikitext-2-raw-v1/test-00000-of-00001.parquet", d, true))
 	cache := filepath.Join(t.TempDir(), "hub")
 	req := Request{Repo: repo, Include: []string{"wikitext-2-raw-v1/test-*.parquet"}}
 
@@ -241,13 +241,13 @@ func TestFetchOffline(t *testing.T) {
 
 func TestReadsHuggingFaceHubCache(t *testing.T) {
 	// Lay the cache out as huggingface_hub's hf_hub_download does, by hand.
-	srv := hubserver.New()
+	srv := hubtest.New()
 	defer srv.Close()
 	repo := "wikimedia/wikipedia"
 	d := data(6000, 4)
-	f := hubserver.Bytes("20231101.ja/train-00000-of-00015.parquet", d, true)
+	f := hubtest.Bytes("20231101.ja/train-00000-of-00015.parquet", d, true)
 	srv.Add(repo, "main", f)
-	commit := hubserver.Commit(repo, "main")
+	commit := hubtest.Commit(repo, "main")
 	cache := filepath.Join(t.TempDir(), "hub")
 	repoDir := filepath.Join(cache, "datasets--wikimedia--wikipedia")
 	for _, dir := range []string{"blobs", "refs", "snapshots/" + commit + "/20231101.ja"} {
@@ -276,7 +276,7 @@ func TestReadsHuggingFaceHubCache(t *testing.T) {
 	if err != nil || files[0].Downloaded || srv.Count("cdn", "") != 0 {
 		t.Fatalf("v2: %+v %v", files, err)
 	}
-	if got := tree(t, repoDir); !slices.Contains(got, "snapshots/"+hubserver.Commit(repo, "v2")+"/20231101.ja/train-00000-of-00015.parquet -> ../../../blobs/"+f.SHA256) {
+	if got := tree(t, repoDir); !slices.Contains(got, "snapshots/"+hubtest.Commit(repo, "v2")+"/20231101.ja/train-00000-of-00015.parquet -> ../../../blobs/"+f.SHA256) {
 		t.Errorf("cache tree %v", got)
 	}
 }

@@ -13,6 +13,16 @@ func MatchGlob(pattern, name string) (bool, error) {
 	return matchSegs(strings.Split(pattern, "/"), strings.Split(name, "/"))
 }
 
+// ValidateGlob reports a malformed glob (an unclosed '[' and the like).
+func ValidateGlob(pattern string) error {
+	for _, seg := range strings.Split(pattern, "/") {
+		if _, err := path.Match(seg, ""); err != nil {
+			return fmt.Errorf("bad glob segment %q: %w", seg, err)
+		}
+	}
+	return nil
+}
+
 func matchSegs(pat, name []string) (bool, error) {
 	for len(pat) > 0 {
 		if pat[0] == "**" {

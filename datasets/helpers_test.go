@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calibkit/calibkit/datasets/internal/hubserver"
+	"github.com/calibkit/calibkit/datasets/hubtest"
 )
 
 // sleeps records the waits of a fast retry policy.
@@ -34,7 +34,7 @@ func (s *sleeps) all() []time.Duration {
 
 // newTestClient returns a client of srv with its own cache in a temp folder
 // and a retry policy that does not wait.
-func newTestClient(t *testing.T, srv *hubserver.Server, cache string, opts ...Option) (*Client, *sleeps) {
+func newTestClient(t *testing.T, srv *hubtest.Server, cache string, opts ...Option) (*Client, *sleeps) {
 	t.Helper()
 	sl := &sleeps{}
 	if cache == "" {

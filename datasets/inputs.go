@@ -39,7 +39,7 @@ func ParseHFAddress(s string) (HFAddress, error) {
 	if err := ValidateRepoID(a.Repo); err != nil {
 		return HFAddress{}, fmt.Errorf("%q: %w", s, err)
 	}
-	if _, err := MatchGlob(a.Glob, ""); err != nil {
+	if err := ValidateGlob(a.Glob); err != nil {
 		return HFAddress{}, fmt.Errorf("%q: %w", s, err)
 	}
 	for _, seg := range strings.Split(a.Glob, "/") {

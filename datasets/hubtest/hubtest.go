@@ -1,9 +1,9 @@
-// Package hubserver is a small stand-in for the Hugging Face Hub, for tests
+// Package hubtest is a small stand-in for the Hugging Face Hub, for tests
 // and benchmarks: it serves the tree listing (paged by the Link header),
 // the parquet listing API and /resolve/ downloads, sending LFS content
 // through a redirect to a second host as the Hub sends it to its CDN.
 // Faults are injected through Server.Fault.
-package hubserver
+package hubtest
 
 import (
 	"bytes"
