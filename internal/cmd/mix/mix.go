@@ -372,9 +372,11 @@ func mixRun(ctx context.Context, opts *Options) error {
 	if opts.Eval != "" {
 		inputs = append(inputs, opts.Eval)
 	}
-	if err := FillManifest(m, inputs, res, ov); err != nil {
+	hashed, err := HashInputs(inputs)
+	if err != nil {
 		return err
 	}
+	FillManifest(m, hashed, res, ov)
 	m.Parameters["base"] = opts.Base
 	m.Parameters["add"] = opts.Adds
 	if opts.Factors != nil {
@@ -406,18 +408,27 @@ func mixRun(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// FillManifest records a mix's inputs (hashed), counts and shares.
-func FillManifest(m *manifest.Manifest, inputs []string, res *mix.MixResult, ov *EvalOverlap) error {
+// HashInputs hashes each distinct input file once, for manifests.
+func HashInputs(paths []string) ([]manifest.Input, error) {
 	seen := map[string]bool{}
-	for _, in := range inputs {
-		if seen[in] {
+	var out []manifest.Input
+	for _, p := range paths {
+		if seen[p] {
 			continue
 		}
-		seen[in] = true
-		if err := m.AddInput(in); err != nil {
-			return err
+		seen[p] = true
+		in, err := manifest.HashFile(p)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, in)
 	}
+	return out, nil
+}
+
+// FillManifest records a mix's inputs, counts and shares.
+func FillManifest(m *manifest.Manifest, inputs []manifest.Input, res *mix.MixResult, ov *EvalOverlap) {
+	m.Inputs = append(m.Inputs, inputs...)
 	var b, c, tok int64
 	for _, s := range res.Sources {
 		b += s.Bytes
@@ -441,7 +452,6 @@ func FillManifest(m *manifest.Manifest, inputs []string, res *mix.MixResult, ov 
 	if ov != nil {
 		m.Extra["eval_overlap"] = ov
 	}
-	return nil
 }
 
 // WriteOutput writes data to path atomically, then its manifest; when the

@@ -171,10 +171,14 @@ func sweepRun(ctx context.Context, opts *Options) (rerr error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
-	inputs := []string{opts.Base, opts.Add.Corpus}
-	inputs = append(inputs, opts.Exclude...)
+	paths := []string{opts.Base, opts.Add.Corpus}
+	paths = append(paths, opts.Exclude...)
 	if opts.Eval != "" {
-		inputs = append(inputs, opts.Eval)
+		paths = append(paths, opts.Eval)
+	}
+	inputs, err := mixcmd.HashInputs(paths)
+	if err != nil {
+		return err
 	}
 
 	// Every mix goes to a temporary file first; all are renamed at the end.
@@ -198,9 +202,7 @@ func sweepRun(ctx context.Context, opts *Options) (rerr error) {
 			}
 		}
 		e.manifest = manifest.New(path, opts.Command)
-		if err := mixcmd.FillManifest(e.manifest, inputs, res, e.Overlap); err != nil {
-			return err
-		}
+		mixcmd.FillManifest(e.manifest, inputs, res, e.Overlap)
 		setParameters(e.manifest, opts)
 		e.manifest.Parameters["share"] = map[string]float64{opts.Add.Name: share}
 		f, err := atomicfile.Create(path)
@@ -229,11 +231,7 @@ func sweepRun(ctx context.Context, opts *Options) (rerr error) {
 		}
 	}
 	sm := manifest.New(opts.Dir, opts.Command)
-	for _, in := range []string{opts.Base, opts.Add.Corpus} {
-		if err := sm.AddInput(in); err != nil {
-			return err
-		}
-	}
+	sm.Inputs = append(sm.Inputs, inputs...)
 	setParameters(sm, opts)
 	sm.Parameters["shares"] = opts.Shares
 	sm.Parameters["nested"] = opts.Nested
