@@ -70,3 +70,22 @@ func ExampleMix() {
 	// 大阪は西日本の中心都市である。
 	// Its lines are never broken.
 }
+
+func ExampleShareFileName() {
+	for _, s := range []float64{0, 0.25, 0.5, 1} {
+		fmt.Println(mix.ShareFileName(s))
+	}
+	// Output:
+	// share-0.txt
+	// share-0.25.txt
+	// share-0.5.txt
+	// share-1.txt
+}
+
+func ExampleJoinSentences() {
+	fmt.Println(mix.JoinSentences([]string{"東京は首都である。", "人口は多い。"}))
+	fmt.Println(mix.JoinSentences([]string{"Tokyo is the capital.", "It is large."}))
+	// Output:
+	// 東京は首都である。人口は多い。
+	// Tokyo is the capital. It is large.
+}
