@@ -70,7 +70,7 @@ func TestBuildSentencesFromParquet(t *testing.T) {
 		Removed: Removed{ControlChars: 1, Spaces: 1, NFKCChangedDocuments: 3, TrailingSectionDocs: 3,
 			TrailingSectionChars: st.Removed.TrailingSectionChars, EmptyBrackets: 1, NonJapaneseLines: 1,
 			NonJapaneseChars: int64(len("Mount Fuji is the highest mountain in Japan.")),
-			Duplicates: 1, DuplicateChars: int64(len([]rune("標高は3776mで、日本最高峰である。")))}}
+			Duplicates:       1, DuplicateChars: int64(len([]rune("標高は3776mで、日本最高峰である。")))}}
 	if fmt.Sprintf("%+v", *st) != fmt.Sprintf("%+v", want) {
 		t.Errorf("stats\n got %+v\nwant %+v", *st, want)
 	}

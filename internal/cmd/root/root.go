@@ -4,6 +4,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	corpuscmd "github.com/calibkit/calibkit/internal/cmd/corpus"
 	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
 	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
 	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
@@ -41,6 +42,7 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 
 	// Subcommands register here, one line each.
 	cmd.AddCommand(tokenizecmd.NewCmdTokenize(io, nil))
+	cmd.AddCommand(corpuscmd.NewCmdCorpus(io, nil))
 	cmd.AddCommand(modelcmd.NewCmdModel(io))
 	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))

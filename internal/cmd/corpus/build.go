@@ -1,0 +1,225 @@
+package corpuscmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/calibkit/calibkit/corpus"
+	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/iostreams"
+)
+
+// BuildOptions are the parsed flags of `calibkit corpus build`.
+type BuildOptions struct {
+	IO *iostreams.IOStreams
+
+	Inputs  []string // INPUT arguments: files, globs, folders
+	Output  string
+	Segment string
+	Corpus  corpus.Options
+	// CutTrailing turns the trailing-section cut on; the headings are
+	// Corpus.Clean.TrailingSections.
+	CutTrailing bool
+	JSON        bool
+
+	// Command is the command line, recorded in the output's manifest.
+	Command []string
+}
+
+// NewCmdBuild returns `corpus build`; runF replaces the real run in tests.
+func NewCmdBuild(io *iostreams.IOStreams, runF func(*BuildOptions) error) *cobra.Command {
+	opts := &BuildOptions{IO: io, Corpus: corpus.DefaultOptions()}
+	co := &opts.Corpus
+	cmd := &cobra.Command{
+		Use:   "build [flags] INPUT... -o OUT",
+		Short: "Clean, normalize, segment and de-duplicate documents into OUT (.txt or .jsonl)",
+		Long: `Read documents from INPUT (parquet shards with the Wikipedia schema id, url,
+title, text by default; JSONL {id, title, url, text}; or plain text with
+documents separated by blank lines; globs and folders work, symlinks are
+followed) and write a clean corpus to OUT:
+
+  1. normalize: invalid UTF-8 replaced (and counted), line ends to \n,
+     control and zero-width characters removed, Unicode NFKC, runs of
+     spaces collapsed (each step can be turned off, e.g. --nfkc=false);
+  2. Wikipedia clean-up: cut each article at its first trailing-section
+     heading line (脚注, 出典, 参考文献, 関連項目, 外部リンク...), remove
+     brackets left empty such as （） or （、）; with --lang ja drop lines whose
+     share of Japanese characters is under --ja-share;
+  3. segment: --segment sentences (one per line), paragraphs or none;
+  4. filter units (sentences, or paragraphs) by --min-chars/--max-chars and
+     drop exact repeats across the whole run (--dedup).
+
+A .txt output has one unit per line and a blank line between documents; a
+.jsonl output has one {"id","title","url","text"} per document. OUT gets a
+manifest (OUT.manifest.json) with the inputs' sha256, every parameter and
+the counts of what was kept and what each step removed. The output is the
+same for any --workers.`,
+		Example: `  calibkit corpus build ~/.cache/huggingface/hub/datasets--wikimedia--wikipedia/snapshots/*/20231101.ja \
+      --lang ja -o ja-wiki.txt
+  calibkit corpus build 'shards/*.parquet' --segment paragraphs -o ja-wiki.jsonl
+  calibkit corpus build articles.jsonl --min-chars 10 --max-chars 300 -o sentences.txt`,
+		Args: cmdutil.Args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Inputs = args
+			if opts.Output == "" {
+				return cmdutil.FlagErrorf("give the output file with -o OUT (.txt or .jsonl)")
+			}
+			if _, err := corpus.OutputFormatOf(opts.Output); err != nil {
+				return cmdutil.FlagErrorf("%v", err)
+			}
+			seg, err := corpus.ParseSegment(opts.Segment)
+			if err != nil {
+				return cmdutil.FlagErrorf("--segment: %v", err)
+			}
+			co.Segment = seg
+			if !opts.CutTrailing {
+				co.Clean.TrailingSections = nil
+			}
+			if co.Workers < 1 {
+				return cmdutil.FlagErrorf("--workers must be at least 1")
+			}
+			if co.MinChars < 0 || co.MaxChars < 0 || (co.MaxChars > 0 && co.MinChars > co.MaxChars) {
+				return cmdutil.FlagErrorf("--min-chars %d and --max-chars %d: need 0 <= min <= max (max 0: no limit)", co.MinChars, co.MaxChars)
+			}
+			if co.Clean.Lang != "" && co.Clean.Lang != "ja" {
+				return cmdutil.FlagErrorf("--lang %q: only ja is supported (or leave it out)", co.Clean.Lang)
+			}
+			if co.Clean.JapaneseShare < 0 || co.Clean.JapaneseShare > 1 {
+				return cmdutil.FlagErrorf("--ja-share %g: give a share between 0 and 1", co.Clean.JapaneseShare)
+			}
+			if co.Reader.TextColumn == "" {
+				return cmdutil.FlagErrorf("--text-column must not be empty")
+			}
+			if opts.Command == nil {
+				opts.Command = os.Args
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return buildRun(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Output, "output", "o", "", "output file: .txt (one unit per line) or .jsonl")
+	f.StringVar(&co.Reader.TextColumn, "text-column", co.Reader.TextColumn, "parquet column / JSONL key holding the text")
+	f.StringVar(&co.Reader.IDColumn, "id-column", co.Reader.IDColumn, `column / key holding the document id ("" to skip)`)
+	f.StringVar(&co.Reader.TitleColumn, "title-column", co.Reader.TitleColumn, `column / key holding the title ("" to skip)`)
+	f.StringVar(&co.Reader.URLColumn, "url-column", co.Reader.URLColumn, `column / key holding the URL ("" to skip)`)
+	f.BoolVar(&co.Normalize.NFKC, "nfkc", true, "apply Unicode NFKC normalization")
+	f.BoolVar(&co.Normalize.Newlines, "newlines", true, `turn \r\n, \r, U+2028, U+2029 into \n`)
+	f.BoolVar(&co.Normalize.StripControls, "strip-controls", true, "remove control and zero-width (format) characters")
+	f.BoolVar(&co.Normalize.CollapseSpaces, "collapse-spaces", true, "collapse runs of spaces and trim lines")
+	f.BoolVar(&opts.CutTrailing, "cut-trailing", true, "cut articles at their first trailing-section heading")
+	f.StringSliceVar(&co.Clean.TrailingSections, "trailing-sections", co.Clean.TrailingSections, "comma-separated trailing-section headings")
+	f.BoolVar(&co.Clean.EmptyBrackets, "empty-brackets", true, "remove brackets left empty, like （） or （、）")
+	f.StringVar(&co.Clean.Lang, "lang", "", `"ja": drop lines that are not mostly Japanese`)
+	f.Float64Var(&co.Clean.JapaneseShare, "ja-share", co.Clean.JapaneseShare, "with --lang ja, minimum share of Japanese characters in a line")
+	f.StringVar(&opts.Segment, "segment", "sentences", "output unit: sentences, paragraphs or none")
+	f.IntVar(&co.MinChars, "min-chars", co.MinChars, "drop units shorter than this many characters")
+	f.IntVar(&co.MaxChars, "max-chars", co.MaxChars, "drop units longer than this many characters (0: no limit)")
+	f.BoolVar(&co.Dedup, "dedup", true, "drop exact repeats of a unit across the whole run")
+	f.IntVar(&co.Workers, "workers", runtime.NumCPU(), "cleaning goroutines (the output does not depend on it)")
+	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
+	return cmd
+}
+
+// Summary is what --json prints.
+type Summary struct {
+	Output   string        `json:"output"`
+	Manifest string        `json:"manifest"`
+	Inputs   []string      `json:"inputs"`
+	Stats    *corpus.Stats `json:"stats"`
+	Seconds  float64       `json:"seconds"`
+}
+
+func buildRun(ctx context.Context, opts *BuildOptions) error {
+	inputs, err := corpus.ExpandInputs(opts.Inputs)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	co := opts.Corpus
+	var p *mpb.Progress
+	if opts.IO.ShowProgress() {
+		p, co.Progress = progressBar(ctx, opts.IO)
+	}
+	st, err := corpus.Build(ctx, inputs, opts.Output, opts.Command, co)
+	if p != nil {
+		p.Shutdown()
+	}
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	if !opts.IO.Quiet {
+		for _, e := range st.EmptyInputs {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s holds no documents\n", e)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "%s: %d documents, %d paragraphs, %d sentences, %d characters (%s) from %d documents in %d files; %.1f MB/s\n",
+			opts.Output, st.DocumentsWritten, st.Paragraphs, st.Sentences, st.Characters, humanBytes(st.Bytes),
+			st.DocumentsRead, st.Inputs, float64(st.InputTextBytes)/1e6/max(secs, 1e-9))
+		r := st.Removed
+		fmt.Fprintf(opts.IO.ErrOut, "removed: %d trailing sections, %d empty brackets, %d non-Japanese lines, %d too short, %d too long, %d duplicates, %d emptied documents; %d invalid UTF-8 replaced\n",
+			r.TrailingSectionDocs, r.EmptyBrackets, r.NonJapaneseLines, r.TooShort, r.TooLong, r.Duplicates, r.EmptyDocuments, st.InvalidUTF8)
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(Summary{Output: opts.Output, Manifest: opts.Output + ".manifest.json", Inputs: inputs, Stats: st, Seconds: secs})
+	}
+	return nil
+}
+
+// progressBar draws input bytes consumed, documents/s, MB/s of text and
+// the ETA on stderr.
+func progressBar(ctx context.Context, io *iostreams.IOStreams) (*mpb.Progress, func(corpus.Progress)) {
+	p := mpb.NewWithContext(ctx, mpb.WithOutput(io.ErrOut), mpb.WithAutoRefresh())
+	var bar *mpb.Bar
+	var docs, text atomic.Int64
+	start := time.Now()
+	last, lastT := int64(0), start
+	return p, func(pr corpus.Progress) {
+		if bar == nil {
+			bar = p.AddBar(pr.TotalInputBytes,
+				mpb.PrependDecorators(decor.Name("corpus "), decor.CountersKibiByte("% .1f / % .1f")),
+				mpb.AppendDecorators(
+					decor.Any(func(decor.Statistics) string {
+						s := max(time.Since(start).Seconds(), 1e-9)
+						return fmt.Sprintf("%d docs  %.0f docs/s  %.1f MB/s  ETA ",
+							docs.Load(), float64(docs.Load())/s, float64(text.Load())/1e6/s)
+					}),
+					decor.EwmaETA(decor.ET_STYLE_GO, 30),
+				))
+		}
+		docs.Store(pr.Documents)
+		text.Store(pr.TextBytes)
+		now := time.Now()
+		bar.EwmaIncrInt64(pr.InputBytes-last, now.Sub(lastT))
+		last, lastT = pr.InputBytes, now
+		if pr.InputBytes >= pr.TotalInputBytes {
+			bar.SetTotal(pr.TotalInputBytes, true)
+		}
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

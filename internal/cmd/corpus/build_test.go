@@ -1,0 +1,131 @@
+package corpuscmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/calibkit/calibkit/corpus"
+	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/iostreams"
+)
+
+func TestNewCmdBuildFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    string
+		check   func(*testing.T, *BuildOptions)
+		wantErr string
+	}{
+		{"defaults", "a.parquet -o out.txt", func(t *testing.T, o *BuildOptions) {
+			d := corpus.DefaultOptions()
+			if o.Corpus.Segment != corpus.SegmentSentences || !o.Corpus.Dedup || o.Corpus.MinChars != d.MinChars ||
+				!o.Corpus.Normalize.NFKC || len(o.Corpus.Clean.TrailingSections) != len(corpus.DefaultTrailingSections) ||
+				o.Corpus.Reader != corpus.DefaultReaderOptions() || o.Corpus.Workers != d.Workers {
+				t.Errorf("options %+v", o.Corpus)
+			}
+			if len(o.Inputs) != 1 || o.Output != "out.txt" {
+				t.Errorf("inputs %v output %q", o.Inputs, o.Output)
+			}
+		}, ""},
+		{"everything", "a b --output out.jsonl --segment paragraphs --nfkc=false --newlines=false --strip-controls=false " +
+			"--collapse-spaces=false --cut-trailing=false --empty-brackets=false --lang ja --ja-share 0.6 --min-chars 5 " +
+			"--max-chars 80 --dedup=false --workers 3 --text-column body --id-column= --title-column name --url-column link --json",
+			func(t *testing.T, o *BuildOptions) {
+				c := o.Corpus
+				if c.Segment != corpus.SegmentParagraphs || c.Normalize != (corpus.NormalizeOptions{}) || c.Clean.TrailingSections != nil ||
+					c.Clean.EmptyBrackets || c.Clean.Lang != "ja" || c.Clean.JapaneseShare != 0.6 || c.MinChars != 5 ||
+					c.MaxChars != 80 || c.Dedup || c.Workers != 3 || !o.JSON ||
+					c.Reader != (corpus.ReaderOptions{TextColumn: "body", TitleColumn: "name", URLColumn: "link"}) {
+					t.Errorf("options %+v", c)
+				}
+			}, ""},
+		{"trailing list", "a -o o.txt --trailing-sections 脚注,関連項目", func(t *testing.T, o *BuildOptions) {
+			if got := o.Corpus.Clean.TrailingSections; len(got) != 2 || got[1] != "関連項目" {
+				t.Errorf("sections %v", got)
+			}
+		}, ""},
+		{"no output", "a.parquet", nil, "-o OUT"},
+		{"bad extension", "a.parquet -o out.csv", nil, ".txt or .jsonl"},
+		{"no input", "-o out.txt", nil, "requires at least 1 arg"},
+		{"bad segment", "a -o o.txt --segment words", nil, "--segment"},
+		{"bad lang", "a -o o.txt --lang en", nil, "--lang"},
+		{"min above max", "a -o o.txt --min-chars 10 --max-chars 5", nil, "--min-chars"},
+		{"zero workers", "a -o o.txt --workers 0", nil, "--workers"},
+		{"bad share", "a -o o.txt --ja-share 2", nil, "--ja-share"},
+		{"empty text column", "a -o o.txt --text-column=", nil, "--text-column"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, _, _, _ := iostreams.Test()
+			var got *BuildOptions
+			cmd := NewCmdBuild(io, func(o *BuildOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				var fe *cmdutil.FlagError
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
+					t.Fatalf("error %v, want usage error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, got)
+		})
+	}
+}
+
+func TestBuildRun(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "a.jsonl")
+	os.WriteFile(in, []byte(`{"id":"1","title":"題","text":"一文目です。二文目です。\n参考文献\n本。"}`+"\n"+
+		`{"id":"2","text":"一文目です。"}`+"\n"), 0o644)
+	out := filepath.Join(dir, "out.txt")
+	io, _, stdout, stderr := iostreams.Test()
+	opts := &BuildOptions{IO: io, Inputs: []string{filepath.Join(dir, "*.jsonl")}, Output: out, JSON: true,
+		Corpus: corpus.DefaultOptions(), Command: []string{"calibkit", "corpus", "build"}}
+	if err := buildRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	if string(b) != "一文目です。\n二文目です。\n" {
+		t.Errorf("output %q", b)
+	}
+	var sum Summary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatalf("summary %q: %v", stdout, err)
+	}
+	if sum.Stats.Sentences != 2 || sum.Stats.Removed.Duplicates != 1 || sum.Stats.Removed.EmptyDocuments != 1 || sum.Manifest != out+".manifest.json" {
+		t.Errorf("summary %+v", sum)
+	}
+	if !strings.Contains(stderr.String(), "1 duplicates") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if _, err := os.Stat(out + ".manifest.json"); err != nil {
+		t.Error(err)
+	}
+
+	// A bad line fails the run and leaves no output.
+	os.WriteFile(in, []byte("{\"text\": \"よし。\"}\nnot json\n"), 0o644)
+	out2 := filepath.Join(dir, "out2.txt")
+	opts.Output = out2
+	err := buildRun(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), in+" line 2") || cmdutil.ExitCode(err) != cmdutil.ExitFailed {
+		t.Errorf("error %v", err)
+	}
+	if _, err := os.Stat(out2); !os.IsNotExist(err) {
+		t.Errorf("output left behind: %v", err)
+	}
+}
