@@ -201,7 +201,10 @@ func (p *Pool) Article(i int) (*Article, error) {
 		p.buf = make([]byte, s.n)
 	}
 	b := p.buf[:s.n]
-	if _, err := p.r.ReadAt(b, s.off); err != nil && !(errors.Is(err, io.EOF) && len(b) == int(s.n)) {
+	if n, err := p.r.ReadAt(b, s.off); err != nil && !(errors.Is(err, io.EOF) && n == len(b)) {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF // the file shrank since it was indexed
+		}
 		return nil, fmt.Errorf("read corpus %s line %d: %w", p.path, s.line, err)
 	}
 	if p.kind == kindJSONL {
