@@ -6,6 +6,7 @@ import (
 
 	corpuscmd "github.com/calibkit/calibkit/internal/cmd/corpus"
 	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
+	fetchcmd "github.com/calibkit/calibkit/internal/cmd/fetch"
 	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
 	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
 	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
@@ -13,6 +14,7 @@ import (
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
 	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
+	wikitextcmd "github.com/calibkit/calibkit/internal/cmd/wikitext"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/version"
@@ -47,5 +49,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
+	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
 	return cmd
 }
