@@ -40,19 +40,27 @@ func ReadExclude(paths ...string) (IDSet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read exclude manifest %s: %w", p, err)
 		}
-		var m struct {
-			Extra *ManifestArticles `json:"extra"`
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("read exclude manifest %s: not a JSON manifest: %w", p, err)
-		}
-		if m.Extra == nil || (m.Extra.Articles == nil && m.Extra.Partial == nil) {
-			return nil, fmt.Errorf("exclude manifest %s lists no article ids (extra.article_ids): give the manifest of an eval set built by `calibkit eval build`", p)
-		}
-		set.Add(m.Extra.Articles...)
-		for _, pa := range m.Extra.Partial {
-			set.Add(pa.ID)
+		if err := parseExclude(set, p, b); err != nil {
+			return nil, err
 		}
 	}
 	return set, nil
+}
+
+// parseExclude adds the article ids of one eval manifest's bytes to set.
+func parseExclude(set IDSet, name string, b []byte) error {
+	var m struct {
+		Extra *ManifestArticles `json:"extra"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("read exclude manifest %s: not a JSON manifest: %w", name, err)
+	}
+	if m.Extra == nil || (m.Extra.Articles == nil && m.Extra.Partial == nil) {
+		return fmt.Errorf("exclude manifest %s lists no article ids (extra.article_ids): give the manifest of an eval set built by `calibkit eval build`", name)
+	}
+	set.Add(m.Extra.Articles...)
+	for _, pa := range m.Extra.Partial {
+		set.Add(pa.ID)
+	}
+	return nil
 }

@@ -205,3 +205,40 @@ func FuzzPool(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseExclude: any bytes give ids or an error, never a panic.
+func FuzzParseExclude(f *testing.F) {
+	f.Add([]byte(`{"extra":{"article_ids":["1"],"partial_articles":[{"id":"2"}]}}`))
+	f.Add([]byte(`{"extra":null}`))
+	f.Add([]byte(`[1,2]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		set := IDSet{}
+		if err := parseExclude(set, "m.json", b); err == nil && set == nil {
+			t.Fatal("nil set")
+		}
+	})
+}
+
+// FuzzScanLines: lines come back without "\n" and join to the input, or
+// the input is refused as not UTF-8.
+func FuzzScanLines(f *testing.F) {
+	f.Add("a\nb\n")
+	f.Add("no newline")
+	f.Add("bad \xff\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		lines, err := scanLines("f", strings.NewReader(s))
+		if err != nil {
+			if invalidUTF8Offset([]byte(s)) < 0 {
+				t.Fatalf("valid UTF-8 refused: %v", err)
+			}
+			return
+		}
+		joined := strings.Join(lines, "\n")
+		if len(lines) > 0 && strings.HasSuffix(s, "\n") {
+			joined += "\n"
+		}
+		if joined != s {
+			t.Fatalf("lines %q do not rebuild %q", lines, s)
+		}
+	})
+}
