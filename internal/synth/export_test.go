@@ -9,3 +9,6 @@ func BPEEncode(t testing.TB, v *Vocab, text string) []int { return bpeEncode(t, 
 
 // BPEDecode maps BPE token ids back to bytes.
 func BPEDecode(v *Vocab, ids []int) string { return bpeDecode(v, ids) }
+
+// SPMEncode tokenizes text as llama.cpp's SPM tokenizer does, without BOS.
+func SPMEncode(v *Vocab, text string) []int { return spmEncode(v, text) }

@@ -93,18 +93,19 @@ func TestLlamaRunsSynthModels(t *testing.T) {
 					t.Fatalf("%q: tokens %v do not start with BOS %d", text, ids, v.BOS)
 				}
 				body := ids[1:]
+				ints := make([]int, len(body))
+				for i, id := range body {
+					ints[i] = int(id)
+				}
 				var got string
+				var want []int
 				if o.Vocab == synth.VocabSPM {
-					got = spmDecode(t, v, body)
+					got, want = spmDecode(t, v, body), synth.SPMEncode(v, text)
 				} else {
-					ints := make([]int, len(body))
-					for i, id := range body {
-						ints[i] = int(id)
-					}
-					got = synth.BPEDecode(v, ints)
-					if want := synth.BPEEncode(t, v, text); !slices.Equal(ints, want) {
-						t.Errorf("%q: llama.cpp gives %v, synth's merges give %v", text, ints, want)
-					}
+					got, want = synth.BPEDecode(v, ints), synth.BPEEncode(t, v, text)
+				}
+				if !slices.Equal(ints, want) {
+					t.Errorf("%q: llama.cpp gives %v, synth's own tokenizer %v", text, ints, want)
 				}
 				if got != text {
 					t.Errorf("tokens of %q spell %q", text, got)

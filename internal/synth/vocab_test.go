@@ -256,3 +256,87 @@ func BenchmarkBuildVocab(b *testing.B) {
 		}
 	}
 }
+
+// spmEncode tokenizes text as llama.cpp's SPM tokenizer does (without
+// BOS): a space in front, spaces as ▁, characters as symbols, repeatedly
+// join the adjacent pair whose concatenation is the highest-scored token
+// (leftmost on ties), then byte fallback for symbols not in the vocabulary.
+func spmEncode(v *Vocab, text string) []int {
+	id := map[string]int{}
+	for i, tok := range v.Tokens {
+		id[tok] = i
+	}
+	text = strings.ReplaceAll(" "+text, " ", spmSpace)
+	var syms []string
+	for len(text) > 0 {
+		// Symbol length from the lead byte alone, as llama.cpp's
+		// unicode_len_utf8 does, even for invalid UTF-8.
+		n := min(len(text), [16]int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4}[text[0]>>4])
+		syms = append(syms, text[:n])
+		text = text[n:]
+	}
+	for {
+		best := -1
+		var bestScore float32
+		for i := 0; i+1 < len(syms); i++ {
+			if j, ok := id[syms[i]+syms[i+1]]; ok && (best < 0 || v.Scores[j] > bestScore) {
+				best, bestScore = i, v.Scores[j]
+			}
+		}
+		if best < 0 {
+			break
+		}
+		syms[best] += syms[best+1]
+		syms = append(syms[:best+1], syms[best+2:]...)
+	}
+	var ids []int
+	for _, s := range syms {
+		if i, ok := id[s]; ok {
+			ids = append(ids, i)
+			continue
+		}
+		for k := 0; k < len(s); k++ {
+			ids = append(ids, spmFixed-256+int(s[k]))
+		}
+	}
+	return ids
+}
+
+// spmDecode maps SPM token ids back to text, dropping the leading space.
+func spmDecode(v *Vocab, ids []int) string {
+	var b []byte
+	for _, i := range ids {
+		tok := v.Tokens[i]
+		if v.Types[i] == TokenByte {
+			var x byte
+			fmt.Sscanf(tok, "<0x%02X>", &x)
+			b = append(b, x)
+			continue
+		}
+		b = append(b, strings.ReplaceAll(tok, spmSpace, " ")...)
+	}
+	return strings.TrimPrefix(string(b), " ")
+}
+
+func FuzzSPMRoundTrip(f *testing.F) {
+	v, err := BuildVocab(VocabSPM, 2048)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("東京都の人口は約千四百万人。")
+	f.Add("it's 10:00 — \t\n  ok \xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		ids := spmEncode(v, s)
+		for _, i := range ids {
+			if i < 0 || i >= len(v.Tokens) {
+				t.Fatalf("%q: token id %d out of range", s, i)
+			}
+		}
+		// On invalid UTF-8, llama.cpp cuts symbols by lead byte and may
+		// split a ▁ into byte tokens, which then decode as ▁ rather than a
+		// space; only valid text must come back unchanged.
+		if got := spmDecode(v, ids); utf8.ValidString(s) && got != s {
+			t.Errorf("round trip of %q gave %q", s, got)
+		}
+	})
+}
