@@ -318,3 +318,7 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// RunBuild runs `eval build` with options set by another command (the
+// demo); Command may be left nil.
+func RunBuild(ctx context.Context, opts *BuildOptions) error { return buildRun(ctx, opts) }

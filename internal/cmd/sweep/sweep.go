@@ -264,3 +264,12 @@ func setParameters(m *manifest.Manifest, opts *Options) {
 	m.Parameters["exclude"] = opts.Exclude
 	m.Parameters["eval"] = opts.Eval
 }
+
+// RunSweep runs `sweep` with options set by another command (the demo);
+// Command may be left nil. Chunk defaults to 512.
+func RunSweep(ctx context.Context, opts *Options) error {
+	if opts.Chunk <= 0 {
+		opts.Chunk = 512
+	}
+	return sweepRun(ctx, opts)
+}
