@@ -275,14 +275,14 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 
 	sum := Summary{Output: opts.Output, Unit: opts.Unit.String(), Target: opts.Target, Achieved: res.Achieved,
 		Deviation: res.Deviation, Articles: len(res.Articles), Partial: len(res.Partial), Counts: counts, Like: like}
+	if res.Deviation != 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "calibkit: warning: no exact fill exists: %s is %d %s short of %d (recorded in the manifest)\n",
+			opts.Output, res.Deviation, opts.Unit, opts.Target)
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
-	}
-	if res.Deviation != 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "calibkit: warning: no exact fill exists: %s is %d %s short of %d (recorded in the manifest)\n",
-			opts.Output, res.Deviation, opts.Unit, opts.Target)
 	}
 	if opts.IO.ShowProgress() {
 		fmt.Fprintf(opts.IO.ErrOut, "%s: %d bytes, %d chars, %d sentences from %d whole and %d partial articles (target %d %s, deviation %d)\n",
