@@ -12,3 +12,6 @@ func BPEDecode(v *Vocab, ids []int) string { return bpeDecode(v, ids) }
 
 // SPMEncode tokenizes text as llama.cpp's SPM tokenizer does, without BOS.
 func SPMEncode(v *Vocab, text string) []int { return spmEncode(v, text) }
+
+// Sample is the embedded text the vocabularies learn from.
+var Sample = sample

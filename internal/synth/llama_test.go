@@ -116,6 +116,26 @@ func TestLlamaRunsSynthModels(t *testing.T) {
 				all = append(all, ids...)
 			}
 			decodeAll(t, m, all)
+
+			// The whole training sample, 8 KB of Japanese and English,
+			// tokenizes in llama.cpp exactly as in synth's own tokenizer.
+			ids, err := m.Tokenize(synth.Sample, false, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ints := make([]int, len(ids))
+			for i, id := range ids {
+				ints[i] = int(id)
+			}
+			var want []int
+			if o.Vocab == synth.VocabSPM {
+				want = synth.SPMEncode(v, synth.Sample)
+			} else {
+				want = synth.BPEEncode(t, v, synth.Sample)
+			}
+			if !slices.Equal(ints, want) {
+				t.Errorf("the sample: llama.cpp gives %d tokens, synth's tokenizer %d, or other ids", len(ints), len(want))
+			}
 		})
 	}
 }
