@@ -123,3 +123,27 @@ func TestBuildEvalManyTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildEvalNoExactFill: when no exact fill exists the output stops as
+// close below the target as possible and reports the deviation.
+func TestBuildEvalNoExactFill(t *testing.T) {
+	// One article, three 12-byte sentences in one paragraph: in plain
+	// layout a partial article costs 1 (closing blank line) + 13 per
+	// sentence line, so 14, 27 or 40 bytes; the whole article costs 38.
+	corpus := writeFile(t, "c.jsonl", `{"id":"1","title":"t","text":"あいう。\nあいう。\nあいう。"}`+"\n")
+	tests := []struct {
+		target, want int64
+	}{
+		{30, 27}, {38, 38}, {13, 0}, {3, 0}, {27, 27},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		res, err := BuildEval(context.Background(), openPool(t, corpus), &buf, EvalOptions{Target: tt.target, Format: Plain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(buf.Len()) != tt.want || res.Achieved != tt.want || res.Deviation != tt.target-tt.want {
+			t.Errorf("target %d: %d bytes, achieved %d, deviation %d; want %d", tt.target, buf.Len(), res.Achieved, res.Deviation, tt.want)
+		}
+	}
+}
