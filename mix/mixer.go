@@ -168,7 +168,7 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 			return nil, fmt.Errorf("base %s holds %d %s, less than the %d %s its share of %.4g of %d needs: lower --total or the base's share",
 				opts.BaseName, baseAll, opts.Unit, baseTarget, opts.Unit, 1-shareSum, opts.Total)
 		}
-		// A prefix of the base: it stops at the first line that does not fit.
+		// The prefix of the base whose size is nearest to its share.
 		base, baseSize = prefixUpTo(base, baseTarget)
 	} else if baseSize == 0 {
 		return nil, fmt.Errorf("base %s is empty: factor mode needs a base with text", opts.BaseName)
