@@ -99,6 +99,7 @@ Ctrl-C with the chunks completed so far.`,
 	f.IntVar(&opts.SaveFreq, "save-frequency", 0, "also save a snapshot <output>.at_<chunks> every N chunks (0: never)")
 	f.StringArrayVar(&opts.InFiles, "in-file", nil, "earlier imatrix file to add (repeatable; GGUF or .dat)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary of the run on stdout")
+	cmd.AddCommand(NewCmdStats(io, nil), NewCmdCompare(io, nil), NewCmdMerge(io, nil), NewCmdConvert(io, nil))
 	return cmd
 }
 
