@@ -1,0 +1,72 @@
+package imatrixcmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/calibkit/calibkit/imatrix"
+	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/manifest"
+)
+
+func TestConvertRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	orig := toolsData(2, 3, 8)
+	pg := writeTool(t, dir, "a.gguf", orig)
+	pd := filepath.Join(dir, "a.dat")
+	if _, _, err := runTool(t, "convert", pg, "-o", pd); err != nil {
+		t.Fatal(err)
+	}
+	back := filepath.Join(dir, "back.gguf")
+	if _, _, err := runTool(t, "convert", pd, "-o", back); err != nil {
+		t.Fatal(err)
+	}
+	pd2 := filepath.Join(dir, "again.dat")
+	if _, _, err := runTool(t, "convert", back, "-o", pd2); err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := os.ReadFile(pd)
+	b2, _ := os.ReadFile(pd2)
+	if len(b1) == 0 || string(b1) != string(b2) {
+		t.Error("gguf → dat → gguf → dat changed the .dat bytes")
+	}
+	d, err := imatrix.ReadFile(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Entries) != len(orig.Entries) || d.Datasets[0] != "text2.txt" || d.ChunkCount != orig.ChunkCount {
+		t.Errorf("converted %+v", d)
+	}
+	if m, err := manifest.Read(manifest.Path(back)); err != nil || m.Parameters["input_format"] != "dat" {
+		t.Errorf("manifest %+v, %v", m, err)
+	}
+}
+
+func TestConvertUsage(t *testing.T) {
+	dir := t.TempDir()
+	p := writeTool(t, dir, "a.gguf", toolsData(1, 1, 8))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"convert", p}, "-o/--output is required"},
+		{[]string{"convert", p, "-o", filepath.Join(dir, "x.txt")}, "cannot tell the format"},
+		{[]string{"convert", p, "-o", p}, "is the input"},
+		{[]string{"convert", p, "-o", "x.gguf", "--output-format", "bin"}, "unknown imatrix format"},
+	} {
+		_, _, err := runTool(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("%v: %v", tc.args, err)
+		}
+	}
+	// --output-format overrides the extension.
+	out := filepath.Join(dir, "x.bin")
+	if _, _, err := runTool(t, "convert", p, "-o", out, "--output-format", "dat"); err != nil {
+		t.Fatal(err)
+	}
+	if _, f, err := imatrix.ReadFileFormat(out, 0); err != nil || f != imatrix.FormatDat {
+		t.Errorf("got %v, %v", f, err)
+	}
+}
