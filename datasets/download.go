@@ -312,17 +312,18 @@ func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name str
 		prog = noProgress{}
 	}
 	bar := prog.StartFile(name, m.size, have)
-	buf := make([]byte, c.bufSize)
+	hp := newHashPipe(v, 4, c.bufSize)
 	// An attempt counts as progress only when it gets further than any
 	// before it, so a server that keeps restarting or cutting at the same
 	// byte still exhausts the retries.
 	best := have
 	err = c.retry.do(ctx, func() (bool, error) {
-		_, err := c.getRange(ctx, m, f, inc, v, &have, buf, bar, what)
+		_, err := c.getRange(ctx, m, f, inc, hp, &have, bar, what)
 		progressed := have > best
 		best = max(best, have)
 		return progressed, err
 	})
+	hp.close()
 	if err == nil {
 		if msg := v.check(have); msg != "" {
 			err = &VerifyError{What: what, Msg: msg}
@@ -371,7 +372,7 @@ func truncate(f *os.File, name string) error {
 
 // getRange makes one GET for the bytes from *have on and appends them to
 // f. It reports whether any byte arrived.
-func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc string, v *verifier, have *int64, buf []byte, bar FileProgress, what string) (bool, error) {
+func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc string, hp *hashPipe, have *int64, bar FileProgress, what string) (bool, error) {
 	if *have == m.size {
 		return false, nil
 	}
@@ -389,7 +390,8 @@ func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc strin
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		*have = 0
-		v.reset()
+		hp.drain()
+		hp.v.reset()
 		bar.Restart(0)
 		return nil
 	}
@@ -419,20 +421,26 @@ func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc strin
 		return false, statusError(resp, what)
 	}
 	progressed := false
+	flush := writeback{f: f, done: *have}
 	for {
+		buf := hp.buf()
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			if *have+int64(n) > m.size {
+				hp.feed(buf[:0])
 				return false, &VerifyError{What: what, Msg: fmt.Sprintf("the server sent more than the announced %d bytes", m.size)}
 			}
 			w, werr := f.Write(buf[:n])
-			v.Write(buf[:w])
+			hp.feed(buf[:w])
 			*have += int64(w)
 			bar.Add(w)
+			flush.wrote(*have)
 			progressed = progressed || w > 0
 			if werr != nil {
 				return progressed, fmt.Errorf("%s: write %s: %w", what, inc, werr)
 			}
+		} else {
+			hp.feed(buf[:0])
 		}
 		if rerr == io.EOF {
 			break
