@@ -132,7 +132,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 		tokens = tokens[opts.FromChunk*nCtx:]
 	}
 	if len(tokens) < 2*nCtx {
-		return res, fmt.Errorf("%w: it gives %d tokens but two chunks of %d tokens (%d) are needed",
+		return res, fmt.Errorf("%w: it gives %d tokens but two chunks of %d tokens (%d) are needed; use a longer text or a smaller context size",
 			ErrTooShort, len(tokens), nCtx, 2*nCtx)
 	}
 	nChunk := len(tokens) / nCtx

@@ -97,7 +97,7 @@ func TestCollectedValuesMatchIndependentComputation(t *testing.T) {
 	const nCtx, chunks = 64, 3
 	text := calibText(40)
 	c := NewCollector(CollectorOptions{ChunkSize: nCtx})
-	res := run(t, m, c, text, ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: chunks})
+	res := run(t, m, c, text, ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: chunks, Threads: 2})
 	if res.Chunks != chunks || res.Tokens != chunks*nCtx {
 		t.Fatalf("result %+v", res)
 	}
@@ -276,7 +276,8 @@ func TestMixtureOfExperts(t *testing.T) {
 	old := wrapHook
 	wrapHook = func(h llama.EvalHook) llama.EvalHook { return ref }
 	defer func() { wrapHook = old }()
-	run(t, m, c, calibText(30), ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: 3})
+	// two threads: the C sums run on two column stripes
+	run(t, m, c, calibText(30), ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: 3, Threads: 2})
 	d := c.Data("")
 	seen := 0
 	for _, e := range d.Entries {

@@ -248,8 +248,8 @@ void ck_flag_set(int * flag, int v);
 void ck_flag_free(int * flag);
 void ck_context_params_set_callbacks(struct llama_context_params * p, uintptr_t hook, int * abort_flag);
 
-int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum);
-int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts);
+int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum, int nthreads);
+int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts, int nthreads);
 double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
 
 #endif

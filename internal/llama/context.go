@@ -74,11 +74,12 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	cp.n_threads = C.int32_t(threads)
 	cp.n_threads_batch = C.int32_t(threads)
 	cp.no_perf = true
+	cp.swa_full = false // as llama.cpp's tools set it (common_params)
 
 	ctx := &Context{model: m, abort: C.ck_flag_new(), nVocab: m.NVocab()}
 	var h C.uintptr_t
 	if p.EvalHook != nil {
-		ctx.hook = &hookState{hook: p.EvalHook, abort: ctx.abort}
+		ctx.hook = &hookState{hook: p.EvalHook, abort: ctx.abort, threads: threads}
 		ctx.handle = cgo.NewHandle(ctx.hook)
 		h = C.uintptr_t(ctx.handle)
 	}
@@ -144,6 +145,9 @@ func (c *Context) Decode(ctx context.Context, b *Batch) error {
 	C.ck_flag_set(c.abort, 0)
 	stop := context.AfterFunc(ctx, func() { C.ck_flag_set(c.abort, 1) })
 	takeErrors()
+	if c.hook != nil {
+		c.hook.valid = false
+	}
 	c.outputs = c.outputs[:0]
 	rc := C.llama_decode(c.c, b.b)
 	stop()

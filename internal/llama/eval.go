@@ -13,8 +13,10 @@ import (
 
 // EvalHook sees matrix multiplications while a batch is computed. Want is
 // asked for every MUL_MAT and MUL_MAT_ID node before it is computed; when it
-// says yes, Observe is called right after, with the node's inputs still in
-// memory. An error from Observe stops the computation; Decode returns it.
+// says yes, Observe is called with the node's inputs in memory: right after
+// the node, or, when the node multiplies the same input as the node observed
+// just before it (q, k, v), right away, since that input is already
+// computed. An error from Observe stops the computation; Decode returns it.
 // Both run on the goroutine that called Decode.
 type EvalHook interface {
 	Want(t *Tensor) bool
@@ -22,9 +24,25 @@ type EvalHook interface {
 }
 
 type hookState struct {
-	hook  EvalHook
-	err   error
-	abort *C.int
+	hook    EvalHook
+	err     error
+	abort   *C.int
+	threads int
+	// last is the input of the last node observed in the graph being
+	// computed; valid is false at the start of each decode.
+	last  inputKey
+	valid bool
+}
+
+// inputKey identifies a node's activations tensor and its data.
+type inputKey struct {
+	t    *C.struct_ggml_tensor
+	data unsafe.Pointer
+	ne   [4]int64
+}
+
+func keyOf(t *C.struct_ggml_tensor) inputKey {
+	return inputKey{t: t, data: t.data, ne: shape(t)}
 }
 
 //export ckGoEval
@@ -40,15 +58,30 @@ func ckGoEval(h C.uintptr_t, t *C.struct_ggml_tensor, ask C.bool) (ret C.bool) {
 			ret = false
 		}
 	}()
-	tv := &Tensor{t: t}
+	tv := &Tensor{t: t, threads: st.threads}
 	if ask {
-		return C.bool(st.hook.Want(tv))
+		if !st.hook.Want(tv) {
+			return false
+		}
+		// Several weights often multiply the same input (q, k and v; gate
+		// and up). That input was computed before the first of them ran
+		// and stays in memory until the last one has: observe the others
+		// now, without making the scheduler stop after each of them.
+		if st.valid && keyOf(t.src[1]) == st.last {
+			if err := st.hook.Observe(tv); err != nil {
+				st.err = err
+				C.ck_flag_set(st.abort, 1)
+			}
+			return false
+		}
+		return true
 	}
 	if err := st.hook.Observe(tv); err != nil {
 		st.err = err
 		C.ck_flag_set(st.abort, 1)
 		return false
 	}
+	st.last, st.valid = keyOf(t.src[1]), true
 	return true
 }
 
@@ -56,7 +89,8 @@ func ckGoEval(h C.uintptr_t, t *C.struct_ggml_tensor, ask C.bool) (ret C.bool) {
 // weight, src1 the activations, and for MUL_MAT_ID src[2] the expert ids.
 // It is valid only during the EvalHook call that received it.
 type Tensor struct {
-	t *C.struct_ggml_tensor
+	t       *C.struct_ggml_tensor
+	threads int
 }
 
 // Indirect reports whether the node is a MUL_MAT_ID (mixture of experts).
@@ -123,7 +157,9 @@ func (t *Tensor) ExpertIDs() [][]int32 {
 // per weight matrix (WeightShape()[2]*WeightShape()[3] for a MUL_MAT, the
 // number of experts for a MUL_MAT_ID); sq gets Σx², sum Σx. For a MUL_MAT_ID
 // counts (one per expert) grows by the rows routed to each expert; it is
-// ignored for a MUL_MAT. The sums run in C, at native speed. An error names
+// ignored for a MUL_MAT. The sums run in C, at native speed, on as many
+// threads as the context computes with (column stripes, so the order of the
+// additions into each column stays llama-imatrix's). An error names
 // the matrix whose sums stopped being finite.
 func (t *Tensor) Accumulate(sq, sum []float32, counts []int64) error {
 	if !t.F32() {
@@ -151,12 +187,12 @@ func (t *Tensor) Accumulate(sq, sum []float32, counts []int64) error {
 	psq := (*C.float)(unsafe.Pointer(&sq[0]))
 	var rc C.int
 	if t.Indirect() {
-		rc = C.ck_accumulate_experts(t.t, psq, psum, (*C.int64_t)(unsafe.Pointer(&counts[0])), C.int64_t(len(counts)))
+		rc = C.ck_accumulate_experts(t.t, psq, psum, (*C.int64_t)(unsafe.Pointer(&counts[0])), C.int64_t(len(counts)), C.int(t.threads))
 		if rc < 0 {
 			return fmt.Errorf("%s: expert id out of range 0..%d", t.Weight(), nMat-1)
 		}
 	} else {
-		rc = C.ck_accumulate_dense(t.t, psq, psum)
+		rc = C.ck_accumulate_dense(t.t, psq, psum, C.int(t.threads))
 	}
 	if rc > 0 {
 		return &NonFiniteError{Weight: t.Weight(), Matrix: int(rc - 1)}
