@@ -116,8 +116,23 @@ func (c *Client) convertedFiles(ctx context.Context, req Request) ([]RepoFile, e
 // cached snapshot.
 func (c *Client) list(ctx context.Context, repo, rev, dir string) ([]RepoFile, error) {
 	if !c.cfg.Offline {
-		return c.ListTree(ctx, repo, rev, dir)
+		files, err := c.ListTree(ctx, repo, rev, dir)
+		var he *HTTPError
+		if err == nil || ctx.Err() != nil || (errors.As(err, &he) && he.Status < 500 && he.Status != 429) {
+			return files, err
+		}
+		// The Hub cannot be reached: like huggingface_hub, fall back to
+		// the cached snapshot of the revision when there is one.
+		if cached, cerr := c.listCached(repo, rev, dir); cerr == nil {
+			return cached, nil
+		}
+		return nil, err
 	}
+	return c.listCached(repo, rev, dir)
+}
+
+// listCached lists a folder of the cached snapshot of a revision.
+func (c *Client) listCached(repo, rev, dir string) ([]RepoFile, error) {
 	commit, err := c.cache.ReadRef(repo, rev)
 	if err != nil {
 		return nil, &OfflineError{What: fmt.Sprintf("list dataset %s at %s", repo, rev), Missing: "ref for revision " + rev + " under " + c.cache.RepoDir(repo)}

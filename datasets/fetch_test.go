@@ -290,3 +290,33 @@ func TestHTTPErrorStatusHints(t *testing.T) {
 		t.Error("IsNotFound")
 	}
 }
+
+func TestFetchFallsBackToCacheWhenHubIsDown(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	repo := "Salesforce/wikitext"
+	d := data(3000, 8)
+	srv.Add(repo, "main", hubtest.Bytes("wikitext-2-raw-v1/test-00000-of-00001.parquet", d, true))
+	cache := filepath.Join(t.TempDir(), "hub")
+	c, _ := newTestClient(t, srv, cache)
+	req := Request{Repo: repo, Config: "wikitext-2-raw-v1", Split: "test"}
+	if _, err := c.Fetch(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return true
+	}
+	files, err := c.Fetch(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Downloaded || string(mustRead(t, files[0].LocalPath)) != string(d) {
+		t.Errorf("files %+v", files)
+	}
+	// Without a cached copy the Hub's failure is reported.
+	c2, _ := newTestClient(t, srv, "")
+	if _, err := c2.Fetch(context.Background(), req); err == nil || !strings.Contains(err.Error(), "HTTP 503") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -18,9 +18,11 @@ type ProgressBars struct {
 	sum   int64
 }
 
-// NewProgressBars starts drawing on w (a terminal: the caller checks).
+// NewProgressBars starts drawing on w; the caller checks that w is a
+// terminal (iostreams.ShowProgress).
 func NewProgressBars(w io.Writer) *ProgressBars {
-	pb := &ProgressBars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))}
+	// The caller decided to draw (stderr is a terminal): refresh whatever w is.
+	pb := &ProgressBars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithAutoRefresh())}
 	pb.total = pb.p.AddBar(0,
 		mpb.BarPriority(1<<30), // drawn last, below the files
 		mpb.PrependDecorators(decor.Name("total", decor.WCSyncSpaceR), decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace)),
