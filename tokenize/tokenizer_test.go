@@ -77,9 +77,15 @@ func TestUserDictFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := newTestTokenizer(t, TokenizerNop(), UserDictFile(path))
+	if tk.lat != nil {
+		t.Fatal("with a user dictionary kagome's tokenizer must run")
+	}
 	// In Normal mode a user entry is one morpheme.
 	if got, want := tk.Wakati("日本経済新聞を読む"), []string{"日本経済新聞", "を", "読む"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("with user dictionary: Wakati = %q, want %q", got, want)
+	}
+	if got, want := string(tk.AppendPOS(nil, "日本経済新聞を")), "日本経済新聞\tカスタム名詞,日本/経済/新聞,ニホン/ケイザイ/シンブン\nを\t助詞,格助詞,一般,*,*,*,を,ヲ,ヲ\n"; got != want {
+		t.Errorf("with user dictionary: AppendPOS = %q, want %q", got, want)
 	}
 	m := tk.Morphemes("日本経済新聞")
 	if len(m) != 1 || m[0].POS[0] != "カスタム名詞" || m[0].Reading != "ニホン/ケイザイ/シンブン" || !m[0].Known {
