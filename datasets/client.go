@@ -26,6 +26,8 @@ type Client struct {
 	progress Progress
 	lockPoll time.Duration
 	bufSize  int
+	// stallTimeout drops a download that receives nothing for this long.
+	stallTimeout time.Duration
 }
 
 // Option configures a Client.
@@ -68,6 +70,18 @@ func WithLockPoll(d time.Duration) Option {
 	}
 }
 
+// WithStallTimeout sets how long a download may receive nothing before
+// it is dropped and retried (default 60 s).
+func WithStallTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("stall timeout %v: want > 0", d)
+		}
+		c.stallTimeout = d
+		return nil
+	}
+}
+
 // NewClient returns a client for cfg.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.Endpoint == "" {
@@ -85,11 +99,13 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		cfg:      cfg,
 		cache:    Cache{Dir: cfg.HubCache},
 		base:     base,
-		http:     &http.Client{Transport: http.DefaultTransport},
+		http:     &http.Client{Transport: defaultTransport()},
 		retry:    DefaultRetryPolicy(),
 		openFile: os.OpenFile,
 		lockPoll: 200 * time.Millisecond,
 		bufSize:  1 << 20,
+
+		stallTimeout: time.Minute,
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -265,4 +281,12 @@ func statusError(resp *http.Response, what string) error {
 func IsNotFound(err error) bool {
 	var he *HTTPError
 	return errors.As(err, &he) && he.Status == http.StatusNotFound
+}
+
+// defaultTransport is http.DefaultTransport's setup with a bound on the
+// wait for response headers, so a silent server cannot hang a fetch.
+func defaultTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = time.Minute
+	return t
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // File is a dataset file present in the cache.
@@ -318,7 +319,7 @@ func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name str
 	// byte still exhausts the retries.
 	best := have
 	err = c.retry.do(ctx, func() (bool, error) {
-		_, err := c.getRange(ctx, m, f, inc, hp, &have, bar, what)
+		err := c.getRange(ctx, m, f, inc, hp, &have, bar, what)
 		progressed := have > best
 		best = max(best, have)
 		return progressed, err
@@ -370,11 +371,25 @@ func truncate(f *os.File, name string) error {
 	return nil
 }
 
+// errStalled ends a request that received nothing for the stall timeout.
+var errStalled = errors.New("no data received")
+
 // getRange makes one GET for the bytes from *have on and appends them to
-// f. It reports whether any byte arrived.
-func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc string, hp *hashPipe, have *int64, bar FileProgress, what string) (bool, error) {
+// f. A response that stalls for the client's stall timeout is dropped, to
+// be retried.
+func (c *Client) getRange(parent context.Context, m fileMeta, f *os.File, inc string, hp *hashPipe, have *int64, bar FileProgress, what string) error {
 	if *have == m.size {
-		return false, nil
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	stall := time.AfterFunc(c.stallTimeout, func() { cancel(errStalled) })
+	defer stall.Stop()
+	stalled := func(err error) error {
+		if parent.Err() == nil && errors.Is(context.Cause(ctx), errStalled) {
+			return retryable(fmt.Errorf("%s: %w for %v at byte %d of %d", what, errStalled, c.stallTimeout, *have, m.size))
+		}
+		return err
 	}
 	hdr := http.Header{}
 	if *have > 0 {
@@ -382,7 +397,7 @@ func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc strin
 	}
 	resp, err := c.send(ctx, http.MethodGet, m.location, hdr, followAll)
 	if err != nil {
-		return false, err
+		return stalled(err)
 	}
 	defer resp.Body.Close()
 	restart := func() error {
@@ -401,26 +416,25 @@ func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc strin
 		if !ok || start != *have {
 			// Not the part we asked for: drop the partial file, ask again.
 			if err := restart(); err != nil {
-				return false, err
+				return err
 			}
-			return false, retryable(fmt.Errorf("%s: the server sent range %q for bytes=%d-", what, resp.Header.Get("Content-Range"), *have))
+			return retryable(fmt.Errorf("%s: the server sent range %q for bytes=%d-", what, resp.Header.Get("Content-Range"), *have))
 		}
 	case http.StatusOK:
 		if *have > 0 {
 			// The server ignored Range: start over cleanly.
 			if err := restart(); err != nil {
-				return false, err
+				return err
 			}
 		}
 	case http.StatusRequestedRangeNotSatisfiable:
 		if err := restart(); err != nil {
-			return false, err
+			return err
 		}
-		return false, retryable(fmt.Errorf("%s: the server refused to resume (HTTP 416)", what))
+		return retryable(fmt.Errorf("%s: the server refused to resume (HTTP 416)", what))
 	default:
-		return false, statusError(resp, what)
+		return statusError(resp, what)
 	}
-	progressed := false
 	flush := writeback{f: f, done: *have}
 	for {
 		buf := hp.buf()
@@ -428,16 +442,16 @@ func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc strin
 		if n > 0 {
 			if *have+int64(n) > m.size {
 				hp.feed(buf[:0])
-				return false, &VerifyError{What: what, Msg: fmt.Sprintf("the server sent more than the announced %d bytes", m.size)}
+				return &VerifyError{What: what, Msg: fmt.Sprintf("the server sent more than the announced %d bytes", m.size)}
 			}
 			w, werr := f.Write(buf[:n])
 			hp.feed(buf[:w])
 			*have += int64(w)
 			bar.Add(w)
 			flush.wrote(*have)
-			progressed = progressed || w > 0
+			stall.Reset(c.stallTimeout)
 			if werr != nil {
-				return progressed, fmt.Errorf("%s: write %s: %w", what, inc, werr)
+				return fmt.Errorf("%s: write %s: %w", what, inc, werr)
 			}
 		} else {
 			hp.feed(buf[:0])
@@ -446,16 +460,19 @@ func (c *Client) getRange(ctx context.Context, m fileMeta, f *os.File, inc strin
 			break
 		}
 		if rerr != nil {
-			if ctx.Err() != nil {
-				return progressed, fmt.Errorf("%s: %w", what, context.Cause(ctx))
+			if parent.Err() != nil {
+				return fmt.Errorf("%s: %w", what, context.Cause(parent))
 			}
-			return progressed, retryable(fmt.Errorf("%s: connection lost at byte %d of %d: %w", what, *have, m.size, rerr))
+			if err := stalled(nil); err != nil {
+				return err
+			}
+			return retryable(fmt.Errorf("%s: connection lost at byte %d of %d: %w", what, *have, m.size, rerr))
 		}
 	}
 	if *have < m.size {
-		return progressed, retryable(fmt.Errorf("%s: the server sent %d of %d bytes", what, *have, m.size))
+		return retryable(fmt.Errorf("%s: the server sent %d of %d bytes", what, *have, m.size))
 	}
-	return progressed, nil
+	return nil
 }
 
 // contentRangeStart reads the first byte of "bytes START-END/TOTAL".

@@ -342,3 +342,28 @@ func TestCancelLeavesOnlyIncomplete(t *testing.T) {
 		t.Errorf("resume asked %q", resumedFrom)
 	}
 }
+
+func TestStalledDownloadIsRetried(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	f, d := oneFile(srv, 80_000)
+	var calls atomic.Int32
+	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+		if kind != "cdn" || calls.Add(1) > 1 {
+			return false
+		}
+		w.Header().Set("Content-Length", "80000")
+		w.Write(d[:10_000])
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // silent until the client gives up
+		return true
+	}
+	c, sl := newTestClient(t, srv, "", WithStallTimeout(100*time.Millisecond))
+	got, err := fetchOne(c, context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(mustRead(t, got.LocalPath)) != string(d) || calls.Load() != 2 || len(sl.all()) != 1 {
+		t.Errorf("calls %d waits %v", calls.Load(), sl.all())
+	}
+}
