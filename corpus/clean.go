@@ -96,7 +96,7 @@ func isBracketFiller(r byte) bool {
 // before them, repeating until none is left so that nested ones go too. It
 // returns the line and how many pairs it removed.
 func removeEmptyBrackets(line string) (string, int) {
-	if !strings.ContainsAny(line, "(（") {
+	if strings.IndexByte(line, '(') < 0 && !strings.Contains(line, "（") {
 		return line, 0
 	}
 	removed := 0
@@ -119,7 +119,7 @@ func removeEmptyBracketsOnce(s string) (string, int) {
 		switch {
 		case s[i] == '(':
 			open = 1
-		case strings.HasPrefix(s[i:], "（"):
+		case s[i] == 0xEF && strings.HasPrefix(s[i:], "（"):
 			open = len("（")
 		}
 		if open == 0 {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // NormalizeOptions switch the normalization steps; each is on by default.
@@ -46,15 +44,10 @@ type normStats struct {
 // normalize returns the normalized text. The result aliases the
 // normalizer's buffers and is valid until the next call.
 func (n *normalizer) normalize(s string, st *normStats) []byte {
-	if !utf8.ValidString(s) {
-		var k int64
-		s, k = fixUTF8String(s)
-		st.invalidUTF8 += k
-	}
 	n.a = n.stripAndBreak(n.a[:0], s, st)
 	text := n.a
 	if n.opts.NFKC {
-		n.b = norm.NFKC.Append(n.b[:0], text...)
+		n.b = appendNFKC(n.b[:0], text)
 		if !bytes.Equal(n.b, text) {
 			st.nfkcChanged = true
 		}
@@ -68,8 +61,9 @@ func (n *normalizer) normalize(s string, st *normStats) []byte {
 	return text
 }
 
-// stripAndBreak appends s to dst with line ends unified and control and
-// format characters removed, as the options ask.
+// stripAndBreak appends s to dst with invalid UTF-8 replaced by U+FFFD
+// (and counted), line ends unified and control and format characters
+// removed, as the options ask.
 func (n *normalizer) stripAndBreak(dst []byte, s string, st *normStats) []byte {
 	nl, strip := n.opts.Newlines, n.opts.StripControls
 	for i := 0; i < len(s); {
@@ -101,15 +95,17 @@ func (n *normalizer) stripAndBreak(dst []byte, s string, st *normStats) []byte {
 			i++
 			continue
 		}
-		// Lead bytes E3..E9 and EA..ED start U+3000..U+DFFF: CJK, kana and
-		// Hangul, none of them controls or line breaks. Copy those whole.
-		if c >= 0xE3 && c <= 0xED && i+2 < len(s) {
+		// Most Japanese text is 3-byte sequences that need no look-up.
+		if plain3(s, i) {
 			dst = append(dst, s[i:i+3]...)
 			i += 3
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+			st.invalidUTF8++
 		case nl && (r == 0x85 || r == 0x2028 || r == 0x2029):
 			dst = append(dst, '\n')
 		case strip && (unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)):
@@ -122,6 +118,11 @@ func (n *normalizer) stripAndBreak(dst []byte, s string, st *normStats) []byte {
 	return dst
 }
 
+// spaceSpecial marks the bytes collapseSpaces must look at: ASCII white
+// space, line ends, and the lead bytes of the non-ASCII spaces (U+00A0,
+// U+1680, U+2000..U+205F, U+3000).
+var spaceSpecial = [256]bool{' ': true, '\t': true, '\n': true, 0xC2: true, 0xE1: true, 0xE2: true, 0xE3: true}
+
 // collapseSpaces rewrites b in place: every run of horizontal white space
 // becomes one ASCII space, and white space at the start and end of each
 // line goes. It returns the shortened slice and the number of characters
@@ -132,39 +133,7 @@ func collapseSpaces(b []byte) ([]byte, int64) {
 	var removed int64
 	lineStart := true
 	pending := 0 // white-space characters seen since the last kept character
-	for i := 0; i < len(b); {
-		c := b[i]
-		size := 1
-		space := false
-		switch {
-		case c == ' ' || c == '\t':
-			space = true
-		case c == '\n':
-			removed += int64(pending)
-			pending = 0
-			b[w] = '\n'
-			w++
-			lineStart = true
-			i++
-			continue
-		case c == 0xC2 || c == 0xE1 || c == 0xE2:
-			// Lead bytes of U+00A0, U+1680, U+2000..U+205F.
-			var r rune
-			r, size = utf8.DecodeRune(b[i:])
-			space = r != '\n' && unicode.IsSpace(r)
-		case c == 0xE3 && i+2 < len(b) && b[i+1] == 0x80 && b[i+2] == 0x80:
-			space, size = true, 3 // U+3000 IDEOGRAPHIC SPACE
-		default:
-			size = seqLen(c)
-		}
-		if i+size > len(b) {
-			size = len(b) - i
-		}
-		if space {
-			pending++
-			i += size
-			continue
-		}
+	emit := func(i, j int) {
 		if pending > 0 {
 			if lineStart {
 				removed += int64(pending)
@@ -176,23 +145,82 @@ func collapseSpaces(b []byte) ([]byte, int64) {
 			pending = 0
 		}
 		lineStart = false
-		w += copy(b[w:], b[i:i+size])
-		i += size
+		w += copy(b[w:], b[i:j])
+	}
+	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) {
+			c := b[j]
+			if !spaceSpecial[c] {
+				j++
+				continue
+			}
+			// Kana start with 0xE3 too: skip them whole, stop at U+3000.
+			if c == 0xE3 && j+2 < len(b) && (b[j+1] != 0x80 || b[j+2] != 0x80) {
+				j += 3
+				continue
+			}
+			break
+		}
+		if j > i {
+			emit(i, j)
+			i = j
+			continue
+		}
+		c := b[i]
+		switch {
+		case c == ' ' || c == '\t':
+			pending++
+			i++
+		case c == '\n':
+			removed += int64(pending)
+			pending = 0
+			b[w] = '\n'
+			w++
+			lineStart = true
+			i++
+		case c == 0xE3:
+			if i+2 < len(b) && b[i+1] == 0x80 && b[i+2] == 0x80 {
+				pending++ // U+3000 IDEOGRAPHIC SPACE
+				i += 3
+				continue
+			}
+			emit(i, i+1) // a lead byte; its continuation bytes follow
+			i++
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			if r != '\n' && unicode.IsSpace(r) {
+				pending++
+				i += size
+				continue
+			}
+			emit(i, i+1)
+			i++
+		}
 	}
 	removed += int64(pending)
 	return b[:w], removed
 }
 
-// seqLen returns the length of the UTF-8 sequence that lead byte c starts
-// (the text is valid UTF-8 here).
-func seqLen(c byte) int {
-	switch {
-	case c < 0x80:
-		return 1
-	case c < 0xE0:
-		return 2
-	case c < 0xF0:
-		return 3
+// plain3 reports whether s[i:] starts with a valid 3-byte sequence that is
+// neither a control, a format character nor a line break: U+3000..U+CFFF
+// (CJK, kana, Hangul), U+2070..U+2FFF, and U+F000..U+FFFF but for U+FEFF
+// and U+FFF9..U+FFFB.
+func plain3(s string, i int) bool {
+	if i+2 >= len(s) {
+		return false
 	}
-	return 4
+	c, c1, c2 := s[i], s[i+1], s[i+2]
+	if c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+		return false
+	}
+	switch {
+	case c >= 0xE3 && c <= 0xEC:
+		return true
+	case c == 0xEF:
+		return c1 != 0xBB && c1 != 0xBF
+	case c == 0xE2:
+		return c1 > 0x81 || c1 == 0x81 && c2 >= 0xB0
+	}
+	return false
 }

@@ -20,7 +20,7 @@ func TestNormalize(t *testing.T) {
 		{"half-width katakana", nil, "ｶﾀｶﾅﾃﾞｽ", "カタカナデス", 0, 0, 0, true},
 		{"already normal", nil, "日本語の文です。", "日本語の文です。", 0, 0, 0, false},
 		{"crlf and cr", nil, "一\r\n二\r三\u2028四", "一\n二\n三\n四", 0, 0, 0, false},
-		{"zero width and bom", nil, "\ufeff日本\u200b語\u200dです\u00ad。", "日本語です。", 0, 4, 0, false},
+		{"zero width and bom", nil, "\ufeff日本\u200b語\u200dです\u00ad。\u2060\ufff9…", "日本語です。...", 0, 6, 0, true},
 		{"controls", nil, "a\x00b\x1bc\x7fd\u0085e", "abcd\ne", 0, 3, 0, false},
 		{"space runs", nil, "  東京　　都 \t 港区  \n  次の行 ", "東京 都 港区\n次の行", 0, 0, 10, true},
 		{"space runs without nfkc", func(o *NormalizeOptions) { o.NFKC = false }, "東京　　都\u00a0 港区", "東京 都 港区", 0, 0, 2, false},

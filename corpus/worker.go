@@ -1,9 +1,6 @@
 package corpus
 
-import (
-	"strings"
-	"unicode/utf8"
-)
+import "strings"
 
 // unit is one sentence or paragraph of a cleaned document.
 type unit struct {
@@ -60,7 +57,7 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 		}
 		if w.headings.match(line) {
 			st.Removed.TrailingSectionDocs++
-			st.Removed.TrailingSectionChars += int64(utf8.RuneCountInString(text[off:]))
+			st.Removed.TrailingSectionChars += int64(countRunes(text[off:]))
 			break
 		}
 		off = next
@@ -78,7 +75,7 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 		}
 		if o.Clean.Lang == "ja" && JapaneseShare(line) < o.Clean.JapaneseShare {
 			st.Removed.NonJapaneseLines++
-			st.Removed.NonJapaneseChars += int64(utf8.RuneCountInString(line))
+			st.Removed.NonJapaneseChars += int64(countRunes(line))
 			continue
 		}
 		if o.Segment == SegmentSentences {
@@ -93,7 +90,7 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 			if s == "" {
 				continue
 			}
-			n := utf8.RuneCountInString(s)
+			n := countRunes(s)
 			if n < o.MinChars {
 				st.Removed.TooShort++
 				continue

@@ -1,0 +1,149 @@
+package corpus
+
+import (
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// appendNFKC appends the NFKC form of src (valid UTF-8) to dst, like
+// norm.NFKC.Append but much faster on Japanese text: runs of characters
+// that NFKC leaves alone and that never combine with a preceding character
+// (ASCII, hiragana, katakana, CJK ideographs, common Japanese punctuation)
+// are copied; only the stretches between them, together with the one
+// character before each stretch (which a combining mark could join), go
+// through norm.NFKC. Equality with norm.NFKC is checked by
+// TestAppendNFKCMatchesNorm and FuzzAppendNFKC.
+func appendNFKC(dst, src []byte) []byte {
+	// prevSrc and prevDst locate the last character copied or mapped by
+	// the fast paths, in src and dst, so that a slow stretch can start over
+	// from it; -1 when the last output came from norm.
+	prevSrc, prevDst := -1, -1
+	for i := 0; i < len(src); {
+		j := stableSpan(src, i)
+		if j > i {
+			dst = append(dst, src[i:j]...)
+			_, size := utf8.DecodeLastRune(src[i:j])
+			prevSrc, prevDst = j-size, len(dst)-size
+			i = j
+			continue
+		}
+		// A full-width ASCII character or U+3000 maps to one ASCII byte,
+		// unless a combining mark follows.
+		if m, ok := simpleNFKC(src, i); ok && (i+3 == len(src) || stableLen(src, i+3) > 0 || isSimpleNFKC(src, i+3)) {
+			prevSrc, prevDst = i, len(dst)
+			dst = append(dst, m)
+			i += 3
+			continue
+		}
+		k := i
+		if prevSrc >= 0 {
+			// A combining mark in the stretch may compose with the
+			// character before it: normalize that one again with it.
+			k, dst = prevSrc, dst[:prevDst]
+		}
+		e := i
+		for e < len(src) && stableLen(src, e) == 0 {
+			_, size := utf8.DecodeRune(src[e:])
+			e += size
+		}
+		dst = norm.NFKC.Append(dst, src[k:e]...)
+		prevSrc, prevDst = -1, -1
+		i = e
+	}
+	return dst
+}
+
+// simpleNFKC returns the ASCII byte NFKC maps the character at src[i] to
+// when it is full-width ASCII (U+FF01..U+FF5E) or U+3000.
+func simpleNFKC(src []byte, i int) (byte, bool) {
+	if i+2 >= len(src) {
+		return 0, false
+	}
+	c0, c1, c2 := src[i], src[i+1], src[i+2]
+	switch {
+	case c0 == 0xEF && c1 == 0xBC && c2 >= 0x81 && c2 <= 0xBF:
+		return c2 - 0x81 + 0x21, true // U+FF01..U+FF3F → ! .. _
+	case c0 == 0xEF && c1 == 0xBD && c2 >= 0x80 && c2 <= 0x9E:
+		return c2 - 0x80 + 0x60, true // U+FF40..U+FF5E → ` .. ~
+	case c0 == 0xE3 && c1 == 0x80 && c2 == 0x80:
+		return ' ', true
+	}
+	return 0, false
+}
+
+func isSimpleNFKC(src []byte, i int) bool {
+	_, ok := simpleNFKC(src, i)
+	return ok
+}
+
+// stableE3 has a bit for every character in U+3000..U+3FFF that NFKC
+// leaves alone in any context and that never composes with a preceding
+// character: Japanese punctuation 、。々〈〉《》「」『』【】〜, hiragana,
+// katakana, ・ー, and CJK extension A from U+3400.
+var stableE3 = func() (t [0x1000 / 64]uint64) {
+	set := func(lo, hi rune) {
+		for r := lo; r <= hi; r++ {
+			t[(r-0x3000)>>6] |= 1 << ((r - 0x3000) & 63)
+		}
+	}
+	set(0x3001, 0x3002)
+	set(0x3005, 0x3005)
+	set(0x3008, 0x3011)
+	set(0x301C, 0x301C)
+	set(0x3041, 0x3096)
+	set(0x30A1, 0x30FC)
+	set(0x3400, 0x3FFF)
+	return t
+}()
+
+// stableLen returns the byte length of the character at src[i] when NFKC
+// leaves it unchanged in every context and it is never the second part of
+// a composition, or 0 otherwise. src is valid UTF-8.
+func stableLen(src []byte, i int) int {
+	c := src[i]
+	if c < utf8.RuneSelf {
+		return 1
+	}
+	if i+2 >= len(src) {
+		return 0
+	}
+	switch {
+	case c >= 0xE4 && c <= 0xE9:
+		// U+4000..U+9FFF: CJK extension A (end), Yijing symbols, CJK
+		// unified ideographs: no decompositions.
+		return 3
+	case c == 0xE3:
+		r := uint(src[i+1]&0x3F)<<6 | uint(src[i+2]&0x3F)
+		if stableE3[r>>6]&(1<<(r&63)) != 0 {
+			return 3
+		}
+	}
+	return 0
+}
+
+// stableSpan returns the end of the run of stable characters (as
+// stableLen sees them) that starts at src[i].
+func stableSpan(src []byte, i int) int {
+	for i < len(src) {
+		c := src[i]
+		switch {
+		case c < utf8.RuneSelf:
+			i++
+			continue
+		case i+2 >= len(src):
+			return i
+		case c >= 0xE4 && c <= 0xE9:
+			i += 3
+			continue
+		case c == 0xE3:
+			r := uint(src[i+1]&0x3F)<<6 | uint(src[i+2]&0x3F)
+			if stableE3[r>>6]&(1<<(r&63)) != 0 {
+				i += 3
+				continue
+			}
+		}
+		return i
+	}
+	return i
+}
