@@ -124,7 +124,19 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 		res.LocalPath = p
 		return res, err
 	}
-	if err := c.fetchBlob(ctx, meta, blob, what, rf.Path); err != nil {
+	// A signed CDN address can expire during a long resume: ask the Hub
+	// for a fresh one, for the same object.
+	relocate := func() (string, error) {
+		nm, err := c.head(ctx, repo, rev, rf, what)
+		if err != nil {
+			return "", err
+		}
+		if nm.etag != meta.etag || nm.size != meta.size {
+			return "", fmt.Errorf("%s: the file changed on the Hub during the download (etag %s, was %s); fetch again", what, nm.etag, meta.etag)
+		}
+		return nm.location, nil
+	}
+	if err := c.fetchBlob(ctx, meta, blob, what, rf.Path, relocate); err != nil {
 		return File{}, err
 	}
 	p, err := c.cache.link(repo, meta.commit, rf.Path, meta.etag)
@@ -283,7 +295,7 @@ func (v *verifier) check(have int64) string {
 // fetchBlob downloads into blobs/<etag>.incomplete, resuming what is
 // there, verifies it and renames it to blobs/<etag>. The caller holds the
 // lock.
-func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name string) error {
+func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name string, relocate func() (string, error)) error {
 	inc := blob + ".incomplete"
 	f, err := c.openFile(inc, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -318,8 +330,18 @@ func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name str
 	// before it, so a server that keeps restarting or cutting at the same
 	// byte still exhausts the retries.
 	best := have
+	relocations := 0
 	err = c.retry.do(ctx, func() (bool, error) {
 		err := c.getRange(ctx, m, f, inc, hp, &have, bar, what)
+		var el *expiredLocationError
+		if errors.As(err, &el) && relocations < 3 {
+			relocations++
+			loc, rerr := relocate()
+			if rerr != nil {
+				return false, rerr
+			}
+			m.location = loc
+		}
 		progressed := have > best
 		best = max(best, have)
 		return progressed, err
@@ -370,6 +392,13 @@ func truncate(f *os.File, name string) error {
 	}
 	return nil
 }
+
+// expiredLocationError is a refusal from the download host (not the Hub):
+// the signed address is asked for again.
+type expiredLocationError struct{ err error }
+
+func (e *expiredLocationError) Error() string { return e.err.Error() }
+func (e *expiredLocationError) Unwrap() error { return e.err }
 
 // errStalled ends a request that received nothing for the stall timeout.
 var errStalled = errors.New("no data received")
@@ -433,7 +462,13 @@ func (c *Client) getRange(parent context.Context, m fileMeta, f *os.File, inc st
 		}
 		return retryable(fmt.Errorf("%s: the server refused to resume (HTTP 416)", what))
 	default:
-		return statusError(resp, what)
+		err := statusError(resp, what)
+		if st := resp.StatusCode; (st == http.StatusForbidden || st == http.StatusUnauthorized || st == http.StatusNotFound || st == http.StatusGone) &&
+			!c.sameHost(resp.Request.URL) {
+			// The CDN refuses a signed address: it has most likely expired.
+			return &retryableError{err: &expiredLocationError{err: err}}
+		}
+		return err
 	}
 	flush := writeback{f: f, done: *have}
 	for {

@@ -367,3 +367,29 @@ func TestStalledDownloadIsRetried(t *testing.T) {
 		t.Errorf("calls %d waits %v", calls.Load(), sl.all())
 	}
 }
+
+func TestExpiredCDNAddressIsRenewed(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	f, d := oneFile(srv, 60_000)
+	var calls atomic.Int32
+	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+		if kind == "cdn" && calls.Add(1) == 2 {
+			http.Error(w, "Request has expired", http.StatusForbidden)
+			return true
+		}
+		if kind == "cdn" && calls.Load() == 1 {
+			hubtest.CutAfter(w, r, d, 20_000)
+			return true
+		}
+		return false
+	}
+	c, _ := newTestClient(t, srv, "")
+	got, err := fetchOne(c, context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(mustRead(t, got.LocalPath)) != string(d) || srv.Count("head", f.Path) != 2 {
+		t.Errorf("heads %d", srv.Count("head", f.Path))
+	}
+}

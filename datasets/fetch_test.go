@@ -320,3 +320,22 @@ func TestFetchFallsBackToCacheWhenHubIsDown(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestGatedDatasetWithToken(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	srv.Add("o/gated", "main", hubtest.Bytes("x/train-0.parquet", []byte("gated bytes"), true))
+	srv.Gated["o/gated"] = true
+	srv.Token = "hf_secret_token_123" // the token newTestClient sends
+	c, _ := newTestClient(t, srv, "")
+	files, err := c.Fetch(context.Background(), Request{Repo: "o/gated", Config: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(mustRead(t, files[0].LocalPath)) != "gated bytes" {
+		t.Error("content differs")
+	}
+	if n := srv.CDNAuthSeen.Load(); n != 0 {
+		t.Errorf("the token went to the CDN %d times", n)
+	}
+}
