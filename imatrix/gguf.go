@@ -23,6 +23,9 @@ const (
 	SuffixSums   = ".in_sum"
 )
 
+// maxTensorName is ggml's GGML_MAX_NAME: tensor names must be shorter.
+const maxTensorName = 64
+
 // ReadGGUF reads a GGUF imatrix of size bytes from r. It accepts the files
 // llama-imatrix writes, with or without "<name>.in_sum" tensors, dense or
 // mixture-of-experts, and checks each entry as llama.cpp does and more:
@@ -211,6 +214,9 @@ func WriteGGUF(w io.Writer, d *Data) error {
 		}
 	}
 	for _, e := range sortedEntries(d) {
+		if n := len(e.Name) + len(SuffixSums2); n >= maxTensorName {
+			return fmt.Errorf("entry %q: the tensor name %s is %d bytes, ggml allows at most %d", e.Name, e.Name+SuffixSums2, n, maxTensorName-1)
+		}
 		nmat := uint64(e.NMat())
 		shape := []uint64{uint64(e.Cols), nmat}
 		counts := make([]float32, nmat)

@@ -199,11 +199,16 @@ func TestReadGGUFErrors(t *testing.T) {
 	}
 }
 
-func TestWriteGGUFNeedsADataset(t *testing.T) {
+func TestWriteGGUFRefusals(t *testing.T) {
 	d := synthData(1, 1, []weightSpec{{"attn_q", 8, 1}}, false)
 	d.Datasets = nil
 	if err := WriteGGUF(io.Discard, d); err == nil || !strings.Contains(err.Error(), "llama-quantize") {
-		t.Errorf("got %v", err)
+		t.Errorf("no dataset: got %v", err)
+	}
+	d.Datasets = []string{"x"}
+	d.Entries[0].Name = "blk.0." + strings.Repeat("a", 50) + ".weight" // 63 bytes with .in_sum2 would be fine; 69 is not
+	if err := WriteGGUF(io.Discard, d); err == nil || !strings.Contains(err.Error(), "ggml allows at most 63") {
+		t.Errorf("long name: got %v", err)
 	}
 }
 
