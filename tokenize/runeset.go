@@ -60,10 +60,20 @@ func (s *runeSet) index(b []byte, from int) (int, rune, int) {
 	for i := from; i < len(b); {
 		c := b[i]
 		if c < utf8.RuneSelf {
-			if s.bmp[0]|s.bmp[1] != 0 && s.bmp[c>>6]&(1<<(c&63)) != 0 {
+			if s.bmp[c>>6]&(1<<(c&63)) != 0 {
 				return i, rune(c), 1
 			}
 			i++
+			continue
+		}
+		// Three-byte sequences (kana, kanji, CJK punctuation) are decoded
+		// inline; overlong forms and surrogates are not runes.
+		if c >= 0xE0 && c < 0xF0 && i+2 < len(b) && b[i+1]&0xC0 == 0x80 && b[i+2]&0xC0 == 0x80 {
+			r := rune(c&0x0F)<<12 | rune(b[i+1]&0x3F)<<6 | rune(b[i+2]&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) && s.bmp[r>>6]&(1<<(uint(r)&63)) != 0 {
+				return i, r, 3
+			}
+			i += 3
 			continue
 		}
 		if i+1 < len(b) {
@@ -74,12 +84,6 @@ func (s *runeSet) index(b []byte, from int) (int, rune, int) {
 					return i, r, size
 				}
 				i += size
-				continue
-			}
-			// Skip a well-formed 3-byte sequence (kana, kanji) at once: its
-			// continuation bytes cannot start a member.
-			if c >= 0xE0 && c < 0xF0 && i+2 < len(b) && c1&0xC0 == 0x80 && b[i+2]&0xC0 == 0x80 {
-				i += 3
 				continue
 			}
 		}

@@ -39,6 +39,7 @@ type Splitter struct {
 	delims     *runeSet
 	closers    *runeSet // closing brackets (paired ones)
 	brackets   *runeSet // any paired opener or closer
+	marks      *runeSet // delimiters and brackets: what a line is scanned for
 	openKind   map[rune]int
 	closeKind  map[rune]int
 	abbrev     map[string]struct{}
@@ -83,6 +84,7 @@ func NewSplitter(opts ...SplitterOption) (*Splitter, error) {
 		delims:     newRuneSet(c.delims...),
 		closers:    newRuneSet(),
 		brackets:   newRuneSet(),
+		marks:      newRuneSet(c.delims...),
 		openKind:   make(map[rune]int, len(c.brackets)),
 		closeKind:  make(map[rune]int, len(c.brackets)),
 		abbrev:     make(map[string]struct{}, len(c.abbreviations)),
@@ -99,6 +101,8 @@ func NewSplitter(opts ...SplitterOption) (*Splitter, error) {
 		s.closeKind[p[1]] = k
 		s.brackets.add(p[0])
 		s.brackets.add(p[1])
+		s.marks.add(p[0])
+		s.marks.add(p[1])
 		s.closers.add(p[1])
 	}
 	for _, p := range c.brackets {
@@ -194,20 +198,44 @@ func (s *Splitter) SplitFunc() bufio.SplitFunc {
 	}
 }
 
+// mark is a delimiter or bracket found in a line.
+type mark struct {
+	pos  int32
+	size int32
+	r    rune
+}
+
 // appendLine appends the sentence spans of one line (no '\n' in it) to dst,
 // with offsets shifted by off.
 func (s *Splitter) appendLine(dst []span, line []byte, off int) []span {
-	var ivBuf [8]span
-	iv := s.matchBrackets(line, ivBuf[:0])
-	segStart, k := 0, 0
-	for pos := 0; pos < len(line); {
-		// kagome would scan rune by rune to the next delimiter; the rune
-		// set's byte filter gets there first, and kagome makes the cut from
-		// there (the delimiter, then further delimiters and followers).
-		d, _, _ := s.delims.index(line, pos)
-		if d < 0 {
+	// One scan finds every delimiter and bracket; kagome would look at the
+	// line rune by rune.
+	var markBuf [64]mark
+	marks := markBuf[:0]
+	for from := 0; ; {
+		i, r, size := s.marks.index(line, from)
+		if i < 0 {
 			break
 		}
+		marks = append(marks, mark{int32(i), int32(size), r})
+		from = i + size
+	}
+	if len(marks) == 0 {
+		return appendTrimmed(dst, line, 0, len(line), off)
+	}
+	var ivBuf [8]span
+	iv := s.matchBrackets(marks, ivBuf[:0])
+	segStart, k := 0, 0
+	for mi, pos := 0, 0; pos < len(line); {
+		// The next delimiter at or after pos; kagome makes the cut from it
+		// (the delimiter, then further delimiters and followers).
+		for mi < len(marks) && (int(marks[mi].pos) < pos || !s.delims.has(marks[mi].r)) {
+			mi++
+		}
+		if mi == len(marks) {
+			break
+		}
+		d := int(marks[mi].pos)
 		adv, _, _ := s.ks.ScanSentences(line[d:], true)
 		if adv <= 0 {
 			break
@@ -232,27 +260,24 @@ func (s *Splitter) appendLine(dst []span, line []byte, off int) []span {
 	return appendTrimmed(dst, line, segStart, len(line), off)
 }
 
-// matchBrackets appends to iv the outermost bracket pairs of line that close
-// on the line, as byte ranges from opener to past closer, in order. A closer
-// matches the nearest open bracket of its kind; brackets opened after that
-// one are left unclosed.
-func (s *Splitter) matchBrackets(line []byte, iv []span) []span {
+// matchBrackets appends to iv the outermost bracket pairs among marks that
+// close on the line, as byte ranges from opener to past closer, in order. A
+// closer matches the nearest open bracket of its kind; brackets opened after
+// that one are left unclosed.
+func (s *Splitter) matchBrackets(marks []mark, iv []span) []span {
 	type opener struct{ kind, pos int }
 	var (
-		stBuf  [16]opener
-		st     = stBuf[:0]
-		nOpen  [maxBracketPairs]int32
-		sawAny bool
+		stBuf [16]opener
+		st    = stBuf[:0]
+		nOpen [maxBracketPairs]int32
 	)
-	for from := 0; ; {
-		i, r, size := s.brackets.index(line, from)
-		if i < 0 {
-			break
+	for _, m := range marks {
+		if !s.brackets.has(m.r) {
+			continue
 		}
-		from = i + size
-		sawAny = true
-		kind, isOpen := s.openKind[r]
-		ck, isClose := s.closeKind[r]
+		i, size := int(m.pos), int(m.size)
+		kind, isOpen := s.openKind[m.r]
+		ck, isClose := s.closeKind[m.r]
 		// A quote that both opens and closes closes when one is open.
 		if isOpen && !(isClose && nOpen[ck] > 0) {
 			st = append(st, opener{kind, i})
@@ -273,9 +298,6 @@ func (s *Splitter) matchBrackets(line []byte, iv []span) []span {
 			}
 			iv = append(iv, pair)
 		}
-	}
-	if !sawAny {
-		return iv[:0]
 	}
 	return iv
 }
