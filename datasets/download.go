@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -110,7 +111,7 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 		return res, nil
 	}
 	blob := c.cache.blobPath(repo, meta.etag)
-	if err := os.MkdirAll(c.cache.RepoDir(repo)+"/blobs", 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
 		return File{}, fmt.Errorf("%s: create cache folder: %w", what, err)
 	}
 	unlock, err := lockFile(ctx, c.cache.lockPath(repo, meta.etag), c.lockPoll, nil)

@@ -86,7 +86,11 @@ func (c *Client) Resolve(ctx context.Context, req Request) (Plan, error) {
 		}
 	}
 	if len(files) == 0 {
-		return Plan{}, fmt.Errorf("dataset %s revision %s: no file matches %s", req.Repo, rev, describe(req))
+		hint := ""
+		if len(req.Include) == 0 && req.Config != "" && req.Split == "" {
+			hint = "; give --split to use the Hub's parquet conversion"
+		}
+		return Plan{}, fmt.Errorf("dataset %s revision %s: no file matches %s%s", req.Repo, rev, describe(req), hint)
 	}
 	files, err = pickShards(files, req.Shards)
 	if err != nil {
