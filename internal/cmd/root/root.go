@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	corpuscmd "github.com/calibkit/calibkit/internal/cmd/corpus"
+	democmd "github.com/calibkit/calibkit/internal/cmd/demo"
 	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
 	fetchcmd "github.com/calibkit/calibkit/internal/cmd/fetch"
 	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
@@ -45,6 +46,7 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	// Subcommands register here, one line each.
 	cmd.AddCommand(tokenizecmd.NewCmdTokenize(io, nil))
 	cmd.AddCommand(corpuscmd.NewCmdCorpus(io, nil))
+	cmd.AddCommand(democmd.NewCmdDemo(io, nil))
 	cmd.AddCommand(modelcmd.NewCmdModel(io))
 	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))

@@ -1,0 +1,92 @@
+package democmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/manifest"
+)
+
+func TestNewCmdDemoFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		dir     string
+		workers int
+		err     string
+	}{
+		{nil, "", 2, ""},
+		{[]string{"-o", "x", "--workers", "1"}, "x", 1, ""},
+		{[]string{"--workers", "0"}, "", 0, "--workers"},
+		{[]string{"extra"}, "", 0, "unknown command"},
+	}
+	for _, tt := range tests {
+		io, _, _, _ := iostreams.Test()
+		var got *Options
+		cmd := NewCmdDemo(io, func(o *Options) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		if tt.err != "" {
+			var fe *cmdutil.FlagError
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.As(err, &fe) {
+				t.Errorf("%v: error %v, want usage error with %q", tt.args, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got.Dir != tt.dir || got.Workers != tt.workers {
+			t.Errorf("%v: %+v %v", tt.args, got, err)
+		}
+	}
+}
+
+func TestDemoRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	io, _, out, _ := iostreams.Test()
+	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2}, Steps()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "corpus", "ja-wiki.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{"富士山(ふじさん)は、静岡県と山梨県にまたがる活火山である。\n", "ニゴロブナは鮒寿司の材料になる。\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("corpus lacks %q", want)
+		}
+	}
+	for _, absent := range []string{"脚注", "Mount Fuji", "（", "ｶ", "()"} {
+		if strings.Contains(text, absent) {
+			t.Errorf("corpus holds %q", absent)
+		}
+	}
+	if strings.Count(text, "京都や大阪へ水を供給しており") != 1 {
+		t.Error("duplicate sentence kept")
+	}
+	m, err := manifest.Read(manifest.Path(filepath.Join(dir, "corpus", "ja-wiki.txt")))
+	if err != nil || len(m.Inputs) != 2 {
+		t.Fatalf("manifest %+v %v", m, err)
+	}
+	for _, want := range []string{"[1/2] sample data", "[2/2] clean corpus", "46 sentences in 8 articles", "2 duplicate sentences", "All outputs are in " + dir} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDemoStepFailure(t *testing.T) {
+	io, _, _, _ := iostreams.Test()
+	steps := []Step{{Name: "clean corpus", Run: buildCorpus}} // without its inputs
+	err := demoRun(context.Background(), &Options{IO: io, Dir: t.TempDir(), Workers: 1}, steps)
+	if err == nil || !strings.Contains(err.Error(), `demo step "clean corpus"`) {
+		t.Errorf("error %v", err)
+	}
+}

@@ -1,0 +1,42 @@
+// Command gen writes calibkit's embedded sample data into internal/sample/data:
+// two Japanese Wikipedia-schema parquet shards (zstd and snappy) and an
+// English wikitext-style sample. Run it from the repository root after
+// changing the texts:
+//
+//	go run ./internal/sample/gen
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/calibkit/calibkit/internal/sample"
+)
+
+func main() {
+	dir := flag.String("o", filepath.Join("internal", "sample", "data"), "output folder")
+	flag.Parse()
+	if err := Write(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+// Write writes every sample file into dir.
+func Write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		name     string
+		articles []Article
+		codec    string
+	}{{sample.ShardZstd, shardA, "zstd"}, {sample.ShardSnappy, shardB, "snappy"}} {
+		if err := writeShard(filepath.Join(dir, s.name), s.articles, s.codec); err != nil {
+			return fmt.Errorf("write %s: %w", s.name, err)
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, sample.Wikitext), []byte(wikitextSample), 0o644)
+}
