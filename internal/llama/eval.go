@@ -32,6 +32,8 @@ type hookState struct {
 	// computed; valid is false at the start of each decode.
 	last  inputKey
 	valid bool
+	// early counts the nodes observed at the question (no graph split).
+	early int
 }
 
 // inputKey identifies a node's activations tensor and its data.
@@ -68,6 +70,7 @@ func ckGoEval(h C.uintptr_t, t *C.struct_ggml_tensor, ask C.bool) (ret C.bool) {
 		// and stays in memory until the last one has: observe the others
 		// now, without making the scheduler stop after each of them.
 		if st.valid && keyOf(t.src[1]) == st.last {
+			st.early++
 			if err := st.hook.Observe(tv); err != nil {
 				st.err = err
 				C.ck_flag_set(st.abort, 1)

@@ -211,3 +211,73 @@ func TestDecodeCancelled(t *testing.T) {
 		t.Errorf("decode with a cancelled context: %v", err)
 	}
 }
+
+// countHook wants every multiplication and records what it sees.
+type countHook struct {
+	wanted, observed map[string]int
+	failOn           string
+}
+
+func (h *countHook) Want(t *Tensor) bool {
+	h.wanted[t.Weight()]++
+	return true
+}
+
+func (h *countHook) Observe(t *Tensor) error {
+	h.observed[t.Weight()]++
+	if t.Weight() == h.failOn {
+		return errors.New("hook refuses " + h.failOn)
+	}
+	s := t.Shape()
+	if !t.F32() || t.Row(int(s[1])-1, 0, 0) == nil || t.Row(int(s[1]), 0, 0) != nil {
+		return errors.New("bad row access on " + t.Weight())
+	}
+	return nil
+}
+
+func TestEvalHookSeesEachMultiplicationOnce(t *testing.T) {
+	m, err := LoadModel(tinyModel(t), ModelParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	h := &countHook{wanted: map[string]int{}, observed: map[string]int{}}
+	lctx, err := NewContext(m, ContextParams{NCtx: 64, NBatch: 64, NUBatch: 32, Threads: 1, EvalHook: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lctx.Close()
+	b := NewBatch(64)
+	defer b.Close()
+	for i := range 64 {
+		b.Add(int32(300+i), int32(i), 0, true)
+	}
+	if err := lctx.Decode(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	// 2 micro-batches × (7 block weights × 2 layers + output.weight)
+	if len(h.observed) != 15 {
+		t.Errorf("observed %d weights: %v", len(h.observed), h.observed)
+	}
+	for w, n := range h.observed {
+		if n != 2 || h.wanted[w] != 2 {
+			t.Errorf("%s: wanted %d, observed %d times, want 2 and 2", w, h.wanted[w], n)
+		}
+	}
+	// k and v share q's input, up shares gate's: observed without a split
+	if lctx.hook.early != 2*2*3 {
+		t.Errorf("%d nodes observed early, want 12 (3 per layer per micro-batch)", lctx.hook.early)
+	}
+
+	h.failOn = "blk.1.ffn_up.weight"
+	lctx.ClearMemory()
+	err = lctx.Decode(context.Background(), b)
+	if err == nil || !strings.Contains(err.Error(), "hook refuses blk.1.ffn_up.weight") {
+		t.Fatalf("decode with a failing hook: %v", err)
+	}
+	h.failOn = ""
+	lctx.ClearMemory()
+	if err := lctx.Decode(context.Background(), b); err != nil {
+		t.Errorf("decode after a hook error: %v", err)
+	}
+}
