@@ -133,7 +133,7 @@ func (o *Options) validate() error {
 		return fmt.Errorf("unknown language %q: only \"ja\" (or none) is supported", o.Clean.Lang)
 	}
 	if o.Clean.JapaneseShare < 0 || o.Clean.JapaneseShare > 1 {
-		return fmt.Errorf("Japanese share %g is outside 0..1", o.Clean.JapaneseShare)
+		return fmt.Errorf("share of Japanese characters %g is outside 0..1", o.Clean.JapaneseShare)
 	}
 	if o.Workers < 0 {
 		return fmt.Errorf("workers must not be negative (%d)", o.Workers)
