@@ -43,7 +43,7 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 	f, d := oneFile(srv, 200_000)
 	var ranges []string
 	var calls atomic.Int32
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind != "cdn" {
 			return false
 		}
@@ -53,7 +53,7 @@ func TestResumeAfterConnectionCut(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	c, sl := newTestClient(t, srv, "")
 	got, err := fetchOne(c, context.Background(), f)
 	if err != nil {
@@ -74,13 +74,13 @@ func TestServerIgnoringRangeStartsOver(t *testing.T) {
 	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 50_000)
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind != "cdn" {
 			return false
 		}
 		r.Header.Del("Range") // answer 200 with the whole file
 		return false
-	}
+	})
 	c, _ := newTestClient(t, srv, "")
 	// A partial file whose bytes are wrong: only a clean restart gives the right hash.
 	blobs := filepath.Join(c.Cache().RepoDir(faultRepo), "blobs")
@@ -100,7 +100,7 @@ func TestRetriesOn5xxAnd429(t *testing.T) {
 	defer srv.Close()
 	f, d := oneFile(srv, 10_000)
 	var heads, gets atomic.Int32
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		switch {
 		case kind == "head" && heads.Add(1) == 1:
 			http.Error(w, "boom", http.StatusInternalServerError)
@@ -111,7 +111,7 @@ func TestRetriesOn5xxAnd429(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	c, sl := newTestClient(t, srv, "")
 	got, err := fetchOne(c, context.Background(), f)
 	if err != nil {
@@ -133,13 +133,13 @@ func TestGivesUpAfterMaxTries(t *testing.T) {
 	srv := hubtest.New()
 	defer srv.Close()
 	f, _ := oneFile(srv, 1000)
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind == "head" {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return true
 		}
 		return false
-	}
+	})
 	c, sl := newTestClient(t, srv, "")
 	_, err := fetchOne(c, context.Background(), f)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 503") || !strings.Contains(err.Error(), "gave up after 4 attempts") {
@@ -175,7 +175,7 @@ func TestShortBodyIsNotAccepted(t *testing.T) {
 	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 40_000)
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind != "cdn" {
 			return false
 		}
@@ -183,7 +183,7 @@ func TestShortBodyIsNotAccepted(t *testing.T) {
 		w.Header().Set("Content-Length", "30000")
 		w.Write(d[:30000])
 		return true
-	}
+	})
 	c, _ := newTestClient(t, srv, "")
 	_, err := fetchOne(c, context.Background(), f)
 	if err == nil || !strings.Contains(err.Error(), "30000 of 40000") {
@@ -232,12 +232,12 @@ func TestConcurrentFetchersWriteOnce(t *testing.T) {
 	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 300_000)
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind == "cdn" {
 			time.Sleep(150 * time.Millisecond) // keep the first fetcher busy
 		}
 		return false
-	}
+	})
 	cache := filepath.Join(t.TempDir(), "hub")
 	var wg sync.WaitGroup
 	results := make([]File, 2)
@@ -288,7 +288,7 @@ func TestCancelLeavesOnlyIncomplete(t *testing.T) {
 	defer srv.Close()
 	f, d := oneFile(srv, 100_000)
 	var first atomic.Bool
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind != "cdn" || first.Swap(true) {
 			return false
 		}
@@ -298,7 +298,7 @@ func TestCancelLeavesOnlyIncomplete(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 		return true
-	}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	prog := &cancelAfter{n: 40_000, cancel: cancel}
@@ -327,12 +327,12 @@ func TestCancelLeavesOnlyIncomplete(t *testing.T) {
 	}
 	// The next run resumes from byte 40000.
 	var resumedFrom string
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind == "cdn" {
 			resumedFrom = r.Header.Get("Range")
 		}
 		return false
-	}
+	})
 	c2, _ := newTestClient(t, srv, cache)
 	got, err := fetchOne(c2, context.Background(), f)
 	if err != nil {
@@ -348,7 +348,7 @@ func TestStalledDownloadIsRetried(t *testing.T) {
 	defer srv.Close()
 	f, d := oneFile(srv, 80_000)
 	var calls atomic.Int32
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind != "cdn" || calls.Add(1) > 1 {
 			return false
 		}
@@ -357,7 +357,7 @@ func TestStalledDownloadIsRetried(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done() // silent until the client gives up
 		return true
-	}
+	})
 	c, sl := newTestClient(t, srv, "", WithStallTimeout(100*time.Millisecond))
 	got, err := fetchOne(c, context.Background(), f)
 	if err != nil {
@@ -373,7 +373,7 @@ func TestExpiredCDNAddressIsRenewed(t *testing.T) {
 	defer srv.Close()
 	f, d := oneFile(srv, 60_000)
 	var calls atomic.Int32
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind == "cdn" && calls.Add(1) == 2 {
 			http.Error(w, "Request has expired", http.StatusForbidden)
 			return true
@@ -383,7 +383,7 @@ func TestExpiredCDNAddressIsRenewed(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	c, _ := newTestClient(t, srv, "")
 	got, err := fetchOne(c, context.Background(), f)
 	if err != nil {

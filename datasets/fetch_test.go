@@ -303,10 +303,10 @@ func TestFetchFallsBackToCacheWhenHubIsDown(t *testing.T) {
 	if _, err := c.Fetch(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 		return true
-	}
+	})
 	files, err := c.Fetch(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)

@@ -42,12 +42,12 @@ func TestTwoProcessesWriteOnce(t *testing.T) {
 	srv := hubtest.New()
 	defer srv.Close()
 	f, d := oneFile(srv, 500_000)
-	srv.Fault = func(kind string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
 		if kind == "cdn" {
 			time.Sleep(300 * time.Millisecond) // the other process arrives meanwhile
 		}
 		return false
-	}
+	})
 	cache := filepath.Join(t.TempDir(), "hub")
 	var cmds []*exec.Cmd
 	var outs []*strings.Builder

@@ -2,7 +2,7 @@
 // and benchmarks: it serves the tree listing (paged by the Link header),
 // the parquet listing API and /resolve/ downloads, sending LFS content
 // through a redirect to a second host as the Hub sends it to its CDN.
-// Faults are injected through Server.Fault.
+// Faults are injected through Server.SetFault.
 package hubtest
 
 import (
@@ -90,20 +90,36 @@ type Server struct {
 	// PageSize is the number of tree entries per page (default 1000).
 	PageSize int
 	// Token, when set, is required (as Bearer) for Gated repositories.
-	Token string
-	Gated map[string]bool
-	// Fault, when set, sees every request first with its kind ("tree",
-	// "parquet", "parquet-file", "head", "get", "cdn") and may answer it
-	// itself by returning true.
-	Fault func(kind string, w http.ResponseWriter, r *http.Request) bool
-
+	Token   string
+	Gated   map[string]bool
 	mu      sync.Mutex
+	fault   FaultFunc
 	files   map[string]map[string][]File // repo → revision → files
 	parquet map[string][]string          // repo/config/split → paths in refs/convert/parquet
 	counts  map[string]int
 
 	// CDNAuthSeen counts CDN requests that carried an Authorization header.
 	CDNAuthSeen atomic.Int64
+}
+
+// FaultFunc sees a request first with its kind ("tree", "parquet",
+// "parquet-file", "head", "get", "cdn") and may answer it itself by
+// returning true.
+type FaultFunc func(kind string, w http.ResponseWriter, r *http.Request) bool
+
+// SetFault installs f (nil removes it).
+func (s *Server) SetFault(f FaultFunc) {
+	s.mu.Lock()
+	s.fault = f
+	s.mu.Unlock()
+}
+
+// faulted runs the fault hook, if any.
+func (s *Server) faulted(kind string, w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	f := s.fault
+	s.mu.Unlock()
+	return f != nil && f(kind, w, r)
 }
 
 // New starts a Hub and a CDN server. Close stops them.
@@ -217,7 +233,7 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case strings.HasPrefix(rest, "tree/"):
-			if s.Fault != nil && s.Fault("tree", w, r) {
+			if s.faulted("tree", w, r) {
 				return
 			}
 			s.serveTree(w, r, repo, strings.TrimPrefix(rest, "tree/"))
@@ -328,7 +344,7 @@ func (s *Server) serveParquet(w http.ResponseWriter, r *http.Request, repo, rest
 	}
 	switch len(parts) {
 	case 2:
-		if s.Fault != nil && s.Fault("parquet", w, r) {
+		if s.faulted("parquet", w, r) {
 			return
 		}
 		config, _ := url.PathUnescape(parts[0])
@@ -348,7 +364,7 @@ func (s *Server) serveParquet(w http.ResponseWriter, r *http.Request, repo, rest
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(urls)
 	case 3:
-		if s.Fault != nil && s.Fault("parquet-file", w, r) {
+		if s.faulted("parquet-file", w, r) {
 			return
 		}
 		config, _ := url.PathUnescape(parts[0])
@@ -376,7 +392,7 @@ func (s *Server) serveResolve(w http.ResponseWriter, r *http.Request, repo, rest
 	if r.Method == http.MethodHead {
 		kind = "head"
 	}
-	if s.Fault != nil && s.Fault(kind, w, r) {
+	if s.faulted(kind, w, r) {
 		return
 	}
 	f, repoOK, ok := s.file(repo, rev, p)
@@ -429,7 +445,7 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	if s.Fault != nil && s.Fault("cdn", w, r) {
+	if s.faulted("cdn", w, r) {
 		return
 	}
 	if !ok {
