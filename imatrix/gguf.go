@@ -190,7 +190,9 @@ func ReadGGUF(r io.ReaderAt, size int64) (*Data, error) {
 // imatrix.chunk_count and imatrix.chunk_size (u32), then per entry, sorted
 // by name, the F32 tensors "<name>.in_sum2" [Cols, NMat] and
 // "<name>.counts" [1, NMat], and "<name>.in_sum" [Cols, NMat] when the entry
-// has activation sums. llama-quantize reads the result; it needs at least
+// has activation sums. Like ggml's GGUF writer, it drops trailing dimensions
+// of 1 (a dense weight's in_sum2 is [Cols], its counts [1]), so the bytes
+// are those llama-imatrix writes. llama-quantize reads the result; it needs at least
 // one dataset name, so an empty Datasets is an error.
 func WriteGGUF(w io.Writer, d *Data) error {
 	if err := d.Validate(); err != nil {
@@ -218,7 +220,7 @@ func WriteGGUF(w io.Writer, d *Data) error {
 			return fmt.Errorf("entry %q: the tensor name %s is %d bytes, ggml allows at most %d", e.Name, e.Name+SuffixSums2, n, maxTensorName-1)
 		}
 		nmat := uint64(e.NMat())
-		shape := []uint64{uint64(e.Cols), nmat}
+		shape := ggmlShape(uint64(e.Cols), nmat)
 		counts := make([]float32, nmat)
 		for m, c := range e.Counts {
 			counts[m] = float32(c)
@@ -226,7 +228,7 @@ func WriteGGUF(w io.Writer, d *Data) error {
 		if err := gw.AddF32(e.Name+SuffixSums2, shape, e.Sums); err != nil {
 			return err
 		}
-		if err := gw.AddF32(e.Name+SuffixCounts, []uint64{1, nmat}, counts); err != nil {
+		if err := gw.AddF32(e.Name+SuffixCounts, ggmlShape(1, nmat), counts); err != nil {
 			return err
 		}
 		if e.Activations != nil {
@@ -237,4 +239,13 @@ func WriteGGUF(w io.Writer, d *Data) error {
 	}
 	_, err := gw.WriteTo(w)
 	return err
+}
+
+// ggmlShape returns the dimensions ggml writes for a [ne0, ne1] tensor:
+// ggml_n_dims drops a trailing 1.
+func ggmlShape(ne0, ne1 uint64) []uint64 {
+	if ne1 == 1 {
+		return []uint64{ne0}
+	}
+	return []uint64{ne0, ne1}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -99,18 +100,25 @@ func runQuantizeLoader(t *testing.T, loader, path string) quantizeView {
 	return v
 }
 
-// TestLlamaQuantizeLoadsOurFiles writes GGUF and .dat files and checks what
-// llama-quantize's loader, on ggml's own GGUF parser, makes of them: the
-// mean squares (1 for experts without data), the datasets and the chunks.
-func TestLlamaQuantizeLoadsOurFiles(t *testing.T) {
+// TestLlamaCppInterop builds llama.cpp's loaders and writers once (restated
+// over ggml's own GGUF code) and checks our files against them.
+func TestLlamaCppInterop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ggml's GGUF parser")
 	}
+	loader := quantizeLoader(t)
+	t.Run("llama-quantize loads our files", func(t *testing.T) { testQuantizeLoads(t, loader) })
+	t.Run("same bytes as llama-imatrix", func(t *testing.T) { testSameBytes(t, loader) })
+}
+
+// testQuantizeLoads writes GGUF and .dat files and checks what
+// llama-quantize's loader, on ggml's own GGUF parser, makes of them: the
+// mean squares (1 for experts without data), the datasets and the chunks.
+func testQuantizeLoads(t *testing.T, loader string) {
 	d := synthData(11, 3, []weightSpec{{"attn_q", 48, 1}, {"ffn_down_exps", 16, 4}}, true)
 	d.Entries[1].Counts[2] = 0
 	d.Entries[0].Counts[0] = 1000 // not a multiple of the chunk size
 	d.Datasets = []string{"ja.txt", "en.txt"}
-	loader := quantizeLoader(t)
 	dir := t.TempDir()
 	for _, f := range []Format{FormatGGUF, FormatDat} {
 		path := filepath.Join(dir, "imatrix."+f.String())
@@ -148,4 +156,57 @@ func TestLlamaQuantizeLoadsOurFiles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testSameBytes has llama-imatrix's writers (restated over ggml's GGUF
+// writer) save what they load from our file, and compares: the GGUF and the
+// .dat must be byte for byte ours, and ReadGGUF must read their GGUF back
+// to the same data.
+func testSameBytes(t *testing.T, loader string) {
+	for _, act := range []bool{false, true} {
+		d := synthData(13, 3, []weightSpec{{"attn_q", 40, 1}, {"ffn_down_exps", 16, 4}}, act)
+		d.Entries[1].Counts[2] = 0
+		d.Entries[0].Counts[0] = 1000
+		d.Datasets = []string{"ja.txt", "en.txt"}
+		maxCount := int64(0)
+		for _, e := range d.Entries {
+			for _, c := range e.Counts {
+				maxCount = max(maxCount, c)
+			}
+		}
+		d.ChunkCount = int(maxCount) / d.ChunkSize // what llama-imatrix recomputes on loading
+		dir := t.TempDir()
+		ours := filepath.Join(dir, "ours.gguf")
+		if err := WriteFile(ours, d, FormatGGUF); err != nil {
+			t.Fatal(err)
+		}
+		theirs, theirsDat := filepath.Join(dir, "theirs.gguf"), filepath.Join(dir, "theirs.dat")
+		if out, err := exec.Command(loader, "resave", ours, theirs, theirsDat).CombinedOutput(); err != nil {
+			t.Fatalf("resave: %v\n%s", err, out)
+		}
+		a, _ := os.ReadFile(ours)
+		b, _ := os.ReadFile(theirs)
+		if !bytes.Equal(a, b) {
+			t.Errorf("activations=%v: our GGUF (%d bytes) differs from llama-imatrix's (%d bytes) at byte %d", act, len(a), len(b), firstDiff(a, b))
+		}
+		ourDat := writeBytes(t, d, FormatDat)
+		theirDat, _ := os.ReadFile(theirsDat)
+		if !bytes.Equal(ourDat, theirDat) {
+			t.Errorf("activations=%v: our .dat (%d bytes) differs from llama-imatrix's (%d bytes) at byte %d", act, len(ourDat), len(theirDat), firstDiff(ourDat, theirDat))
+		}
+		back, err := ReadFile(theirs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalData(t, back, d)
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
