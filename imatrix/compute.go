@@ -188,6 +188,9 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 			if c != nil {
 				c.Discard()
 			}
+			if run.ppl && res.Chunks > 0 {
+				fmt.Fprintln(pplOut) // end the line of running values
+			}
 			res.Elapsed = time.Since(t0)
 			return res, err
 		}
