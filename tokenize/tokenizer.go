@@ -20,9 +20,19 @@ var ipaDict = sync.OnceValue(ipa.Dict)
 // ipaLatDict is the IPA dictionary flattened for the lattice analyser.
 var ipaLatDict = sync.OnceValue(func() *latDict { return newLatDict(ipaDict()) })
 
+// ipaShrinkDict is the IPA dictionary without its content columns (base
+// forms, readings): a third faster to load. It is the full dictionary when
+// that was loaded first.
+var (
+	ipaShrinkDict    = sync.OnceValue(ipa.DictShrink)
+	ipaShrinkLatDict = sync.OnceValue(func() *latDict { return newLatDict(ipaShrinkDict()) })
+)
+
 // Tokenizer segments Japanese text into morphemes with kagome, the IPA
 // dictionary and Normal mode (the segmentation MeCab with IPADIC gives).
-// It is safe for concurrent use.
+// Wakati and the Append methods run lattice.go's analyser, which gives
+// exactly kagome's result faster; Morphemes and user dictionaries use
+// kagome's tokenizer. It is safe for concurrent use.
 type Tokenizer struct {
 	t *tokenizer.Tokenizer
 	// lat segments exactly as t does, faster; nil with a user dictionary,
@@ -34,12 +44,24 @@ type Tokenizer struct {
 type TokenizerOption func(*tokenizerConfig) error
 
 type tokenizerConfig struct {
-	userDict *dict.UserDict
+	userDict    *dict.UserDict
+	surfaceOnly bool
 }
 
 // TokenizerNop is an option that changes nothing, for conditional wiring.
 func TokenizerNop() TokenizerOption {
 	return func(*tokenizerConfig) error { return nil }
+}
+
+// WakatiOnly loads the IPA dictionary without base forms and readings, for
+// callers that want surfaces (Wakati, AppendWakati): the segmentation is the
+// same and start-up is faster, but Morphemes and AppendPOS then give only the
+// part of speech of known words (BaseForm is the surface, Reading empty).
+func WakatiOnly() TokenizerOption {
+	return func(c *tokenizerConfig) error {
+		c.surfaceOnly = true
+		return nil
+	}
 }
 
 // UserDictFile adds a kagome user dictionary read from path (lines of
@@ -80,13 +102,17 @@ func NewTokenizer(opts ...TokenizerOption) (*Tokenizer, error) {
 	if c.userDict != nil {
 		kopts = append(kopts, tokenizer.UserDict(c.userDict))
 	}
-	t, err := tokenizer.New(ipaDict(), kopts...)
+	d, ld := ipaDict, ipaLatDict
+	if c.surfaceOnly {
+		d, ld = ipaShrinkDict, ipaShrinkLatDict
+	}
+	t, err := tokenizer.New(d(), kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("new tokenizer: %w", err)
 	}
 	tk := &Tokenizer{t: t}
 	if c.userDict == nil {
-		tk.lat = ipaLatDict()
+		tk.lat = ld()
 	}
 	return tk, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/calibkit/calibkit/tokenize/internal/jagen"
 )
 
 func newTestTokenizer(t testing.TB, opts ...TokenizerOption) *Tokenizer {
@@ -148,4 +150,20 @@ func TestTokenizerConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// WakatiOnly loads a smaller dictionary but segments the same way.
+func TestWakatiOnly(t *testing.T) {
+	small := newTestTokenizer(t, WakatiOnly())
+	full := newTestTokenizer(t)
+	for _, line := range strings.Split(jagen.String(50_000, 3), "\n") {
+		if got, want := small.Wakati(line), full.Wakati(line); !reflect.DeepEqual(got, want) {
+			t.Fatalf("WakatiOnly: %q\n got %q\nwant %q", line, got, want)
+		}
+	}
+	for _, m := range small.Morphemes("公園に行った") {
+		if len(m.POS) == 0 || m.BaseForm == "" {
+			t.Errorf("WakatiOnly morpheme %+v: POS and BaseForm must be set", m)
+		}
+	}
 }

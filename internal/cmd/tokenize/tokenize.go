@@ -133,7 +133,12 @@ func lineFunc(opts *Options) (tokenize.LineFunc, error) {
 	if opts.UserDict != "" {
 		dictOpt = tokenize.UserDictFile(opts.UserDict)
 	}
-	tk, err := tokenize.NewTokenizer(dictOpt)
+	// --wakati needs no base forms or readings: load the smaller dictionary.
+	shrink := tokenize.TokenizerNop()
+	if opts.Mode == ModeWakati {
+		shrink = tokenize.WakatiOnly()
+	}
+	tk, err := tokenize.NewTokenizer(dictOpt, shrink)
 	if err != nil {
 		return nil, err
 	}
