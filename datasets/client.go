@@ -147,7 +147,7 @@ type redirects int
 
 const (
 	followAll      redirects = iota // to any host (downloads)
-	followSameHost                  // only on the endpoint's host (metadata)
+	followRelative                  // only relative ones, as huggingface_hub's metadata HEAD does (a renamed repo)
 	followNone                      // none: the caller reads Location
 )
 
@@ -189,7 +189,7 @@ func (c *Client) send(ctx context.Context, method, rawURL string, hdr http.Heade
 			resp.Body.Close()
 			return nil, fmt.Errorf("%s %s: bad redirect %q: %w", method, redact(u), loc, err)
 		}
-		if follow == followNone || (follow == followSameHost && !c.sameHost(next)) {
+		if follow == followNone || (follow == followRelative && !isRelative(loc)) {
 			return resp, nil
 		}
 		if hops >= 10 {
@@ -213,6 +213,12 @@ func (c *Client) netError(err error, u *url.URL) error {
 		return err
 	}
 	return retryable(fmt.Errorf("connect to %s: %w", redact(u), err))
+}
+
+// isRelative reports whether a Location has no scheme and host.
+func isRelative(loc string) bool {
+	u, err := url.Parse(loc)
+	return err == nil && u.Scheme == "" && u.Host == ""
 }
 
 // redact prints an address without its query string or user info.

@@ -177,13 +177,13 @@ func (c *Client) offlineFile(res File, what string) (File, error) {
 }
 
 // head asks /datasets/{repo}/resolve/{rev}/{path} for the file's commit,
-// etag, size and download location, following only same-host redirects
+// etag, size and download location, following only relative redirects
 // (a renamed repo), as huggingface_hub's get_hf_file_metadata does.
 func (c *Client) head(ctx context.Context, repo, rev string, rf RepoFile, what string) (fileMeta, error) {
 	addr := c.urlFor("/datasets/" + repo + "/resolve/" + url.PathEscape(rev) + "/" + escapePath(rf.Path))
 	var m fileMeta
 	err := c.retry.do(ctx, func() (bool, error) {
-		resp, err := c.send(ctx, http.MethodHead, addr, nil, followSameHost)
+		resp, err := c.send(ctx, http.MethodHead, addr, nil, followRelative)
 		if err != nil {
 			return false, err
 		}

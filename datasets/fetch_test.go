@@ -339,3 +339,27 @@ func TestGatedDatasetWithToken(t *testing.T) {
 		t.Errorf("the token went to the CDN %d times", n)
 	}
 }
+
+func TestRenamedRepoRelativeRedirect(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	d := data(5000, 6)
+	srv.Add("o/new", "main", hubtest.Bytes("c/train-0.parquet", d, true))
+	srv.Add("o/old", "main") // known, but renamed: every file redirects
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
+		if (kind == "head" || kind == "get") && strings.HasPrefix(r.URL.Path, "/datasets/o/old/") {
+			w.Header().Set("Location", strings.Replace(r.URL.Path, "/o/old/", "/o/new/", 1))
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return true
+		}
+		return false
+	})
+	c, _ := newTestClient(t, srv, "")
+	f, err := c.Download(context.Background(), "o/old", RepoFile{Path: "c/train-0.parquet", Size: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(mustRead(t, f.LocalPath)) != string(d) || !strings.Contains(f.LocalPath, "datasets--o--old") {
+		t.Errorf("file %+v", f)
+	}
+}
