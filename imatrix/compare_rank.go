@@ -6,7 +6,7 @@ import "math"
 // one vector to the next.
 type ranker struct {
 	keys, keysTmp []uint32
-	order, tmp    []uint32
+	tmp           []uint32
 	count         [1 << 11]uint32
 	marks         []bool
 }

@@ -103,7 +103,6 @@ func ReadDat(r io.Reader, chunkSize int) (*Data, error) {
 type datReader struct {
 	r   io.Reader
 	off int64
-	buf [4]byte
 	err error
 }
 
