@@ -401,3 +401,14 @@ func TestPeriodicSaves(t *testing.T) {
 		t.Errorf("saves %q", got)
 	}
 }
+
+func TestBPEModelWithParseSpecial(t *testing.T) {
+	o := synth.Default()
+	o.Vocab = synth.VocabBPE
+	m := loadModel(t, testModel(t, "bpe", o))
+	c := NewCollector(CollectorOptions{ChunkSize: 32})
+	res := run(t, m, c, calibText(20), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 2, ParseSpecial: true})
+	if res.Chunks != 2 || c.ChunkCount() != 2 || c.Len() != 14 {
+		t.Errorf("%+v, %d chunks, %d entries", res, c.ChunkCount(), c.Len())
+	}
+}

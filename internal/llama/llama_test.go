@@ -3,6 +3,7 @@ package llama
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -279,5 +280,48 @@ func TestEvalHookSeesEachMultiplicationOnce(t *testing.T) {
 	lctx.ClearMemory()
 	if err := lctx.Decode(context.Background(), b); err != nil {
 		t.Errorf("decode after a hook error: %v", err)
+	}
+}
+
+func TestTokenizeParseSpecialAndConcurrency(t *testing.T) {
+	m, err := LoadModel(tinyModel(t), ModelParams{VocabOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	special, err := m.Tokenize("<s>", false, true)
+	if err != nil || len(special) != 1 || special[0] != m.BOS() {
+		t.Errorf("<s> parsed as special: %v, %v (BOS %d)", special, err, m.BOS())
+	}
+	plain, err := m.Tokenize("<s>", false, false)
+	if err != nil || len(plain) < 2 {
+		t.Errorf("<s> as text: %v, %v", plain, err)
+	}
+	// tokenizing goroutines share the model
+	texts := []string{"春には桜が咲く。", "The quick brown fox.", "日本語 and English 混在", strings.Repeat("ab ", 500)}
+	want := make([][]int32, len(texts))
+	for i, s := range texts {
+		if want[i], err = m.Tokenize(s, true, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8*len(texts))
+	for range 8 {
+		for i, s := range texts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := m.Tokenize(s, true, false)
+				if err != nil || fmt.Sprint(got) != fmt.Sprint(want[i]) {
+					errs <- fmt.Errorf("concurrent tokenize of %q: %v, %v", s, got, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
