@@ -33,10 +33,10 @@ type latNode struct {
 	id          int32
 	pos, size   int32
 	start, end  int32
-	left, right int32
-	weight      int32
 	cost        int32
 	prev        int32 // index of the best previous node, -1 for none
+	left, right int16 // connection ids and word cost, as the dictionary stores them
+	weight      int16
 	class       uint8
 }
 
@@ -100,7 +100,7 @@ func (ld *latDict) analyze(la *lattice, input string) {
 			for id := x; id <= x+int(ld.dup[x]); id++ {
 				m := d.Morphs[id]
 				la.add(latNode{id: int32(id), pos: int32(pos), size: int32(l), start: runePos, end: end,
-					left: int32(m.LeftID), right: int32(m.RightID), weight: int32(m.Weight), prev: -1, class: classKnown})
+					left: m.LeftID, right: m.RightID, weight: m.Weight, prev: -1, class: classKnown})
 			}
 			anyMatch = true
 		})
@@ -138,7 +138,7 @@ func (ld *latDict) analyze(la *lattice, input string) {
 		for x := range ld.unkDup[class] + 1 {
 			m := d.UnkDict.Morphs[id0+x]
 			n := latNode{id: id0 + x, pos: int32(pos), start: runePos,
-				left: int32(m.LeftID), right: int32(m.RightID), weight: int32(m.Weight), prev: -1, class: classUnknown}
+				left: m.LeftID, right: m.RightID, weight: m.Weight, prev: -1, class: classUnknown}
 			if pos < prev {
 				n.size, n.end = int32(prev-pos), endShort
 				la.add(n)
