@@ -165,7 +165,7 @@ type summary struct {
 	MBPerSec  float64 `json:"mb_per_s"`
 }
 
-func tokenizeRun(ctx context.Context, opts *Options) (err error) {
+func tokenizeRun(ctx context.Context, opts *Options) error {
 	fn, err := lineFunc(opts)
 	if err != nil {
 		return err
@@ -198,10 +198,10 @@ func tokenizeRun(ctx context.Context, opts *Options) (err error) {
 	}
 	cw := &tokenize.CountingWriter{W: out}
 
-	var progress *mpb.Progress
+	stopProgress := func() {}
 	if opts.IO.ShowProgress() {
 		// ShowProgress already decided that ErrOut is a terminal.
-		progress = mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40), mpb.WithAutoRefresh())
+		progress := mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40), mpb.WithAutoRefresh())
 		bar := progress.AddBar(size,
 			mpb.PrependDecorators(decor.Name("tokenize --"+string(opts.Mode)+" ")),
 			mpb.AppendDecorators(
@@ -216,14 +216,20 @@ func tokenizeRun(ctx context.Context, opts *Options) (err error) {
 			return fmt.Errorf("progress: %w", err)
 		}
 		in = pr
-		defer func() {
-			bar.SetTotal(-1, true)
-			progress.Wait()
-		}()
+		stopped := false
+		stopProgress = func() {
+			if !stopped {
+				stopped = true
+				bar.SetTotal(-1, true)
+				progress.Wait()
+			}
+		}
+		defer stopProgress()
 	}
 
 	start := time.Now()
 	stats, err := tokenize.ProcessLines(ctx, in, cw, opts.Workers, fn)
+	stopProgress() // before anything else goes to stderr
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("tokenize %s: interrupted after %d lines: %w", inName, stats.Lines, err)
