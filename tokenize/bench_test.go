@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/calibkit/calibkit/tokenize/internal/jagen"
@@ -13,17 +14,8 @@ import (
 // and the machine decide the figures. See docs/tokenize.md for the MeCab
 // comparison.
 
-var benchText = sync1MB()
-
-func sync1MB() func() string {
-	var s string
-	return func() string {
-		if s == "" {
-			s = jagen.String(1<<20, 1)
-		}
-		return s
-	}
-}
+// benchText is 1 MiB of generated text, made once.
+var benchText = sync.OnceValue(func() string { return jagen.String(1<<20, 1) })
 
 func BenchmarkSplitterSentences(b *testing.B) {
 	s := newTestSplitter(b)
