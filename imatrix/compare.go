@@ -84,7 +84,7 @@ func Compare(ctx context.Context, a, b *Data, nameA, nameB string) (*Comparison,
 			c.OnlyA = append(c.OnlyA, ea.Name)
 			continue
 		}
-		if len(ea.Sums) != len(eb.Sums) {
+		if !sameShape(ea, eb) {
 			return nil, &MismatchError{Entry: ea.Name, FileA: nameA, FileB: nameB,
 				ColsA: ea.Cols, ExpertsA: ea.NMat(), ColsB: eb.Cols, ExpertsB: eb.NMat()}
 		}
@@ -179,6 +179,16 @@ send:
 		return x.Layer < y.Layer
 	})
 	return c, nil
+}
+
+// sameShape reports whether two entries hold the same matrices: the same
+// columns and experts, or the same total when one side (a .dat file) keeps
+// the experts flattened into one matrix.
+func sameShape(a, b *Entry) bool {
+	if len(a.Sums) != len(b.Sums) {
+		return false
+	}
+	return a.Cols == b.Cols || a.NMat() == 1 || b.NMat() == 1
 }
 
 func diffLess(x, y Diff) bool {

@@ -189,6 +189,12 @@ func TestCompareMismatchedModels(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("message %q", err)
 	}
+	// Same total, different experts × columns: different models too.
+	a = &Data{Entries: []*Entry{{Name: "e", Cols: 2, Sums: make([]float32, 8), Counts: []int64{1, 1, 1, 1}}}}
+	b = &Data{Entries: []*Entry{{Name: "e", Cols: 4, Sums: make([]float32, 8), Counts: []int64{1, 1}}}}
+	if _, err := Compare(context.Background(), a, b, "a", "b"); !errors.As(err, &me) {
+		t.Errorf("2×4 vs 4×2: %v", err)
+	}
 }
 
 // TestCompareDatWithGGUF compares a mixture-of-experts weight read from a

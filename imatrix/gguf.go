@@ -105,7 +105,11 @@ func ReadGGUF(r io.ReaderAt, size int64) (*Data, error) {
 		return nil, fmt.Errorf("no imatrix data: the file has %d tensors but none named <weight>%s / <weight>%s", len(f.Tensors), SuffixSums2, SuffixCounts)
 	}
 
+	// Tensors of a sound file do not overlap, so all the data read stays
+	// within the file size: a damaged header whose tensors all point at the
+	// same bytes cannot make the reader allocate size² bytes.
 	var buf []byte
+	var total uint64
 	read := func(t *gguf.TensorInfo) ([]float32, error) {
 		if t.Type != gguf.TensorF32 {
 			return nil, fmt.Errorf("tensor %q has type %v, want F32", t.Name, t.Type)
@@ -114,8 +118,8 @@ func ReadGGUF(r io.ReaderAt, size int64) (*Data, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n > uint64(size) {
-			return nil, fmt.Errorf("tensor %q (%d bytes) is larger than the file", t.Name, n)
+		if total += n; n > uint64(size) || total > uint64(size) {
+			return nil, fmt.Errorf("tensor %q (%d bytes): the tensors hold more data than the file (%d bytes): they overlap", t.Name, n, size)
 		}
 		if uint64(cap(buf)) < n {
 			buf = make([]byte, n)

@@ -2,6 +2,7 @@ package imatrix
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"math"
 	"reflect"
@@ -190,6 +191,26 @@ func TestReadGGUFErrors(t *testing.T) {
 			}
 		})
 	}
+	// Tensors that point at the same bytes: refused before reading more
+	// than the file holds.
+	w := gguf.NewWriter()
+	for _, kv := range meta {
+		w.AddKV(kv.Key, kv.Value)
+	}
+	w.AddF32("w.in_sum2", []uint64{4096}, make([]float32, 4096))
+	w.AddF32("w.counts", []uint64{1}, []float32{1})
+	w.AddF32("w.in_sum", []uint64{1}, []float32{0})
+	var b bytes.Buffer
+	w.WriteTo(&b)
+	raw := b.Bytes()
+	// in_sum's info: name length 8, name, n_dims, ne0, type, offset.
+	at := bytes.Index(raw, append(binary.LittleEndian.AppendUint64(nil, 8), "w.in_sum"...)) + 8 + 8 + 4
+	binary.LittleEndian.PutUint64(raw[at:], 4096)  // as large as in_sum2
+	binary.LittleEndian.PutUint64(raw[at+8+4:], 0) // at in_sum2's offset
+	if _, err := readGGUFBytes(raw); err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Errorf("overlapping tensors: %v", err)
+	}
+
 	// Every truncation of a valid file is an error, never a panic.
 	full := writeBytes(t, synthData(1, 1, []weightSpec{{"attn_q", 8, 1}, {"ffn_up_exps", 4, 2}}, true), FormatGGUF)
 	for n := 0; n < len(full); n++ {

@@ -102,7 +102,7 @@ func Merge(inputs []MergeInput) (*Data, error) {
 // reshapeFor makes the accumulated entry a ready to take e: same shape, or
 // a single-count entry (from a .dat file) that spreads over e's experts.
 func reshapeFor(a, e *Entry) error {
-	if len(a.Sums) != len(e.Sums) {
+	if !sameShape(a, e) {
 		return fmt.Errorf("sizes differ")
 	}
 	switch {
