@@ -60,7 +60,13 @@ type hashSet struct {
 	zero  bool // whether the hash 0 (the empty-slot marker) is in the set
 }
 
-func newHashSet() *hashSet { return &hashSet{slots: make([]uint64, 1<<16)} }
+func newHashSet() *hashSet { return &hashSet{slots: allocSlots(1 << 16)} }
+
+// free releases the table; the set must not be used afterwards.
+func (s *hashSet) free() {
+	freeSlots(s.slots)
+	s.slots = nil
+}
 
 // add inserts h and reports whether it was new.
 func (s *hashSet) add(h uint64) bool {
@@ -97,7 +103,8 @@ func (s *hashSet) Len() int {
 
 func (s *hashSet) grow() {
 	old := s.slots
-	s.slots = make([]uint64, 2*len(old))
+	s.slots = allocSlots(2 * len(old))
+	defer freeSlots(old)
 	mask := uint64(len(s.slots) - 1)
 	for _, h := range old {
 		if h == 0 {

@@ -109,6 +109,7 @@ func TestJapaneseShare(t *testing.T) {
 
 func TestHashSet(t *testing.T) {
 	s := newHashSet()
+	defer s.free()
 	for i := range 200000 {
 		h := hash64(strconv.Itoa(i) + "文")
 		if !s.add(h) {

@@ -17,8 +17,8 @@ import (
 // Batches are cut at this much text or this many documents, whichever
 // comes first.
 const (
-	batchBytes = 4 << 20
-	batchDocs  = 1024
+	batchBytes = 1 << 20
+	batchDocs  = 256
 )
 
 // batch is a run of consecutive documents travelling through the pipeline.
@@ -66,6 +66,7 @@ func Process(ctx context.Context, inputs []string, w io.Writer, format OutputFor
 
 	st := &Stats{Inputs: len(inputs)}
 	dw := newDocWriter(w, format, &opts, st)
+	defer dw.close()
 
 	g, ctx := errgroup.WithContext(ctx)
 	jobs := make(chan *batch, workers)

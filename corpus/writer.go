@@ -102,6 +102,14 @@ func (d *docWriter) writeJSON(doc *cleanDoc) error {
 	return err
 }
 
+// close frees the de-duplication table.
+func (d *docWriter) close() {
+	if d.seen != nil {
+		d.seen.free()
+		d.seen = nil
+	}
+}
+
 func (d *docWriter) flush() error {
 	err := d.w.Flush()
 	d.st.Bytes = d.cw.n
