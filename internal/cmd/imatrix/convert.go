@@ -80,6 +80,7 @@ func convertRun(_ context.Context, opts *ConvertOptions) error {
 	if err != nil {
 		return err
 	}
+	fillChunkSize(d, opts.DatChunkSize)
 	params := map[string]any{"input_format": from.String(), "output_format": opts.Format.String(), "dat_chunk_size": opts.DatChunkSize}
 	return writeOutput(opts.IO, outputJob{
 		path: opts.Output, format: opts.Format, data: d, inputs: []string{opts.Input},

@@ -70,3 +70,22 @@ func TestConvertUsage(t *testing.T) {
 		t.Errorf("got %v, %v", f, err)
 	}
 }
+
+// A GGUF without imatrix.chunk_size converts to .dat with -c as the chunk size.
+func TestConvertWithoutChunkSize(t *testing.T) {
+	dir := t.TempDir()
+	d := toolsData(1, 1, 8)
+	d.ChunkSize, d.ChunkCount = 0, 0
+	p := writeTool(t, dir, "a.gguf", d)
+	out := filepath.Join(dir, "a.dat")
+	if _, _, err := runTool(t, "convert", p, "-o", out, "-c", "1024"); err != nil {
+		t.Fatal(err)
+	}
+	back, err := imatrix.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.ChunkCount != 2 { // largest count 2048 / 1024
+		t.Errorf("chunk count %d", back.ChunkCount)
+	}
+}

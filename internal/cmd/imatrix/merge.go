@@ -112,6 +112,7 @@ func mergeRun(_ context.Context, opts *MergeOptions) error {
 	if err != nil {
 		return err
 	}
+	fillChunkSize(d, opts.DatChunkSize)
 	params := map[string]any{"weights": opts.Weights, "output_format": opts.Format.String(), "dat_chunk_size": opts.DatChunkSize}
 	return writeOutput(opts.IO, outputJob{
 		path: opts.Output, format: opts.Format, data: d, inputs: opts.Inputs,
@@ -214,6 +215,25 @@ func resolveOutput(dst *imatrix.Format, flag string, flagSet bool, output string
 		*dst = imatrix.FormatGGUF
 	}
 	return nil
+}
+
+// fillChunkSize gives data from files without imatrix.chunk_size the -c
+// chunk size, as llama-imatrix records its own, and the chunk count it
+// derives from the largest count.
+func fillChunkSize(d *imatrix.Data, chunkSize int) {
+	if d.ChunkSize > 0 {
+		return
+	}
+	d.ChunkSize = chunkSize
+	maxCount := int64(0)
+	for _, e := range d.Entries {
+		for _, c := range e.Counts {
+			maxCount = max(maxCount, c)
+		}
+	}
+	if d.ChunkCount == 0 {
+		d.ChunkCount = int(maxCount / int64(chunkSize))
+	}
 }
 
 func checkDatChunkSize(n int) error {
