@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -53,7 +54,7 @@ type EvalResult struct {
 
 // reserve is how much room the whole-article phase leaves for the
 // sentence fill, so the fill has sentences enough to hit the target
-// exactly.
+// exactly (a quarter of the target when that is less).
 func reserve(u Unit) int64 {
 	switch u {
 	case Chars:
@@ -171,7 +172,7 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 		misses    int
 		rejected  []*Article
 		available int64 // whole-article size of every usable article seen
-		res1      = reserve(opts.Unit)
+		res1      = min(reserve(opts.Unit), target/4)
 	)
 	next := func() (*Article, int64, error) {
 		for pos < len(order) {
@@ -196,6 +197,10 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 		return nil, 0, nil
 	}
 	// Phase 1: whole articles.
+	var (
+		taken []*Article
+		costs []int64
+	)
 	for gap > 0 && misses < maxMisses {
 		a, c, err := next()
 		if err != nil {
@@ -205,9 +210,8 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 			break
 		}
 		if c == gap || (c < gap && gap-c >= res1) {
-			out.WriteString(f.article(a))
-			res.Articles = append(res.Articles, a.ID)
-			res.Sentences += a.Sentences()
+			taken = append(taken, a)
+			costs = append(costs, c)
 			gap -= c
 			misses = 0
 			continue
@@ -221,39 +225,18 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 		return "", nil, fmt.Errorf("corpus %s holds %d %s in %s layout (%d articles usable), less than the %d asked for: use a smaller target or a bigger corpus",
 			pool.Path(), available, opts.Unit, f, usable(pool, opts.Exclude, len(order)), target)
 	}
-	// Phase 2: exact fill with sentences of articles not used whole.
+	// Phase 2: exact fill with sentences of articles not used whole. When
+	// no exact fill exists, the last whole articles are given back to the
+	// fill one at a time (up to maxBackoff), and the closest result kept.
+	var (
+		fillCands  []*Article
+		fillChosen [][]int
+		keep       = len(taken)
+		bestGap    = gap
+	)
 	if gap > 0 {
-		fl := newFiller(gap)
-		var cands []*Article
-		offer := func(a *Article) error {
-			g := fillGroup{}
-			hc, err := m.cost(f.header(a) + f.trailer())
-			if err != nil {
-				return err
-			}
-			g.overhead = hc
-			for _, p := range a.Paragraphs {
-				for _, s := range p {
-					c, err := m.cost(f.paragraph([]string{s}))
-					if err != nil {
-						return err
-					}
-					g.costs = append(g.costs, c)
-				}
-			}
-			cands = append(cands, a)
-			fl.add(g)
-			return nil
-		}
-		for _, a := range rejected {
-			if fl.reached() {
-				break
-			}
-			if err := offer(a); err != nil {
-				return "", nil, err
-			}
-		}
-		for !fl.reached() && len(cands) < maxFill {
+		extra := rejected
+		for len(extra) < maxFill {
 			a, _, err := next()
 			if err != nil {
 				return "", nil, err
@@ -261,30 +244,84 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 			if a == nil {
 				break
 			}
-			if err := offer(a); err != nil {
+			extra = append(extra, a)
+		}
+		goal := gap
+		bestGap = -1
+		for back := 0; back <= min(maxBackoff, len(taken)); back++ {
+			if back > 0 {
+				goal += costs[len(taken)-back]
+			}
+			cands := slices.Clone(taken[len(taken)-back:])
+			slices.Reverse(cands)
+			cands = append(cands, extra...)
+			best, chosen, err := fillGap(m, f, goal, cands)
+			if err != nil {
 				return "", nil, err
 			}
-		}
-		best, chosen := fl.solve()
-		for i, items := range chosen {
-			if items == nil {
-				continue
+			if bestGap < 0 || goal-best < bestGap {
+				bestGap, keep, fillCands, fillChosen = goal-best, len(taken)-back, cands, chosen
 			}
-			a := cands[i]
-			flat := flatten(a)
-			out.WriteString(f.header(a))
-			for _, k := range items {
-				out.WriteString(f.paragraph([]string{flat[k]}))
+			if bestGap == 0 {
+				break
 			}
-			out.WriteString(f.trailer())
-			res.Partial = append(res.Partial, PartialArticle{ID: a.ID, Sentences: len(items), Of: len(flat)})
-			res.Sentences += len(items)
 		}
-		gap -= best
 	}
-	res.Achieved = target - gap
-	res.Deviation = gap
+	for _, a := range taken[:keep] {
+		out.WriteString(f.article(a))
+		res.Articles = append(res.Articles, a.ID)
+		res.Sentences += a.Sentences()
+	}
+	for i, items := range fillChosen {
+		if items == nil {
+			continue
+		}
+		a := fillCands[i]
+		flat := flatten(a)
+		out.WriteString(f.header(a))
+		for _, k := range items {
+			out.WriteString(f.paragraph([]string{flat[k]}))
+		}
+		out.WriteString(f.trailer())
+		res.Partial = append(res.Partial, PartialArticle{ID: a.ID, Sentences: len(items), Of: len(flat)})
+		res.Sentences += len(items)
+	}
+	res.Achieved = target - bestGap
+	res.Deviation = bestGap
 	return out.String(), res, nil
+}
+
+// maxBackoff bounds how many whole articles the fill may give back.
+const maxBackoff = 8
+
+// fillGap runs the exact fill for goal over the sentences of cands, adding
+// articles until goal is reachable. It returns the best total and, per
+// candidate, the sentences chosen (nil when unused).
+func fillGap(m *measurer, f Format, goal int64, cands []*Article) (int64, [][]int, error) {
+	fl := newFiller(goal)
+	for _, a := range cands {
+		if fl.reached() {
+			break
+		}
+		g := fillGroup{}
+		hc, err := m.cost(f.header(a) + f.trailer())
+		if err != nil {
+			return 0, nil, err
+		}
+		g.overhead = hc
+		for _, p := range a.Paragraphs {
+			for _, s := range p {
+				c, err := m.cost(f.paragraph([]string{s}))
+				if err != nil {
+					return 0, nil, err
+				}
+				g.costs = append(g.costs, c)
+			}
+		}
+		fl.add(g)
+	}
+	best, chosen := fl.solve()
+	return best, chosen, nil
 }
 
 // flatten lists an article's sentences in order.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -163,45 +164,44 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 		baseAll += c
 	}
 	baseSize = baseAll
-	if baseTarget >= 0 {
-		if baseAll < baseTarget {
-			return nil, fmt.Errorf("base %s holds %d %s, less than the %d %s its share of %.4g of %d needs: lower --total or the base's share",
-				opts.BaseName, baseAll, opts.Unit, baseTarget, opts.Unit, 1-shareSum, opts.Total)
-		}
-		// The prefix of the base whose size is nearest to its share.
-		base, baseSize = prefixUpTo(base, baseTarget)
-	} else if baseSize == 0 {
+	if baseTarget >= 0 && baseAll < baseTarget {
+		return nil, fmt.Errorf("base %s holds %d %s, less than the %d %s its share of %.4g of %d needs: lower --total or the base's share",
+			opts.BaseName, baseAll, opts.Unit, baseTarget, opts.Unit, 1-shareSum, opts.Total)
+	}
+	if baseTarget < 0 && baseSize == 0 {
 		return nil, fmt.Errorf("base %s is empty: factor mode needs a base with text", opts.BaseName)
 	}
 
-	// Targets for the added sources.
-	targets := make([]int64, len(opts.Adds))
-	if opts.Total > 0 {
-		rest := opts.Total - baseSize
-		for i, a := range opts.Adds {
-			if shareSum > 0 {
-				targets[i] = int64(math.Round(float64(rest) * a.Share / shareSum))
-			}
-		}
-	} else {
-		for i, a := range opts.Adds {
-			targets[i] = int64(math.Round(float64(baseSize) * a.Factor))
-		}
-	}
-
+	// The added sources: Share of the total, or Factor times the base.
 	sources := make([][]piece, 1+len(opts.Adds))
-	sources[0] = base
 	stats := make([]SourceStats, 1+len(opts.Adds))
 	stats[0].Name = opts.BaseName
+	var added int64
 	for i, a := range opts.Adds {
-		ps, ids, err := drawSentences(ctx, a, targets[i], m, blockOf, opts)
+		target := int64(math.Round(float64(baseSize) * a.Factor))
+		if opts.Total > 0 {
+			target = int64(math.Round(float64(opts.Total) * a.Share))
+		}
+		ps, ids, size, err := drawSentences(ctx, a, target, m, blockOf, opts)
 		if err != nil {
 			return nil, err
 		}
 		sources[i+1] = ps
 		stats[i+1].Name = a.Name
 		stats[i+1].Articles = ids
+		added += size
 	}
+	// In share mode the base fills the rest of the total exactly where its
+	// lines allow: its first lines, then a few of the following lines
+	// chosen by an exact fill. A base share of 0 takes no base at all.
+	if baseTarget >= 0 {
+		if baseTarget == 0 && 1-shareSum < 1e-9 {
+			base, baseSize = nil, 0
+		} else {
+			base, baseSize = selectBase(base, max(opts.Total-added, 0))
+		}
+	}
+	sources[0] = base
 
 	// Blocks and their order.
 	blocks := make([][][]piece, len(sources))
@@ -250,8 +250,8 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 	res := &MixResult{Blocks: len(order), BlockSize: blockSize, BlockUnit: blockUnit, Target: opts.Total}
 	if opts.Total <= 0 {
 		res.Target = baseSize
-		for _, t := range targets {
-			res.Target += t
+		for _, a := range opts.Adds {
+			res.Target += int64(math.Round(float64(baseSize) * a.Factor))
 		}
 	}
 	var b strings.Builder
@@ -337,28 +337,52 @@ func checkAdds(opts MixOptions) error {
 	return nil
 }
 
-// prefixUpTo returns the prefix of the base (as pieces) whose size is
-// nearest to target (the shorter one on a tie).
-func prefixUpTo(all []piece, target int64) ([]piece, int64) {
+// baseReserve bounds the part of the base chosen by the exact fill rather
+// than taken as a prefix.
+const baseReserve = 16 << 10
+
+// maxBaseFillLines bounds how many lines after the prefix the fill may
+// choose from.
+const maxBaseFillLines = 4096
+
+// selectBase chooses base lines, in order and whole, totalling target as
+// exactly as the lines allow without going over: the longest prefix that
+// leaves a reserve, then a subset of the following lines found by an exact
+// fill (a subset-sum over their sizes).
+func selectBase(all []piece, target int64) ([]piece, int64) {
+	reserve := min(target/4, baseReserve)
 	var size int64
-	for i, p := range all {
-		if size+p.cost > target {
-			if target-size <= size+p.cost-target {
-				return all[:i], size
-			}
-			return all[:i+1], size + p.cost
-		}
-		size += p.cost
+	k := 0
+	for k < len(all) && size+all[k].cost <= target-reserve {
+		size += all[k].cost
+		k++
 	}
-	return all, size
+	out := slices.Clone(all[:k])
+	gap := target - size
+	if gap <= 0 || k == len(all) {
+		return out, size
+	}
+	cands := all[k:min(len(all), k+maxBaseFillLines)]
+	g := fillGroup{}
+	for _, p := range cands {
+		g.costs = append(g.costs, p.cost)
+	}
+	f := newFiller(gap)
+	f.add(g)
+	best, chosen := f.solve()
+	for _, i := range chosen[0] {
+		out = append(out, cands[i])
+	}
+	return out, size + best
 }
 
-// drawSentences takes sentences of a's corpus in its seeded article order
-// until the next would pass target: a prefix of one fixed sequence, so a
-// larger target always takes a superset.
-func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockOf func(string) (int64, error), opts MixOptions) ([]piece, []string, error) {
+// drawSentences takes sentences of a's corpus in its seeded article order,
+// as the prefix of that one sequence whose size is nearest to target (the
+// shorter on a tie), so a larger target always takes a superset. It returns
+// the sentences, the ids of the articles they came from and their size.
+func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockOf func(string) (int64, error), opts MixOptions) ([]piece, []string, int64, error) {
 	if target <= 0 {
-		return nil, nil, nil
+		return nil, nil, 0, nil
 	}
 	order := a.Pool.Order(opts.Seed, 100+a.Stream)
 	var (
@@ -368,11 +392,11 @@ func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockO
 	)
 	for _, idx := range order {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 		art, err := a.Pool.Article(idx)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 		if opts.Exclude.Has(art.ID) || len(art.Paragraphs) == 0 {
 			continue
@@ -383,30 +407,31 @@ func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockO
 				t := oneLine(strings.TrimSpace(s)) + "\n"
 				c, err := m.cost(t)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, 0, err
 				}
-				if size+c > target {
+				if size+c > target && size+c-target >= target-size {
 					if used {
 						ids = append(ids, art.ID)
 					}
-					return out, ids, nil
+					return out, ids, size, nil
 				}
 				bc, err := blockOf(t)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, 0, err
 				}
 				out = append(out, piece{text: t, cost: c, block: bc})
 				size += c
 				used = true
+				if size >= target {
+					ids = append(ids, art.ID)
+					return out, ids, size, nil
+				}
 			}
 		}
 		ids = append(ids, art.ID)
 	}
-	if size < target {
-		return nil, nil, fmt.Errorf("corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
-			a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
-	}
-	return out, ids, nil
+	return nil, nil, 0, fmt.Errorf("corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
+		a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
 }
 
 // cutBlocks groups consecutive pieces into blocks of about size (in the
