@@ -87,3 +87,23 @@ func FuzzParquetReader(f *testing.F) {
 		t.Fatalf("more rows than the %d the footer declares", r.NumRows())
 	})
 }
+
+// FuzzNormalize: the normalized text is valid UTF-8, holds no \r, and
+// normalizing it again changes nothing.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"ＡＢＣ　ｶﾞ\r\n\u200b", "壊\xffれ", " a \t b \n\n c ", "か\u3099\u2028x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := normalizer{opts: DefaultNormalizeOptions()}
+		var st normStats
+		once := string(n.normalize(s, &st))
+		if !utf8.ValidString(once) || strings.Contains(once, "\r") {
+			t.Fatalf("normalize(%+q) = %+q", s, once)
+		}
+		var st2 normStats
+		if twice := string(n.normalize(once, &st2)); twice != once {
+			t.Fatalf("not idempotent: %+q -> %+q -> %+q", s, once, twice)
+		}
+	})
+}

@@ -67,21 +67,29 @@ func (n *normalizer) normalize(s string, st *normStats) []byte {
 func (n *normalizer) stripAndBreak(dst []byte, s string, st *normStats) []byte {
 	nl, strip := n.opts.Newlines, n.opts.StripControls
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f {
-			// Copy a run of printable ASCII at once.
-			j := i + 1
-			for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f {
+		// Copy the longest run of characters that stay as they are:
+		// printable ASCII, \n, \t and the common 3-byte characters.
+		j := i
+		for j < len(s) {
+			c := s[j]
+			if c >= 0x20 && c < 0x7f || c == '\n' || c == '\t' {
 				j++
+				continue
 			}
+			if c >= utf8.RuneSelf && plain3(s, j) {
+				j += 3
+				continue
+			}
+			break
+		}
+		if j > i {
 			dst = append(dst, s[i:j]...)
 			i = j
 			continue
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
-			case c == '\n' || c == '\t':
-				dst = append(dst, c)
 			case c == '\r' && nl:
 				dst = append(dst, '\n')
 				if i+1 < len(s) && s[i+1] == '\n' {
@@ -93,12 +101,6 @@ func (n *normalizer) stripAndBreak(dst []byte, s string, st *normStats) []byte {
 				dst = append(dst, c)
 			}
 			i++
-			continue
-		}
-		// Most Japanese text is 3-byte sequences that need no look-up.
-		if plain3(s, i) {
-			dst = append(dst, s[i:i+3]...)
-			i += 3
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
