@@ -91,3 +91,19 @@ func TestWriteWikitextRawBadInput(t *testing.T) {
 		})
 	}
 }
+
+// FuzzWriteWikitextRaw feeds corrupted parquet files: the reader must
+// return an error naming the file, or text, never panic.
+func FuzzWriteWikitextRaw(f *testing.F) {
+	good := writeParquet(f, []wikiRow{{""}, {" = A = \n"}, {" b c \n"}, {""}, {" d \n"}})
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var out bytes.Buffer
+		_, err := WriteWikitextRaw(&out, bytes.NewReader(b), int64(len(b)), "fuzz.parquet")
+		if err != nil && !strings.Contains(err.Error(), "fuzz.parquet") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
