@@ -214,6 +214,9 @@ func WriteDat(w io.Writer, d *Data) error {
 			store = append(store, e)
 		}
 	}
+	if len(store) == 0 {
+		return fmt.Errorf("no entry has data (every count is zero): a .dat file needs at least one")
+	}
 	ew := &errWriter{w: w}
 	ew.i32(int32(len(store)))
 	cs := int64(d.ChunkSize)

@@ -50,6 +50,10 @@ func TestWriteDatMatchesLlamaCpp(t *testing.T) {
 	if s := d.Skipped(); len(s) != 1 || s[0] != "blk.0.ffn_down_exps.weight" {
 		t.Errorf("Skipped() = %q", s)
 	}
+	d.Entries = d.Entries[2:]
+	if err := WriteDat(&bytes.Buffer{}, d); err == nil || !strings.Contains(err.Error(), "no entry has data") {
+		t.Errorf("nothing to store: %v", err)
+	}
 }
 
 func TestReadDatRecreatesSums(t *testing.T) {
@@ -201,8 +205,18 @@ func FuzzReadDat(f *testing.F) {
 			t.Fatalf("ReadDat accepted invalid data: %v", err)
 		}
 		var out bytes.Buffer
-		if err := WriteDat(&out, d); err != nil {
+		err = WriteDat(&out, d)
+		if len(d.Skipped()) == len(d.Entries) {
+			if err == nil {
+				t.Fatal("WriteDat wrote a file without data")
+			}
+			return
+		}
+		if err != nil {
 			t.Fatalf("cannot write back what was read: %v", err)
+		}
+		if _, err := ReadDat(&out, 0); err != nil {
+			t.Fatalf("cannot read back what was written: %v", err)
 		}
 	})
 }
