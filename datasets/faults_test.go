@@ -358,7 +358,7 @@ func TestStalledDownloadIsRetried(t *testing.T) {
 		<-r.Context().Done() // silent until the client gives up
 		return true
 	})
-	c, sl := newTestClient(t, srv, "", WithStallTimeout(100*time.Millisecond))
+	c, sl := newTestClient(t, srv, "", WithStallTimeout(250*time.Millisecond))
 	got, err := fetchOne(c, context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
