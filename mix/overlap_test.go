@@ -18,7 +18,7 @@ var (
 )
 
 func segmenter(t testing.TB) Segmenter {
-	tokOnce.Do(func() { tok, tokErr = tokenize.NewTokenizer() })
+	tokOnce.Do(func() { tok, tokErr = tokenize.NewTokenizer(tokenize.WakatiOnly()) })
 	if tokErr != nil {
 		t.Fatal(tokErr)
 	}

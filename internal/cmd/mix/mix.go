@@ -299,7 +299,7 @@ const OverlapLimit = 0.01
 
 // NewSegmenter returns the kagome morpheme splitter for overlap checks.
 func NewSegmenter() (mix.Segmenter, error) {
-	return tokenize.NewTokenizer()
+	return tokenize.NewTokenizer(tokenize.WakatiOnly())
 }
 
 // CheckEvalOverlap measures the overlap of a mix's text with the eval file

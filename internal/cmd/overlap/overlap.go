@@ -68,7 +68,7 @@ type Result struct {
 }
 
 func overlapRun(ctx context.Context, opts *Options) error {
-	seg, err := tokenize.NewTokenizer()
+	seg, err := tokenize.NewTokenizer(tokenize.WakatiOnly())
 	if err != nil {
 		return err
 	}
