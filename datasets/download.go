@@ -317,10 +317,14 @@ func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name str
 	if have > 0 {
 		// Resume: hash what is already on disk.
 		n, err := io.Copy(v, io.NewSectionReader(f, 0, have))
-		if err != nil || n != have {
-			return fmt.Errorf("%s: read partial download %s: %v", what, inc, err)
+		if err == nil && n != have {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return fmt.Errorf("%s: read partial download %s: %w", what, inc, err)
 		}
 	}
+	resumed := have > 0
 	prog := c.progress
 	if prog == nil {
 		prog = noProgress{}
@@ -347,6 +351,25 @@ func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name str
 		best = max(best, have)
 		return progressed, err
 	})
+	if err == nil {
+		hp.drain()
+		if msg := v.check(have); msg != "" && resumed {
+			// The bytes kept from an earlier run may be what is wrong
+			// (the file changed, or the disk lied): download it whole once.
+			if err = truncate(f, inc); err == nil {
+				have, best = 0, 0
+				v.reset()
+				bar.Restart(0)
+				err = c.retry.do(ctx, func() (bool, error) {
+					err := c.getRange(ctx, m, f, inc, hp, &have, bar, what)
+					progressed := have > best
+					best = max(best, have)
+					return progressed, err
+				})
+				hp.drain()
+			}
+		}
+	}
 	hp.close()
 	if err == nil {
 		if msg := v.check(have); msg != "" {
@@ -380,8 +403,17 @@ func (c *Client) fetchBlob(ctx context.Context, m fileMeta, blob, what, name str
 		bar.Done(err)
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	syncDir(filepath.Dir(blob))
 	bar.Done(nil)
 	return nil
+}
+
+// syncDir makes a rename in dir durable (best effort).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }
 
 func truncate(f *os.File, name string) error {

@@ -393,3 +393,27 @@ func TestExpiredCDNAddressIsRenewed(t *testing.T) {
 		t.Errorf("heads %d", srv.Count("head", f.Path))
 	}
 }
+
+func TestCorruptPartialFileIsRedownloaded(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	f, d := oneFile(srv, 50_000)
+	c, _ := newTestClient(t, srv, "")
+	// A partial file of the right length of wrong bytes: resuming gives a
+	// wrong sha256, and the client must start over once by itself.
+	blobs := filepath.Join(c.Cache().RepoDir(faultRepo), "blobs")
+	os.MkdirAll(blobs, 0o755)
+	bad := append([]byte(nil), d[:30_000]...)
+	bad[100] ^= 0xff
+	os.WriteFile(filepath.Join(blobs, f.SHA256+".incomplete"), bad, 0o644)
+	got, err := fetchOne(c, context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(mustRead(t, got.LocalPath)) != string(d) {
+		t.Error("content differs")
+	}
+	if n := srv.Count("cdn", f.Path); n != 2 {
+		t.Errorf("%d CDN requests, want 2 (resume, then whole)", n)
+	}
+}
