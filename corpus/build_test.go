@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -335,6 +336,37 @@ func TestOutputFormatOf(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: %s, want %s", path, got, want)
+		}
+	}
+}
+
+func TestProgress(t *testing.T) {
+	dir := shards(t)
+	files, err := ExpandInputs([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, f := range files {
+		fi, _ := os.Stat(f)
+		total += fi.Size()
+	}
+	var got []Progress
+	opts := DefaultOptions()
+	opts.Progress = func(p Progress) { got = append(got, p) }
+	if _, err := Process(context.Background(), files, io.Discard, OutputText, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 {
+		t.Fatal("no progress reported")
+	}
+	last := got[len(got)-1]
+	if last.InputBytes != total || last.TotalInputBytes != total || last.Documents != 3 || last.TextBytes == 0 {
+		t.Errorf("last progress %+v, total %d", last, total)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].InputBytes < got[i-1].InputBytes || got[i].Documents < got[i-1].Documents {
+			t.Errorf("progress goes back: %+v then %+v", got[i-1], got[i])
 		}
 	}
 }
