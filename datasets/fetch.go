@@ -85,6 +85,9 @@ func (c *Client) Resolve(ctx context.Context, req Request) (Plan, error) {
 			return Plan{}, err
 		}
 	}
+	if len(files) == 0 && offErr != nil {
+		return Plan{}, offErr
+	}
 	if len(files) == 0 {
 		hint := ""
 		if len(req.Include) == 0 && req.Config != "" && req.Split == "" {

@@ -212,7 +212,7 @@ func TestFetchOffline(t *testing.T) {
 	d := data(4000, 3)
 	srv.Add(repo, "main", hubtest.Bytes("wikitext-2-raw-v1/test-00000-of-00001.parquet", d, true))
 	cache := filepath.Join(t.TempDir(), "hub")
-	req := Request{Repo: repo, Include: []string{"wikitext-2-raw-v1/test-*.parquet"}}
+	req := Request{Repo: repo, Config: "wikitext-2-raw-v1", Split: "test", Include: []string{"wikitext-2-raw-v1/test-*.parquet"}}
 
 	off, _ := newTestClient(t, srv, cache)
 	off.cfg.Offline = true
