@@ -114,7 +114,11 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
 		return File{}, fmt.Errorf("%s: create cache folder: %w", what, err)
 	}
-	unlock, err := lockFile(ctx, c.cache.lockPath(repo, meta.etag), c.lockPoll, nil)
+	var waiting func()
+	if w, ok := c.progress.(LockWaiter); ok {
+		waiting = func() { w.WaitingForLock(rf.Path) }
+	}
+	unlock, err := lockFile(ctx, c.cache.lockPath(repo, meta.etag), c.lockPoll, waiting)
 	if err != nil {
 		return File{}, fmt.Errorf("%s: %w", what, err)
 	}

@@ -417,3 +417,48 @@ func TestCorruptPartialFileIsRedownloaded(t *testing.T) {
 		t.Errorf("%d CDN requests, want 2 (resume, then whole)", n)
 	}
 }
+
+type lockWatch struct {
+	noProgress
+	waited chan string
+}
+
+func (l *lockWatch) WaitingForLock(name string) { l.waited <- name }
+
+func TestDownloadWaitsForHeldLock(t *testing.T) {
+	srv := hubtest.New()
+	defer srv.Close()
+	f, d := oneFile(srv, 20_000)
+	lw := &lockWatch{waited: make(chan string, 1)}
+	c, _ := newTestClient(t, srv, "", WithProgress(lw))
+	// Another process holds the file's lock.
+	unlock, err := lockFile(context.Background(), c.Cache().lockPath(faultRepo, f.SHA256), time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	var got File
+	go func() {
+		var err error
+		got, err = fetchOne(c, context.Background(), f)
+		done <- err
+	}()
+	select {
+	case name := <-lw.waited:
+		if name != f.Path {
+			t.Errorf("waiting for %q", name)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the download did not wait for the lock")
+	}
+	if srv.Count("cdn", f.Path) != 0 {
+		t.Error("downloaded while the lock was held")
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if string(mustRead(t, got.LocalPath)) != string(d) {
+		t.Error("content differs")
+	}
+}

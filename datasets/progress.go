@@ -25,3 +25,9 @@ func (noProgress) StartFile(string, int64, int64) FileProgress { return noProgre
 func (noProgress) Add(int)                                     {}
 func (noProgress) Restart(int64)                               {}
 func (noProgress) Done(error)                                  {}
+
+// LockWaiter is an optional Progress method: it is told when a download
+// waits for another process that is fetching the same file.
+type LockWaiter interface {
+	WaitingForLock(name string)
+}

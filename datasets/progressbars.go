@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"fmt"
 	"io"
 	"path"
 	"sync"
@@ -87,4 +88,10 @@ func (f *fileBar) Done(err error) {
 		return
 	}
 	f.bar.SetTotal(-1, true)
+}
+
+// WaitingForLock prints a line above the bars while another process
+// fetches the same file.
+func (pb *ProgressBars) WaitingForLock(name string) {
+	fmt.Fprintf(pb.p, "%s: another process is fetching it; waiting\n", path.Base(name))
 }
