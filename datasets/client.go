@@ -116,6 +116,16 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// NewClientFromEnv returns a client configured by the huggingface_hub
+// environment variables (see ConfigFromEnv).
+func NewClientFromEnv(opts ...Option) (*Client, error) {
+	cfg, err := ConfigFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(cfg, opts...)
+}
+
 // Cache returns the cache the client fills.
 func (c *Client) Cache() Cache { return c.cache }
 

@@ -67,11 +67,7 @@ func ResolveInputs(ctx context.Context, c *Client, patterns []string) ([]string,
 			return nil, err
 		}
 		if c == nil {
-			cfg, err := ConfigFromEnv()
-			if err != nil {
-				return nil, err
-			}
-			if c, err = NewClient(cfg); err != nil {
+			if c, err = NewClientFromEnv(); err != nil {
 				return nil, err
 			}
 		}
