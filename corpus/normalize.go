@@ -147,14 +147,22 @@ func collapseSpaces(b []byte) ([]byte, int64) {
 			pending = 0
 		}
 		lineStart = false
-		w += copy(b[w:], b[i:j])
+		if w == i {
+			w = j // nothing removed yet: the bytes are in place
+		} else {
+			w += copy(b[w:], b[i:j])
+		}
 	}
 	for i := 0; i < len(b); {
 		j := i
 		for j < len(b) {
 			c := b[j]
 			if !spaceSpecial[c] {
-				j++
+				if c >= 0xE4 && c <= 0xEF {
+					j += 3 // kanji and the rest of the 3-byte range: never a space
+				} else {
+					j++
+				}
 				continue
 			}
 			// Kana start with 0xE3 too: skip them whole, stop at U+3000.
@@ -164,6 +172,7 @@ func collapseSpaces(b []byte) ([]byte, int64) {
 			}
 			break
 		}
+		j = min(j, len(b))
 		if j > i {
 			emit(i, j)
 			i = j
