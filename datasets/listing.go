@@ -287,7 +287,7 @@ func (c *Client) locateParquet(ctx context.Context, repo, raw, what string) (str
 	addr := c.urlFor(u.EscapedPath())
 	var rev, p string
 	err = c.retry.do(ctx, func() (bool, error) {
-		resp, err := c.send(ctx, http.MethodHead, addr, nil, followNone)
+		resp, err := c.send(ctx, http.MethodGet, addr, nil, followNone) // GET: the API may not answer HEAD
 		if err != nil {
 			return false, err
 		}
