@@ -107,6 +107,9 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 
 		stallTimeout: time.Minute,
 	}
+	if cfg.StallTimeout > 0 {
+		c.stallTimeout = cfg.StallTimeout
+	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err

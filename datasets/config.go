@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultEndpoint is the Hugging Face Hub used when HF_ENDPOINT is unset.
@@ -36,11 +38,15 @@ type Config struct {
 	HubCache string
 	// Offline serves files from the cache only (HF_HUB_OFFLINE=1).
 	Offline bool
+	// StallTimeout drops and retries a download that receives nothing for
+	// this long (HF_HUB_DOWNLOAD_TIMEOUT, in seconds); 0 means 60 s.
+	StallTimeout time.Duration
 }
 
 // ConfigFromEnv reads the huggingface_hub environment variables:
 // HF_ENDPOINT, HF_TOKEN (else HUGGING_FACE_HUB_TOKEN, else the file
-// $HF_TOKEN_PATH or $HF_HOME/token), HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE.
+// $HF_TOKEN_PATH or $HF_HOME/token), HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE
+// and HF_HUB_DOWNLOAD_TIMEOUT.
 func ConfigFromEnv() (Config, error) {
 	home, err := os.UserHomeDir()
 	if err != nil && os.Getenv("HF_HOME") == "" && os.Getenv("HF_HUB_CACHE") == "" && os.Getenv("XDG_CACHE_HOME") == "" {
@@ -76,6 +82,13 @@ func configFromLookup(getenv func(string) string, home string) (Config, error) {
 	}
 	if !strings.HasPrefix(cfg.Endpoint, "http://") && !strings.HasPrefix(cfg.Endpoint, "https://") {
 		return Config{}, fmt.Errorf("HF_ENDPOINT %q: want an http:// or https:// address", cfg.Endpoint)
+	}
+	if v := getenv("HF_HUB_DOWNLOAD_TIMEOUT"); v != "" {
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil || secs <= 0 {
+			return Config{}, fmt.Errorf("HF_HUB_DOWNLOAD_TIMEOUT %q: want a number of seconds > 0", v)
+		}
+		cfg.StallTimeout = time.Duration(secs * float64(time.Second))
 	}
 	tok := getenv("HF_TOKEN")
 	if tok == "" {

@@ -145,8 +145,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"xdg", map[string]string{"XDG_CACHE_HOME": "/x"}, Config{Endpoint: DefaultEndpoint, HubCache: "/x/huggingface/hub"}},
 		{"hf home and token file", map[string]string{"HF_HOME": tokenDir, "HF_HUB_OFFLINE": "1"},
 			Config{Endpoint: DefaultEndpoint, HubCache: filepath.Join(tokenDir, "hub"), Token: "file-token", Offline: true}},
-		{"everything", map[string]string{"HF_HOME": tokenDir, "HF_HUB_CACHE": "~/c", "HF_TOKEN": " env-token\n", "HF_ENDPOINT": "https://hf-mirror.com/", "HF_HUB_OFFLINE": "false"},
-			Config{Endpoint: "https://hf-mirror.com", HubCache: filepath.Join(home, "c"), Token: "env-token"}},
+		{"everything", map[string]string{"HF_HOME": tokenDir, "HF_HUB_CACHE": "~/c", "HF_TOKEN": " env-token\n", "HF_ENDPOINT": "https://hf-mirror.com/", "HF_HUB_OFFLINE": "false", "HF_HUB_DOWNLOAD_TIMEOUT": "2.5"},
+			Config{Endpoint: "https://hf-mirror.com", HubCache: filepath.Join(home, "c"), Token: "env-token", StallTimeout: 2500 * time.Millisecond}},
 	}
 	if err := writeFile(filepath.Join(tokenDir, "token"), "file-token\n"); err != nil {
 		t.Fatal(err)
@@ -159,8 +159,10 @@ func TestConfigFromEnv(t *testing.T) {
 			}
 		})
 	}
-	if _, err := configFromLookup(func(k string) string { return map[string]string{"HF_ENDPOINT": "ftp://x"}[k] }, home); err == nil {
-		t.Error("ftp endpoint accepted")
+	for _, bad := range []map[string]string{{"HF_ENDPOINT": "ftp://x"}, {"HF_HUB_DOWNLOAD_TIMEOUT": "soon"}} {
+		if _, err := configFromLookup(func(k string) string { return bad[k] }, home); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }
 
