@@ -25,8 +25,9 @@ import (
 //     「はい。そうです。」 and 東京（とうきょう。旧称）are not split.
 //   - A cut after a closing bracket is undone when a particle follows
 //     (「はい。」と彼は言った。 is one sentence).
-//   - A cut after . ! ? or ． is undone when a letter or digit follows at once
-//     (3.14, example.com), and a cut after a period that ends an
+//   - A cut after . or ． is undone when a letter or digit follows at once
+//     (3.14, example.com), a cut after ! or ? when Latin letters or digits
+//     surround it (Yahoo!JAPAN), and a cut after a period that ends an
 //     abbreviation or an initial (Mr., J., U.S.) is undone.
 //
 // Whitespace inside a sentence is kept byte for byte. Whitespace at a
@@ -320,13 +321,18 @@ func (s *Splitter) continues(line []byte, pos int) bool {
 			break
 		}
 	}
+	nextAlnum := next < utf8.RuneSelf && isASCIIAlnum(byte(next))
 	switch d {
-	case '.', '!', '?', '．':
+	case '.', '．':
+		if nextAlnum || unicode.IsDigit(next) {
+			return true // 3.14, example.com, ３．１４
+		}
+	case '!', '?':
+		// Inside a Latin word (Yahoo!JAPAN), not after Japanese (本当?3人).
+		before, _ := utf8.DecodeLastRune(line[:dpos])
+		return nextAlnum && before < utf8.RuneSelf && isASCIIAlnum(byte(before))
 	default:
 		return false
-	}
-	if next < utf8.RuneSelf && (isASCIILetter(byte(next)) || ('0' <= next && next <= '9')) || unicode.IsDigit(next) {
-		return true // 3.14, example.com, ３．１４
 	}
 	if d != '.' || dpos+1 != pos {
 		return false
@@ -360,6 +366,8 @@ func isInitials(w []byte) bool {
 }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func isASCIIAlnum(c byte) bool { return isASCIILetter(c) || '0' <= c && c <= '9' }
 
 // appendTrimmed appends line[a:b] without its leading and trailing
 // whitespace, shifted by off, unless nothing is left.

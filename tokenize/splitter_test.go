@@ -30,6 +30,8 @@ var splitterCases = []struct {
 	{"no final punctuation", "今日は晴れ。明日は雨", []string{"今日は晴れ。", "明日は雨"}},
 	{"exclamation and question", "本当ですか？本当です！やった！？", []string{"本当ですか？", "本当です！", "やった！？"}},
 	{"half-width ascii marks after NFKC", "すごい!本当?うん。", []string{"すごい!", "本当?", "うん。"}},
+	{"ascii question then digit", "本当?3人が来た!Aさんも。", []string{"本当?", "3人が来た!", "Aさんも。"}},
+	{"exclamation inside a latin word", "Yahoo!JAPANで検索した。", []string{"Yahoo!JAPANで検索した。"}},
 	{"half-width katakana period", "ｶﾀｶﾅ｡次の文｡", []string{"ｶﾀｶﾅ｡", "次の文｡"}},
 	{"full-width period", "これは文．次の文．", []string{"これは文．", "次の文．"}},
 	{"full-width decimal", "円周率は３．１４です．", []string{"円周率は３．１４です．"}},
