@@ -1,7 +1,9 @@
 package corpus
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"path/filepath"
 	"testing"
@@ -135,5 +137,30 @@ func BenchmarkHash64(b *testing.B) {
 	b.SetBytes(int64(len(s)))
 	for b.Loop() {
 		hash64(s)
+	}
+}
+
+// BenchmarkReadJSONL measures the JSONL reader alone.
+func BenchmarkReadJSONL(b *testing.B) {
+	g := synth.New(3)
+	var buf bytes.Buffer
+	for buf.Len() < 32<<20 {
+		a := g.Article()
+		line, _ := json.Marshal(map[string]string{"id": a.ID, "url": a.URL, "title": a.Title, "text": a.Text})
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for b.Loop() {
+		r := NewJSONLReader(bytes.NewReader(buf.Bytes()), "b.jsonl", DefaultReaderOptions())
+		for {
+			if _, err := r.Next(); err != nil {
+				if err != io.EOF {
+					b.Fatal(err)
+				}
+				break
+			}
+		}
 	}
 }

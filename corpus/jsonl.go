@@ -82,6 +82,32 @@ func (r *JSONLReader) decode(line []byte) (Document, error) {
 		line, n = fixUTF8(line)
 		r.invalid += n
 	}
+	if r.opts.wikipediaKeys() {
+		// Fast path for the usual keys: decode into a struct (about twice
+		// as fast as a map), falling back to the map when text is missing.
+		var rec struct {
+			ID    json.RawMessage `json:"id"`
+			Title *string         `json:"title"`
+			URL   *string         `json:"url"`
+			Text  *string         `json:"text"`
+		}
+		if err := json.Unmarshal(line, &rec); err == nil && rec.Text != nil {
+			doc := Document{Source: r.name, Text: *rec.Text}
+			if rec.Title != nil {
+				doc.Title = *rec.Title
+			}
+			if rec.URL != nil {
+				doc.URL = *rec.URL
+			}
+			if doc.ID, err = jsonString(rec.ID); err != nil {
+				return Document{}, fmt.Errorf("%s line %d: key \"id\": %w", r.name, r.line, err)
+			}
+			if doc.ID == "" {
+				doc.ID = strconv.Itoa(r.line)
+			}
+			return doc, nil
+		}
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(line, &obj); err != nil {
 		var se *json.SyntaxError
@@ -146,4 +172,10 @@ func jsonString(raw json.RawMessage) (string, error) {
 		return string(raw), nil
 	}
 	return "", fmt.Errorf("expected a string, got %.20s", raw)
+}
+
+// wikipediaKeys reports whether the options name the usual keys id, title,
+// url and text.
+func (o ReaderOptions) wikipediaKeys() bool {
+	return o == DefaultReaderOptions()
 }
