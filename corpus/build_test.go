@@ -370,3 +370,28 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestVeryLongSentence: a sentence of 60,000 characters with no
+// punctuation stays whole on one line, and --max-chars drops it.
+func TestVeryLongSentence(t *testing.T) {
+	long := strings.Repeat("長い文が続く", 10000) + "。"
+	dir := t.TempDir()
+	writeShard(t, filepath.Join(dir, "long.parquet"), []wikiRow{{ID: "9", Title: "長文", Text: long + "短い文です。\n"}}, &parquet.Zstd, 1)
+	for _, max := range []int{0, 1000} {
+		out := filepath.Join(t.TempDir(), "out.txt")
+		opts := DefaultOptions()
+		opts.MaxChars = max
+		st := build(t, []string{dir}, out, opts)
+		b, _ := os.ReadFile(out)
+		want := long + "\n短い文です。\n"
+		if max > 0 {
+			want = "短い文です。\n"
+			if st.Removed.TooLong != 1 {
+				t.Errorf("too long %d", st.Removed.TooLong)
+			}
+		}
+		if string(b) != want {
+			t.Errorf("max %d: output of %d bytes, want %d", max, len(b), len(want))
+		}
+	}
+}
