@@ -25,10 +25,9 @@ import (
 //     「はい。そうです。」 and 東京（とうきょう。旧称）are not split.
 //   - A cut after a closing bracket is undone when a particle follows
 //     (「はい。」と彼は言った。 is one sentence).
-//   - A cut after . or ． is undone when a letter or digit follows at once
-//     (3.14, example.com), a cut after ! or ? when Latin letters or digits
-//     surround it (Yahoo!JAPAN), and a cut after a period that ends an
-//     abbreviation or an initial (Mr., J., U.S.) is undone.
+//   - A cut after . ． ! or ? between Latin letters or digits is undone
+//     (3.14, example.com, ３．１４, Yahoo!JAPAN), and so is a cut after a
+//     period that ends an abbreviation or an initial (Mr., J., U.S.).
 //
 // Whitespace inside a sentence is kept byte for byte. Whitespace at a
 // sentence's start and end (spaces, tabs, U+3000, a '\r' before the '\n')
@@ -321,16 +320,18 @@ func (s *Splitter) continues(line []byte, pos int) bool {
 			break
 		}
 	}
-	nextAlnum := next < utf8.RuneSelf && isASCIIAlnum(byte(next))
+	// Inside a Latin word or number (3.14, example.com, ３．１４,
+	// Yahoo!JAPAN), not after Japanese (終わった.3人, 本当?3人).
+	before, _ := utf8.DecodeLastRune(line[:dpos])
+	inWord := (next < utf8.RuneSelf && isASCIIAlnum(byte(next)) || unicode.IsDigit(next)) &&
+		(before < utf8.RuneSelf && isASCIIAlnum(byte(before)) || unicode.IsDigit(before))
 	switch d {
 	case '.', '．':
-		if nextAlnum || unicode.IsDigit(next) {
-			return true // 3.14, example.com, ３．１４
+		if inWord {
+			return true
 		}
 	case '!', '?':
-		// Inside a Latin word (Yahoo!JAPAN), not after Japanese (本当?3人).
-		before, _ := utf8.DecodeLastRune(line[:dpos])
-		return nextAlnum && before < utf8.RuneSelf && isASCIIAlnum(byte(before))
+		return inWord
 	default:
 		return false
 	}

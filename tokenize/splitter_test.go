@@ -31,6 +31,7 @@ var splitterCases = []struct {
 	{"exclamation and question", "本当ですか？本当です！やった！？", []string{"本当ですか？", "本当です！", "やった！？"}},
 	{"half-width ascii marks after NFKC", "すごい!本当?うん。", []string{"すごい!", "本当?", "うん。"}},
 	{"ascii question then digit", "本当?3人が来た!Aさんも。", []string{"本当?", "3人が来た!", "Aさんも。"}},
+	{"japanese period then digit after NFKC", "試合が終わった.3人は帰った.", []string{"試合が終わった.", "3人は帰った."}},
 	{"exclamation inside a latin word", "Yahoo!JAPANで検索した。", []string{"Yahoo!JAPANで検索した。"}},
 	{"half-width katakana period", "ｶﾀｶﾅ｡次の文｡", []string{"ｶﾀｶﾅ｡", "次の文｡"}},
 	{"full-width period", "これは文．次の文．", []string{"これは文．", "次の文．"}},
