@@ -17,8 +17,8 @@ type HFAddress struct {
 }
 
 // ParseHFAddress reads hf://datasets/OWNER/NAME[@REV]/PATH-GLOB. The
-// revision may be URL-escaped (refs%2Fconvert%2Fparquet), as in
-// huggingface_hub's HfFileSystem paths.
+// revision may be URL-escaped (refs%2Fconvert%2Fparquet) or "~parquet",
+// as in huggingface_hub's HfFileSystem paths.
 func ParseHFAddress(s string) (HFAddress, error) {
 	rest, ok := strings.CutPrefix(s, HFPrefix)
 	if !ok {
@@ -30,6 +30,9 @@ func ParseHFAddress(s string) (HFAddress, error) {
 	}
 	name, rev, _ := strings.Cut(parts[1], "@")
 	a := HFAddress{Repo: parts[0] + "/" + name, Glob: parts[2]}
+	if rev == "~parquet" { // HfFileSystem's alias for the converted branch
+		rev = ParquetBranch
+	}
 	if rev != "" {
 		a.Revision = strings.NewReplacer("%2F", "/", "%2f", "/").Replace(rev)
 		if err := validateRevision(a.Revision); err != nil {

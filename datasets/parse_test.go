@@ -192,6 +192,7 @@ func TestParseHFAddress(t *testing.T) {
 		{"hf://datasets/wikimedia/wikipedia/20231101.ja/train-*.parquet", HFAddress{Repo: "wikimedia/wikipedia", Glob: "20231101.ja/train-*.parquet"}, false},
 		{"hf://datasets/Salesforce/wikitext@refs%2Fconvert%2Fparquet/wikitext-2-raw-v1/test/*.parquet", HFAddress{Repo: "Salesforce/wikitext", Revision: "refs/convert/parquet", Glob: "wikitext-2-raw-v1/test/*.parquet"}, false},
 		{"hf://datasets/o/n@v1.0/**", HFAddress{Repo: "o/n", Revision: "v1.0", Glob: "**"}, false},
+		{"hf://datasets/o/n@~parquet/default/train/*.parquet", HFAddress{Repo: "o/n", Revision: "refs/convert/parquet", Glob: "default/train/*.parquet"}, false},
 		{"hf://datasets/o/n", HFAddress{}, true},
 		{"hf://datasets/o/n/../x", HFAddress{}, true},
 		{"hf://models/o/n/x", HFAddress{}, true},
