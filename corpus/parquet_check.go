@@ -26,17 +26,29 @@ func checkColumnChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData) err
 	if start < 4 || md.TotalCompressedSize < 0 || end > size-8 || end < start {
 		return fmt.Errorf("column chunk at bytes %d..%d lies outside the file of %d bytes", start, end, size)
 	}
-	var window [16 << 10]byte
+	window := make([]byte, 16<<10)
 	var compact thrift.CompactProtocol
 	for pos := start; pos < end; {
-		n := min(int64(len(window)), end-pos)
-		if _, err := ra.ReadAt(window[:n], pos); err != nil && err != io.EOF {
-			return fmt.Errorf("page header at byte %d: %w", pos, err)
-		}
-		br := bytes.NewReader(window[:n])
 		var h format.PageHeader
-		if err := thrift.NewDecoder(compact.NewReader(br)).Decode(&h); err != nil {
-			return fmt.Errorf("page header at byte %d: %w", pos, err)
+		var n int64
+		var br *bytes.Reader
+		for {
+			n = min(int64(len(window)), end-pos)
+			if _, err := ra.ReadAt(window[:n], pos); err != nil && err != io.EOF {
+				return fmt.Errorf("page header at byte %d: %w", pos, err)
+			}
+			br = bytes.NewReader(window[:n])
+			h = format.PageHeader{}
+			err := thrift.NewDecoder(compact.NewReader(br)).Decode(&h)
+			if err == nil {
+				break
+			}
+			if n == end-pos {
+				return fmt.Errorf("page header at byte %d: %w", pos, err)
+			}
+			// A header with long min/max statistics can outgrow the
+			// window: read more, up to the end of the chunk.
+			window = make([]byte, min(2*int64(len(window)), end-pos))
 		}
 		hdr := n - int64(br.Len())
 		if h.CompressedPageSize < 0 || pos+hdr+int64(h.CompressedPageSize) > end {
