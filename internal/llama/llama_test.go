@@ -1,16 +1,20 @@
 package llama
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/calibkit/calibkit/internal/gguf"
 	"github.com/calibkit/calibkit/internal/synth"
 )
 
@@ -22,6 +26,11 @@ var (
 
 // tinyModel writes the default synthesized model once per test binary.
 func tinyModel(t *testing.T) string {
+	t.Helper()
+	return tinyModelPath(t)
+}
+
+func tinyModelPath(t testing.TB) string {
 	t.Helper()
 	tinyOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "llama-test-")
@@ -154,11 +163,13 @@ func TestLoadModelErrors(t *testing.T) {
 	tests := []struct {
 		name, path, want string
 	}{
+		{"token repeated as C string", write("nul.gguf", nulDuplicate(t, good)), "twice"},
 		{"missing", filepath.Join(dir, "nope.gguf"), "no such file"},
 		{"folder", dir, "is a folder"},
 		{"not gguf", write("text.gguf", []byte("hello, this is not a model at all")), "not a GGUF file"},
 		{"tiny", write("short.gguf", []byte("GGUF")), "truncated"},
-		{"truncated", write("trunc.gguf", good[:len(good)/2]), "llama.cpp"},
+		{"truncated data", write("trunc.gguf", good[:len(good)/2]), "the file is truncated"},
+		{"truncated header", write("trunchead.gguf", good[:3000]), "truncated"},
 		{"unknown arch", write("arch.gguf", []byte(unknownArch)), "fooba"},
 	}
 	for _, tt := range tests {
@@ -324,4 +335,99 @@ func TestTokenizeParseSpecialAndConcurrency(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// FuzzLoadModel feeds damaged model files to LoadModel: each must load or
+// fail with an error, never crash the process (llama.cpp aborts on some
+// malformed headers, which the Go check in front of it must catch).
+func FuzzLoadModel(f *testing.F) {
+	good, err := os.ReadFile(tinyModelPath(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good[:4096], uint16(0), byte(0))
+	f.Add(good[:64], uint16(10), byte(0xff))
+	f.Add(good[:1024], uint16(200), byte(7))
+	f.Fuzz(func(t *testing.T, head []byte, at uint16, b byte) {
+		// a damaged header in front of the real model's remaining bytes
+		data := append([]byte(nil), good...)
+		copy(data, head)
+		if int(at) < len(data) {
+			data[at] ^= b
+		}
+		p := filepath.Join(t.TempDir(), "fuzz.gguf")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := LoadModel(p, ModelParams{VocabOnly: true})
+		if err == nil {
+			m.Close()
+		}
+	})
+}
+
+// TestLoadModelSurvivesDamagedHeaders flips random bytes in the header of a
+// good model (vocabulary, hyperparameters, tensor table): every load must
+// end in a model or an error. llama.cpp aborts the process on some damaged
+// vocabularies (a token repeated once read as a C string); LoadModel
+// refuses those first.
+func TestLoadModelSurvivesDamagedHeaders(t *testing.T) {
+	good, err := os.ReadFile(tinyModel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(1, 2))
+	failed := 0
+	for i := range 300 {
+		data := append([]byte(nil), good...)
+		for range 1 + r.IntN(4) {
+			data[r.IntN(60000)] ^= byte(1 + r.IntN(255))
+		}
+		p := filepath.Join(dir, fmt.Sprintf("damaged-%d.gguf", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := LoadModel(p, ModelParams{VocabOnly: i%2 == 0})
+		if err != nil {
+			failed++
+			continue
+		}
+		m.Close()
+	}
+	t.Logf("%d of 300 damaged models refused with an error", failed)
+}
+
+// nulDuplicate returns the model with one token's last byte set to NUL, so
+// that, read as a C string, it repeats a shorter token.
+func nulDuplicate(t *testing.T, model []byte) []byte {
+	t.Helper()
+	g, err := gguf.Open(tinyModel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	v, _ := g.Value("tokenizer.ggml.tokens")
+	toks := v.([]string)
+	set := map[string]bool{}
+	for _, tok := range toks {
+		set[tok] = true
+	}
+	for _, tok := range toks {
+		if len(tok) < 2 || !set[tok[:len(tok)-1]] {
+			continue
+		}
+		var enc []byte
+		enc = binary.LittleEndian.AppendUint64(enc, uint64(len(tok)))
+		enc = append(enc, tok...)
+		at := bytes.Index(model, enc)
+		if at < 0 {
+			continue
+		}
+		out := append([]byte(nil), model...)
+		out[at+len(enc)-1] = 0
+		return out
+	}
+	t.Fatal("no token extends another by one byte")
+	return nil
 }

@@ -12,8 +12,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/calibkit/calibkit/internal/gguf"
 )
 
 // ModelParams chooses how a model is loaded. The zero value loads the whole
@@ -86,6 +89,16 @@ func checkModelFile(path string, needMemory bool) error {
 	}
 	if err != nil {
 		return fmt.Errorf("load model %s: truncated GGUF file: %d bytes, not even a header", path, st.Size())
+	}
+	// Check the header and the tensor bounds in Go first: llama.cpp may
+	// abort the process on some malformed headers instead of failing.
+	g, err := gguf.Open(path)
+	if err != nil {
+		return fmt.Errorf("load model: %w", err)
+	}
+	g.Close()
+	if err := checkVocab(g.File); err != nil {
+		return fmt.Errorf("load model %s: %w", path, err)
 	}
 	if needMemory {
 		if avail, ok := availableMemory(); ok && uint64(st.Size()) > avail {
@@ -231,4 +244,27 @@ func humanBytes(n uint64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// checkVocab refuses vocabularies that llama.cpp's loader asserts on
+// (aborting the process) instead of reporting an error.
+func checkVocab(f *gguf.File) error {
+	v, ok := f.Value("tokenizer.ggml.tokens")
+	if !ok {
+		return nil // llama.cpp reports a missing vocabulary itself
+	}
+	toks, ok := v.([]string)
+	if !ok {
+		return fmt.Errorf("tokenizer.ggml.tokens is a %T, not an array of strings", v)
+	}
+	seen := make(map[string]int, len(toks))
+	for i, t := range toks {
+		// llama.cpp reads the tokens as C strings: a NUL ends them
+		t, _, _ = strings.Cut(t, "\x00")
+		if j, dup := seen[t]; dup {
+			return fmt.Errorf("tokenizer.ggml.tokens has %q twice (ids %d and %d): the vocabulary is corrupt", t, j, i)
+		}
+		seen[t] = i
+	}
+	return nil
 }
