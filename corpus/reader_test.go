@@ -147,3 +147,45 @@ func TestParquetOtherSchema(t *testing.T) {
 		t.Errorf("numeric text column: %v", err)
 	}
 }
+
+// TestParquetPageLayouts reads shards written with data page v1 and v2,
+// small pages, dictionary-encoded columns and page statistics, as pyarrow
+// and other writers produce them.
+func TestParquetPageLayouts(t *testing.T) {
+	type dictRow struct {
+		ID    string `parquet:"id,dict"`
+		URL   string `parquet:"url"`
+		Title string `parquet:"title,dict"`
+		Text  string `parquet:"text"`
+	}
+	var rows []dictRow
+	for i := range 500 {
+		a := articles[i%len(articles)]
+		rows = append(rows, dictRow{ID: a.ID, URL: a.URL, Title: a.Title, Text: strings.Repeat(a.Text, 1+i%7)})
+	}
+	for _, v := range []int{1, 2} {
+		p := filepath.Join(t.TempDir(), "layout.parquet")
+		f, _ := os.Create(p)
+		w := parquet.NewGenericWriter[dictRow](f, parquet.Compression(&parquet.Zstd), parquet.DataPageVersion(v),
+			parquet.PageBufferSize(4<<10), parquet.DataPageStatistics(true), parquet.MaxRowsPerRowGroup(120))
+		if _, err := w.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		f.Close()
+		r, err := OpenParquet(p, DefaultReaderOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs := readAll(t, r)
+		r.Close()
+		if len(docs) != len(rows) {
+			t.Fatalf("v%d: %d docs", v, len(docs))
+		}
+		for i, d := range docs {
+			if d.ID != rows[i].ID || d.Title != rows[i].Title || d.Text != rows[i].Text {
+				t.Fatalf("v%d row %d: %+v", v, i, d)
+			}
+		}
+	}
+}
