@@ -395,3 +395,13 @@ func TestVeryLongSentence(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyInputAmongOthers(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("本文です。\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.jsonl"), nil, 0o644)
+	st := build(t, []string{dir}, filepath.Join(t.TempDir(), "o.txt"), DefaultOptions())
+	if len(st.EmptyInputs) != 1 || filepath.Base(st.EmptyInputs[0]) != "b.jsonl" {
+		t.Errorf("empty inputs %v", st.EmptyInputs)
+	}
+}

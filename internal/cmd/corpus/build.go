@@ -164,6 +164,8 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		for _, e := range st.EmptyInputs {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %s holds no documents\n", e)
 		}
+	}
+	if opts.IO.ShowProgress() {
 		fmt.Fprintf(opts.IO.ErrOut, "%s: %d documents, %d paragraphs, %d sentences, %d characters (%s) from %d documents in %d files; %.1f MB/s\n",
 			opts.Output, st.DocumentsWritten, st.Paragraphs, st.Sentences, st.Characters, humanBytes(st.Bytes),
 			st.DocumentsRead, st.Inputs, float64(st.InputTextBytes)/1e6/max(secs, 1e-9))

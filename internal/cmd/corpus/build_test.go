@@ -94,6 +94,7 @@ func TestBuildRun(t *testing.T) {
 		`{"id":"2","text":"一文目です。"}`+"\n"), 0o644)
 	out := filepath.Join(dir, "out.txt")
 	io, _, stdout, stderr := iostreams.Test()
+	io.StderrTTY = true // the summary is chatter: shown on a terminal only
 	opts := &BuildOptions{IO: io, Inputs: []string{filepath.Join(dir, "*.jsonl")}, Output: out, JSON: true,
 		Corpus: corpus.DefaultOptions(), Command: []string{"calibkit", "corpus", "build"}}
 	if err := buildRun(context.Background(), opts); err != nil {
