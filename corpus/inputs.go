@@ -108,11 +108,16 @@ func walkInputs(dir string) ([]string, error) {
 			return nil
 		}
 		visited[real] = true
-		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		// Walk the real folder (WalkDir does not enter a symlinked root)
+		// but report paths under the name the user gave.
+		return filepath.WalkDir(real, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return fmt.Errorf("walk input folder %s: %w", root, err)
 			}
-			if p != root && strings.HasPrefix(d.Name(), ".") {
+			if rel, rerr := filepath.Rel(real, p); rerr == nil {
+				p = filepath.Join(root, rel)
+			}
+			if p != filepath.Clean(root) && strings.HasPrefix(d.Name(), ".") {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}

@@ -29,6 +29,10 @@ func TestExpandInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = blob
+	// A symbolic link to a folder, given as the input.
+	if err := os.Symlink(filepath.Join(dir, "data"), filepath.Join(dir, "linked")); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		in   []string
@@ -40,6 +44,7 @@ func TestExpandInputs(t *testing.T) {
 		{"file twice", []string{txt, txt}, []string{txt}, ""},
 		{"explicit unknown extension", []string{filepath.Join(dir, "data/README.md")}, []string{filepath.Join(dir, "data/README.md")}, ""},
 		{"hf snapshot", []string{filepath.Join(dir, "hub/snapshots/rev")}, []string{filepath.Join(snap, "train-00000-of-00001.parquet")}, ""},
+		{"symlinked folder", []string{filepath.Join(dir, "linked")}, []string{filepath.Join(dir, "linked/a.parquet"), filepath.Join(dir, "linked/sub/b.jsonl")}, ""},
 		{"no match", []string{filepath.Join(dir, "nope/*.parquet")}, nil, "matches no files"},
 		{"missing", []string{filepath.Join(dir, "nope.parquet")}, nil, "no such file"},
 		{"empty folder", []string{filepath.Join(dir, "hub/blobs")}, nil, "holds no data files"},
