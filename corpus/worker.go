@@ -70,8 +70,8 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 				}
 			}
 		}
-		if strings.TrimSpace(line) == "" {
-			continue
+		if line == "" || !o.Normalize.CollapseSpaces && strings.TrimSpace(line) == "" {
+			continue // with CollapseSpaces lines are already trimmed
 		}
 		if o.Clean.Lang == "ja" && JapaneseShare(line) < o.Clean.JapaneseShare {
 			st.Removed.NonJapaneseLines++
