@@ -64,3 +64,20 @@ func ExampleJapaneseShare() {
 		corpus.JapaneseShare("This line is English."))
 	// Output: 1.00 0.55 0.00
 }
+
+func ExampleCleaner() {
+	c, err := corpus.NewCleaner(corpus.DefaultOptions())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	paras := c.Clean(corpus.Document{Text: "琵琶湖（びわこ）は滋賀県にある。面積は約６７０ｋｍ²。\n日本最大の湖である。\n関連項目\n淀川"})
+	for _, p := range paras {
+		fmt.Printf("%q\n", p)
+	}
+	fmt.Println("trailing sections cut:", c.Stats().Removed.TrailingSectionDocs)
+	// Output:
+	// ["琵琶湖(びわこ)は滋賀県にある。" "面積は約670km2。"]
+	// ["日本最大の湖である。"]
+	// trailing sections cut: 1
+}
