@@ -405,3 +405,30 @@ func TestEmptyInputAmongOthers(t *testing.T) {
 		t.Errorf("empty inputs %v", st.EmptyInputs)
 	}
 }
+
+// TestCancelMidRun cancels a build from its first progress report: it stops
+// with context.Canceled and leaves no output.
+func TestCancelMidRun(t *testing.T) {
+	dir := t.TempDir()
+	var rows []wikiRow
+	for i := range 4000 {
+		a := articles[i%len(articles)]
+		a.Text = fmt.Sprintf("記事%dの本文である。", i) + a.Text
+		rows = append(rows, a)
+	}
+	in := filepath.Join(dir, "a.parquet")
+	writeShard(t, in, rows, &parquet.Zstd, 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := DefaultOptions()
+	calls := 0
+	opts.Progress = func(Progress) { calls++; cancel() }
+	outDir := t.TempDir()
+	_, err := Build(ctx, []string{in}, filepath.Join(outDir, "o.txt"), nil, opts)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v", err)
+	}
+	if ents, _ := os.ReadDir(outDir); len(ents) != 0 {
+		t.Errorf("files left behind: %v", ents)
+	}
+}
