@@ -85,6 +85,7 @@ func (r *JSONLReader) decode(line []byte) (Document, error) {
 	if r.opts.wikipediaKeys() {
 		// Fast path for the usual keys: decode into a struct (about twice
 		// as fast as a map), falling back to the map when text is missing.
+		// Like encoding/json, it also accepts "Text" or "TEXT" for "text".
 		var rec struct {
 			ID    json.RawMessage `json:"id"`
 			Title *string         `json:"title"`
