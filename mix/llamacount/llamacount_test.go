@@ -3,6 +3,7 @@ package llamacount
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,6 +62,42 @@ func TestCounter(t *testing.T) {
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestMixInTokens(t *testing.T) {
+	c, err := Open(tinyModel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var corpus strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&corpus, `{"id":"%d","title":"t","text":"東京は日本の首都である。\n人口は約%d万人。\n\n大学が多い。"}`+"\n", i, i)
+	}
+	pool, err := mix.NewPool(context.Background(), "c.jsonl", strings.NewReader(corpus.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base []string
+	for i := range 60 {
+		base = append(base, fmt.Sprintf("Base line %d of the calibration text.", i))
+	}
+	var out bytes.Buffer
+	res, err := mix.Mix(context.Background(), &out, mix.MixOptions{Base: base, Adds: []mix.Add{{Name: "ja", Pool: pool, Share: 0.5}},
+		Total: 600, Unit: mix.Tokens, Counter: c, ChunkTokens: 32, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BlockUnit != "tokens" || res.Sources[1].Tokens <= 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if s := res.Sources[1].ShareTokens; s < 0.45 || s > 0.55 {
+		t.Errorf("Japanese has %.3f of the tokens, want about 0.5", s)
+	}
+	// Base lines of about ten tokens bound how close a 600-token total gets.
+	if res.Total < 585 || res.Total > 600 {
+		t.Errorf("total %d tokens by line, want 585..600", res.Total)
 	}
 }
 
