@@ -3,7 +3,6 @@ package mix
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -48,17 +47,11 @@ func ParseUnit(s string) (Unit, error) {
 
 // TokenCounter counts a text's tokens with a model's own tokenizer, the way
 // llama-perplexity tokenizes its input file: the whole text at once, with
-// the model's special tokens (BOS) added. The llama.cpp binding provides
-// one; the package itself stays pure Go.
+// the model's special tokens (BOS) added. Package mix/llamacount provides
+// one through the llama.cpp binding; mix itself stays pure Go.
 type TokenCounter interface {
 	CountTokens(text string) (int, error)
 }
-
-// OpenTokenCounter loads a model's vocabulary for token counting. It is nil
-// until a llama.cpp binding is linked into the program; commands report that
-// token counts are unavailable while it is nil. The returned Closer frees
-// the model.
-var OpenTokenCounter func(modelPath string) (TokenCounter, io.Closer, error)
 
 // ErrNoTokenCounter is returned when tokens are asked for without a counter.
 var ErrNoTokenCounter = errors.New("token counts need the llama.cpp binding, not available in this build")
