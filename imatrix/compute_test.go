@@ -276,7 +276,7 @@ func TestMixtureOfExperts(t *testing.T) {
 	old := wrapHook
 	wrapHook = func(h llama.EvalHook) llama.EvalHook { return ref }
 	defer func() { wrapHook = old }()
-	// two threads: the C sums run on two column stripes
+	// two threads: ggml's pool works while the hook observes
 	run(t, m, c, calibText(30), ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: 3, Threads: 2})
 	d := c.Data("")
 	seen := 0

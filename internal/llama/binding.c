@@ -114,118 +114,29 @@ static int ck_finite(const float * v, int64_t n) {
     return ok;
 }
 
-// The sums run on up to ck_max_threads threads, each over its own stripe of
-// columns, so that the hook keeps the CPUs as busy as the matrix
-// multiplication around it (the scheduler waits for the hook).
-enum { ck_max_threads = 64, ck_min_cols_per_thread = 16 };
-
-struct ck_job {
-    const struct ggml_tensor * t;
-    float * sq;
-    float * sum;
-    int64_t * counts; // MUL_MAT_ID only; updated by stripe 0
-    int64_t j0, j1;   // column stripe
-    int bad;          // expert id out of range
-};
-
-static void ck_dense_stripe(struct ck_job * job) {
-    const struct ggml_tensor * src0 = job->t->src[0];
-    const struct ggml_tensor * src1 = job->t->src[1];
+// ck_accumulate_dense adds the squares (and, when sum is not NULL, the
+// values) of every row of a MUL_MAT's src1 into the matrices of sq, mapping
+// src1's planes to the weight's matrices as llama-imatrix does. It returns 0,
+// or 1 + the index of the first matrix whose sums are no longer finite. It
+// runs on the calling thread: the ggml thread pool keeps the other CPUs
+// polling for the next piece of the graph, and more threads here only
+// contend with it (measured).
+int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum) {
+    const struct ggml_tensor * src0 = t->src[0];
+    const struct ggml_tensor * src1 = t->src[1];
     const int64_t ne0 = src1->ne[0];
-    const int64_t n = job->j1 - job->j0;
     const char * data = (const char *) src1->data;
     for (int64_t i3 = 0; i3 < src1->ne[3]; ++i3) {
         for (int64_t i2 = 0; i2 < src1->ne[2]; ++i2) {
             const int64_t mat = (i3 % src0->ne[3]) * src0->ne[2] + (i2 % src0->ne[2]);
-            float * s = job->sq + mat * ne0 + job->j0;
-            float * a = job->sum ? job->sum + mat * ne0 + job->j0 : NULL;
+            float * s = sq + mat * ne0;
+            float * a = sum ? sum + mat * ne0 : NULL;
             for (int64_t row = 0; row < src1->ne[1]; ++row) {
                 const float * x = (const float *) (data + row * src1->nb[1] + i2 * src1->nb[2] + i3 * src1->nb[3]);
-                ck_add_row(s, a, x + job->j0, n);
+                ck_add_row(s, a, x, ne0);
             }
         }
     }
-}
-
-static void ck_experts_stripe(struct ck_job * job) {
-    const struct ggml_tensor * src0 = job->t->src[0];
-    const struct ggml_tensor * src1 = job->t->src[1];
-    const struct ggml_tensor * ids  = job->t->src[2];
-    const int64_t ne0 = src1->ne[0];
-    const int64_t n_as = src0->ne[2];
-    const int64_t n = job->j1 - job->j0;
-    const char * data = (const char *) src1->data;
-    const char * idd = (const char *) ids->data;
-    for (int64_t idx = 0; idx < ids->ne[0]; ++idx) {
-        for (int64_t row = 0; row < ids->ne[1]; ++row) {
-            const int32_t ex = *(const int32_t *) (idd + row * ids->nb[1] + idx * ids->nb[0]);
-            if (ex < 0 || ex >= n_as) {
-                job->bad = 1;
-                return;
-            }
-            const int64_t i11 = idx % src1->ne[1];
-            const float * x = (const float *) (data + i11 * src1->nb[1] + row * src1->nb[2]);
-            if (job->j0 == 0) {
-                job->counts[ex]++;
-            }
-            ck_add_row(job->sq + ex * ne0 + job->j0, job->sum ? job->sum + ex * ne0 + job->j0 : NULL, x + job->j0, n);
-        }
-    }
-}
-
-static void * ck_run_dense(void * p) { ck_dense_stripe(p); return NULL; }
-static void * ck_run_experts(void * p) { ck_experts_stripe(p); return NULL; }
-
-// ck_parallel splits the columns into stripes (multiples of 16 columns) and
-// runs fn on each, the last one on the calling thread.
-static int ck_parallel(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int nthreads,
-                       void * (*fn)(void *)) {
-    const int64_t ne0 = t->src[1]->ne[0];
-    int n = nthreads < 1 ? 1 : nthreads > ck_max_threads ? ck_max_threads : nthreads;
-    if (ne0 / n < ck_min_cols_per_thread) {
-        n = (int) (ne0 / ck_min_cols_per_thread);
-        if (n < 1) {
-            n = 1;
-        }
-    }
-    struct ck_job jobs[ck_max_threads];
-    pthread_t tids[ck_max_threads];
-    int started[ck_max_threads] = {0};
-    const int64_t per = ((ne0 + n - 1) / n + 15) / 16 * 16;
-    int used = 0;
-    for (int i = 0; i < n; ++i) {
-        int64_t j0 = i * per, j1 = j0 + per < ne0 ? j0 + per : ne0;
-        if (j0 >= ne0) {
-            break;
-        }
-        jobs[i] = (struct ck_job) { t, sq, sum, counts, j0, j1, 0 };
-        used = i + 1;
-    }
-    for (int i = 0; i < used - 1; ++i) {
-        started[i] = pthread_create(&tids[i], NULL, fn, &jobs[i]) == 0;
-        if (!started[i]) {
-            fn(&jobs[i]);
-        }
-    }
-    fn(&jobs[used - 1]);
-    int bad = jobs[used - 1].bad;
-    for (int i = 0; i < used - 1; ++i) {
-        if (started[i]) {
-            pthread_join(tids[i], NULL);
-        }
-        bad |= jobs[i].bad;
-    }
-    return bad;
-}
-
-// ck_accumulate_dense adds the squares (and, when sum is not NULL, the
-// values) of every row of a MUL_MAT's src1 into the matrices of sq, mapping
-// src1's planes to the weight's matrices as llama-imatrix does. It returns 0,
-// or 1 + the index of the first matrix whose sums are no longer finite.
-int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum, int nthreads) {
-    const struct ggml_tensor * src0 = t->src[0];
-    const int64_t ne0 = t->src[1]->ne[0];
-    ck_parallel(t, sq, sum, NULL, nthreads, ck_run_dense);
     const int64_t n_mat = src0->ne[2] * src0->ne[3];
     for (int64_t m = 0; m < n_mat; ++m) {
         if (!ck_finite(sq + m * ne0, ne0) || (sum && !ck_finite(sum + m * ne0, ne0))) {
@@ -240,14 +151,28 @@ int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum, i
 // grows by one. Rows reach each expert in llama-imatrix's order. It returns
 // 0, -1 for an expert id out of range, or 1 + the first expert whose sums
 // are no longer finite.
-int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts, int nthreads) {
-    const int64_t ne0 = t->src[1]->ne[0];
-    const int64_t n_as = t->src[0]->ne[2];
+int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts) {
+    const struct ggml_tensor * src0 = t->src[0];
+    const struct ggml_tensor * src1 = t->src[1];
+    const struct ggml_tensor * ids  = t->src[2];
+    const int64_t ne0 = src1->ne[0];
+    const int64_t n_as = src0->ne[2];
+    const char * data = (const char *) src1->data;
+    const char * idd = (const char *) ids->data;
     if (n_as != n_counts) {
         return -1;
     }
-    if (ck_parallel(t, sq, sum, counts, nthreads, ck_run_experts)) {
-        return -1;
+    for (int64_t idx = 0; idx < ids->ne[0]; ++idx) {
+        for (int64_t row = 0; row < ids->ne[1]; ++row) {
+            const int32_t ex = *(const int32_t *) (idd + row * ids->nb[1] + idx * ids->nb[0]);
+            if (ex < 0 || ex >= n_as) {
+                return -1;
+            }
+            const int64_t i11 = idx % src1->ne[1];
+            const float * x = (const float *) (data + i11 * src1->nb[1] + row * src1->nb[2]);
+            counts[ex]++;
+            ck_add_row(sq + ex * ne0, sum ? sum + ex * ne0 : NULL, x, ne0);
+        }
     }
     for (int64_t m = 0; m < n_as; ++m) {
         if (!ck_finite(sq + m * ne0, ne0) || (sum && !ck_finite(sum + m * ne0, ne0))) {

@@ -58,11 +58,35 @@ struct ggml_tensor {
     char name[GGML_MAX_NAME];
 };
 
+#define GGML_MAX_N_THREADS 512
+
+enum ggml_sched_priority {
+    GGML_SCHED_PRIO_LOW = -1,
+    GGML_SCHED_PRIO_NORMAL,
+    GGML_SCHED_PRIO_MEDIUM,
+    GGML_SCHED_PRIO_HIGH,
+    GGML_SCHED_PRIO_REALTIME,
+};
+
+struct ggml_threadpool_params {
+    bool                cpumask[GGML_MAX_N_THREADS];
+    int                 n_threads;
+    enum ggml_sched_priority prio;
+    uint32_t            poll;
+    bool                strict_cpu;
+    bool                paused;
+};
+
+struct ggml_threadpool;
+
 typedef void (*ggml_log_callback)(enum ggml_log_level level, const char * text, void * user_data);
 typedef bool (*ggml_abort_callback)(void * data);
 typedef bool (*ggml_backend_sched_eval_callback)(struct ggml_tensor * t, bool ask, void * user_data);
 
 void ggml_log_set(ggml_log_callback log_callback, void * user_data);
+void ggml_threadpool_params_init(struct ggml_threadpool_params * p, int n_threads);
+struct ggml_threadpool * ggml_threadpool_new(struct ggml_threadpool_params * params);
+void ggml_threadpool_free(struct ggml_threadpool * threadpool);
 bool ggml_backend_buffer_is_host(struct ggml_backend_buffer * buffer);
 
 // ---- llama.h ------------------------------------------------------------------
@@ -222,6 +246,8 @@ int32_t llama_tokenize(const struct llama_vocab * vocab, const char * text, int3
 
 struct llama_context * llama_init_from_model(struct llama_model * model, struct llama_context_params params);
 void llama_free(struct llama_context * ctx);
+void llama_attach_threadpool(struct llama_context * ctx, struct ggml_threadpool * threadpool, struct ggml_threadpool * threadpool_batch);
+void llama_detach_threadpool(struct llama_context * ctx);
 
 uint32_t llama_n_ctx(const struct llama_context * ctx);
 uint32_t llama_n_batch(const struct llama_context * ctx);
@@ -248,8 +274,8 @@ void ck_flag_set(int * flag, int v);
 void ck_flag_free(int * flag);
 void ck_context_params_set_callbacks(struct llama_context_params * p, uintptr_t hook, int * abort_flag);
 
-int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum, int nthreads);
-int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts, int nthreads);
+int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum);
+int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts);
 double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
 
 #endif

@@ -39,6 +39,7 @@ type ContextParams struct {
 type Context struct {
 	model  *Model
 	c      *C.struct_llama_context
+	pool   *C.struct_ggml_threadpool
 	abort  *C.int
 	handle cgo.Handle
 	hook   *hookState
@@ -79,7 +80,7 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	ctx := &Context{model: m, abort: C.ck_flag_new(), nVocab: m.NVocab()}
 	var h C.uintptr_t
 	if p.EvalHook != nil {
-		ctx.hook = &hookState{hook: p.EvalHook, abort: ctx.abort, threads: threads}
+		ctx.hook = &hookState{hook: p.EvalHook, abort: ctx.abort}
 		ctx.handle = cgo.NewHandle(ctx.hook)
 		h = C.uintptr_t(ctx.handle)
 	}
@@ -91,14 +92,30 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 		return nil, fmt.Errorf("new context for %s (n_ctx %d, n_batch %d, n_seq %d): %s",
 			m.path, p.NCtx, p.NBatch, p.NSeqMax, withLog("llama.cpp could not create it"))
 	}
+	// A thread pool that lives as long as the context: without one, ggml
+	// starts and joins its threads for every graph computation, which the
+	// evaluation hook splits into many.
+	var tpp C.struct_ggml_threadpool_params
+	C.ggml_threadpool_params_init(&tpp, C.int(threads))
+	ctx.pool = C.ggml_threadpool_new(&tpp)
+	if ctx.pool == nil {
+		ctx.Close()
+		return nil, fmt.Errorf("new context for %s: %s", m.path, withLog(fmt.Sprintf("ggml could not start %d threads", threads)))
+	}
+	C.llama_attach_threadpool(ctx.c, ctx.pool, ctx.pool)
 	return ctx, nil
 }
 
 // Close frees the context. It is safe to call more than once.
 func (c *Context) Close() {
 	if c.c != nil {
+		C.llama_detach_threadpool(c.c)
 		C.llama_free(c.c)
 		c.c = nil
+	}
+	if c.pool != nil {
+		C.ggml_threadpool_free(c.pool)
+		c.pool = nil
 	}
 	if c.handle != 0 {
 		c.handle.Delete()

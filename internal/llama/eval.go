@@ -24,10 +24,9 @@ type EvalHook interface {
 }
 
 type hookState struct {
-	hook    EvalHook
-	err     error
-	abort   *C.int
-	threads int
+	hook  EvalHook
+	err   error
+	abort *C.int
 	// last is the input of the last node observed in the graph being
 	// computed; valid is false at the start of each decode.
 	last  inputKey
@@ -60,7 +59,7 @@ func ckGoEval(h C.uintptr_t, t *C.struct_ggml_tensor, ask C.bool) (ret C.bool) {
 			ret = false
 		}
 	}()
-	tv := &Tensor{t: t, threads: st.threads}
+	tv := &Tensor{t: t}
 	if ask {
 		if !st.hook.Want(tv) {
 			return false
@@ -92,8 +91,7 @@ func ckGoEval(h C.uintptr_t, t *C.struct_ggml_tensor, ask C.bool) (ret C.bool) {
 // weight, src1 the activations, and for MUL_MAT_ID src[2] the expert ids.
 // It is valid only during the EvalHook call that received it.
 type Tensor struct {
-	t       *C.struct_ggml_tensor
-	threads int
+	t *C.struct_ggml_tensor
 }
 
 // Indirect reports whether the node is a MUL_MAT_ID (mixture of experts).
@@ -160,9 +158,8 @@ func (t *Tensor) ExpertIDs() [][]int32 {
 // per weight matrix (WeightShape()[2]*WeightShape()[3] for a MUL_MAT, the
 // number of experts for a MUL_MAT_ID); sq gets Σx², sum Σx. For a MUL_MAT_ID
 // counts (one per expert) grows by the rows routed to each expert; it is
-// ignored for a MUL_MAT. The sums run in C, at native speed, on as many
-// threads as the context computes with (column stripes, so the order of the
-// additions into each column stays llama-imatrix's). An error names
+// ignored for a MUL_MAT. The sums run in C, at native speed, in
+// llama-imatrix's order of additions. An error names
 // the matrix whose sums stopped being finite.
 func (t *Tensor) Accumulate(sq, sum []float32, counts []int64) error {
 	if !t.F32() {
@@ -190,12 +187,12 @@ func (t *Tensor) Accumulate(sq, sum []float32, counts []int64) error {
 	psq := (*C.float)(unsafe.Pointer(&sq[0]))
 	var rc C.int
 	if t.Indirect() {
-		rc = C.ck_accumulate_experts(t.t, psq, psum, (*C.int64_t)(unsafe.Pointer(&counts[0])), C.int64_t(len(counts)), C.int(t.threads))
+		rc = C.ck_accumulate_experts(t.t, psq, psum, (*C.int64_t)(unsafe.Pointer(&counts[0])), C.int64_t(len(counts)))
 		if rc < 0 {
 			return fmt.Errorf("%s: expert id out of range 0..%d", t.Weight(), nMat-1)
 		}
 	} else {
-		rc = C.ck_accumulate_dense(t.t, psq, psum, C.int(t.threads))
+		rc = C.ck_accumulate_dense(t.t, psq, psum)
 	}
 	if rc > 0 {
 		return &NonFiniteError{Weight: t.Weight(), Matrix: int(rc - 1)}
