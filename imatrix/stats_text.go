@@ -13,7 +13,11 @@ import (
 func WriteStatsText(w io.Writer, s *Stats) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "datasets:    %s\n", strings.Join(quoteAll(s.Datasets), ", "))
-	fmt.Fprintf(bw, "chunks:      %d of %d tokens\n", s.ChunkCount, s.ChunkSize)
+	if s.ChunkSize > 0 {
+		fmt.Fprintf(bw, "chunks:      %d of %d tokens\n", s.ChunkCount, s.ChunkSize)
+	} else {
+		fmt.Fprintf(bw, "chunks:      %d (chunk size not recorded)\n", s.ChunkCount)
+	}
 	fmt.Fprintf(bw, "weights:     %d in %d layers\n\n", len(s.Weights), len(s.Layers))
 	fmt.Fprintf(bw, "Per weight (v = Σx²/count per column; near-zero: v < %g × mean; entropy normalized to [0,1]):\n", NearZeroRatio)
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', tabwriter.AlignRight)

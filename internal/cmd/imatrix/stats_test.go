@@ -60,8 +60,9 @@ func TestStatsFlags(t *testing.T) {
 		wantErr string
 		want    StatsOptions
 	}{
-		{args: "a.gguf", want: StatsOptions{File: "a.gguf", Top: 5}},
-		{args: "a.dat --json --top 10", want: StatsOptions{File: "a.dat", JSON: true, Top: 10}},
+		{args: "a.gguf", want: StatsOptions{File: "a.gguf", Top: 5, DatChunkSize: 512}},
+		{args: "a.dat --json --top 10 -c 64", want: StatsOptions{File: "a.dat", JSON: true, Top: 10, DatChunkSize: 64}},
+		{args: "a.dat -c 0", wantErr: "-c/--ctx-size must be positive"},
 		{args: "", wantErr: "accepts 1 arg"},
 		{args: "a b", wantErr: "accepts 1 arg"},
 		{args: "a --top -1", wantErr: "--top must not be negative"},
@@ -84,7 +85,7 @@ func TestStatsFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.File != tt.want.File || got.JSON != tt.want.JSON || got.Top != tt.want.Top {
+			if *got != (StatsOptions{IO: ios, File: tt.want.File, JSON: tt.want.JSON, Top: tt.want.Top, DatChunkSize: tt.want.DatChunkSize}) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -143,5 +144,48 @@ func TestStatsBadFile(t *testing.T) {
 	_, _, err := runTool(t, "stats", p)
 	if err == nil || !strings.Contains(err.Error(), p) || cmdutil.ExitCode(err) != cmdutil.ExitFailed {
 		t.Errorf("truncated file: %v", err)
+	}
+}
+
+// A .dat file records no chunk size: stats says so and scales the counts
+// by -c, while the mean squares stay the same.
+func TestStatsDatChunkSize(t *testing.T) {
+	dir := t.TempDir()
+	p := writeTool(t, dir, "a.dat", toolsData(1, 1, 8))
+	out, _, err := runTool(t, "stats", p, "-c", "64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "records no chunk size: counts are ncall × 64 tokens") || !strings.Contains(out, "of 64 tokens") {
+		t.Errorf("no chunk size note:\n%s", out)
+	}
+	var s struct {
+		ChunkSizeRecorded bool `json:"chunk_size_recorded"`
+		ChunkSize         int  `json:"chunk_size"`
+		Weights           []struct {
+			Count int64   `json:"count"`
+			Mean  float64 `json:"mean"`
+		} `json:"weights"`
+	}
+	for _, c := range []string{"64", "512"} {
+		out, _, err := runTool(t, "stats", p, "-c", c, "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatal(err)
+		}
+		// attn_q: 2048 rows = 4 chunks of 512, so ncall 4.
+		if s.ChunkSizeRecorded || fmt.Sprint(s.ChunkSize) != c || fmt.Sprint(s.Weights[0].Count/4) != c {
+			t.Errorf("-c %s: %+v", c, s)
+		}
+	}
+	g := writeTool(t, dir, "a.gguf", toolsData(1, 1, 8))
+	out, _, err = runTool(t, "stats", g, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil || !s.ChunkSizeRecorded {
+		t.Errorf("gguf: %+v %v", s, err)
 	}
 }
