@@ -73,7 +73,8 @@ type WeightStats struct {
 	Experts            int `json:"experts"`
 	ExpertsWithoutData int `json:"experts_without_data"`
 	Summary
-	// Top lists the TopK largest mean squares, largest first.
+	// Top lists the TopK largest mean squares, largest first; columns whose
+	// mean square is zero are never listed, so Top may be shorter.
 	Top []Column `json:"top"`
 }
 
@@ -185,7 +186,7 @@ func weightSummary(e *Entry, topK int, w *WeightStats) {
 			if v > 0 {
 				w.sumVLogV += v * math.Log(v)
 			}
-			if topK > 0 && (top.Len() < topK || v > (*top)[0].MeanSquare) {
+			if topK > 0 && v > 0 && (top.Len() < topK || v > (*top)[0].MeanSquare) {
 				heap.Push(top, Column{Expert: m, Column: j, MeanSquare: v})
 				if top.Len() > topK {
 					heap.Pop(top)

@@ -120,14 +120,18 @@ func TestComputeStatsDegenerate(t *testing.T) {
 	for _, w := range s.Weights {
 		byName[w.Name] = w
 	}
-	if w := byName["blk.0.attn_q.weight"]; w.Entropy != 0 || w.NearZero != 1 || w.Mean != 0 || len(w.Top) != 3 {
-		t.Errorf("all-zero weight: %+v", w)
+	if w := byName["blk.0.attn_q.weight"]; w.Entropy != 0 || w.NearZero != 1 || w.Mean != 0 || len(w.Top) != 0 {
+		t.Errorf("all-zero weight (no column is important, none listed): %+v", w)
 	}
 	if w := byName["blk.0.ffn_up_exps.weight"]; w.Values != 0 || w.ExpertsWithoutData != 2 || w.Mean != 0 || len(w.Top) != 0 {
 		t.Errorf("no data: %+v", w)
 	}
 	if w := byName["blk.0.ffn_down.weight"]; w.Entropy != 1 {
 		t.Errorf("single column entropy %v", w.Entropy)
+	}
+	// Zero columns are not listed among the top ones.
+	if w := byName["blk.1.attn_q.weight"]; !reflect.DeepEqual(w.Top, []Column{{0, 2, 1}}) {
+		t.Errorf("top of [0 0 1]: %v", w.Top)
 	}
 	// A zero vector against a non-zero one: cosine 0, not NaN.
 	if w := byName["blk.1.attn_q.weight"]; w.CosinePrevLayer == nil || *w.CosinePrevLayer != 0 {
