@@ -36,7 +36,9 @@ or --output-format. The conversion is llama.cpp's: a .dat file stores each
 column's mean square times ncall (the largest count over the chunk size,
 rounded up), so it is read back with counts ncall × -c/--ctx-size; a .dat
 output keeps only the last dataset name, no activation sums (in_sum), no
-per-expert counts, and leaves out weights without data.`,
+per-expert counts, and leaves out weights without data. As in llama-imatrix,
+the chunk count written is the largest count over the chunk size (for a
+.dat input: its largest ncall).`,
 		Example: `  calibkit imatrix convert imatrix.dat -o imatrix.gguf
   calibkit imatrix convert imatrix.gguf -o imatrix.dat`,
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
@@ -76,7 +78,14 @@ per-expert counts, and leaves out weights without data.`,
 }
 
 func convertRun(_ context.Context, opts *ConvertOptions) error {
-	d, from, err := imatrix.ReadFileFormat(opts.Input, opts.DatChunkSize)
+	in, from, err := imatrix.ReadFileFormat(opts.Input, opts.DatChunkSize)
+	if err != nil {
+		return err
+	}
+	// llama-imatrix --in-file IN -o OUT loads the file into empty sums and
+	// saves them: the chunk count is recomputed from the largest count, which
+	// for a .dat input is the largest ncall, not the number in its trailer.
+	d, err := imatrix.Merge([]imatrix.MergeInput{{Name: opts.Input, Data: in, Weight: 1}})
 	if err != nil {
 		return err
 	}

@@ -89,3 +89,30 @@ func TestConvertWithoutChunkSize(t *testing.T) {
 		t.Errorf("chunk count %d", back.ChunkCount)
 	}
 }
+
+// Converting a .dat file writes the chunk count llama-imatrix --in-file
+// derives (the largest ncall), not the number in the file's trailer.
+func TestConvertDatRecomputesChunkCount(t *testing.T) {
+	dir := t.TempDir()
+	d := &imatrix.Data{Datasets: []string{"t.txt"}, ChunkCount: 7, ChunkSize: 512, Entries: []*imatrix.Entry{
+		{Name: "blk.0.attn_q.weight", Cols: 2, Sums: []float32{1, 2}, Counts: []int64{9*512 - 100}}, // ncall 9
+	}}
+	in := filepath.Join(dir, "a.dat")
+	if err := imatrix.WriteFile(in, d, imatrix.FormatDat); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := imatrix.ReadFile(in); err != nil || back.ChunkCount != 7 {
+		t.Fatalf("the trailer should read as 7: %+v, %v", back, err)
+	}
+	out := filepath.Join(dir, "a.gguf")
+	if _, _, err := runTool(t, "convert", in, "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	got, err := imatrix.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ChunkCount != 9 || got.ChunkSize != 512 || got.Entries[0].Counts[0] != 9*512 {
+		t.Errorf("chunk count %d size %d counts %v, want 9, 512, [4608]", got.ChunkCount, got.ChunkSize, got.Entries[0].Counts)
+	}
+}
