@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -114,10 +115,44 @@ func mergeRun(_ context.Context, opts *MergeOptions) error {
 	}
 	fillChunkSize(d, opts.DatChunkSize)
 	params := map[string]any{"weights": opts.Weights, "output_format": opts.Format.String(), "dat_chunk_size": opts.DatChunkSize}
+	if name, file, n := notInEvery(inputs); n > 0 && !opts.IO.Quiet {
+		fmt.Fprintf(opts.IO.ErrOut, "calibkit: warning: %d weights are missing from some inputs (e.g. %s is not in %s): kept from the files that have them, as llama-imatrix does; are the files from the same model?\n", n, name, file)
+	}
 	return writeOutput(opts.IO, outputJob{
 		path: opts.Output, format: opts.Format, data: d, inputs: opts.Inputs,
 		params: params, command: opts.Command, json: opts.JSON,
 	})
+}
+
+// notInEvery counts the weights that some inputs lack and names the first
+// (in name order) with a file that lacks it.
+func notInEvery(inputs []imatrix.MergeInput) (name, file string, n int) {
+	has := make([]map[string]bool, len(inputs))
+	all := map[string]bool{}
+	for i, in := range inputs {
+		has[i] = make(map[string]bool, len(in.Data.Entries))
+		for _, e := range in.Data.Entries {
+			has[i][e.Name] = true
+			all[e.Name] = true
+		}
+	}
+	names := make([]string, 0, len(all))
+	for k := range all {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for i := range inputs {
+			if !has[i][k] {
+				if n == 0 {
+					name, file = k, inputs[i].Name
+				}
+				n++
+				break
+			}
+		}
+	}
+	return name, file, n
 }
 
 // outputJob is one imatrix file to write with its manifest and summary.

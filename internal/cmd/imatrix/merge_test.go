@@ -135,3 +135,26 @@ func TestMergeDifferentModels(t *testing.T) {
 		t.Errorf("left %v behind", ents)
 	}
 }
+
+// Weights that only some inputs have are kept, as llama-imatrix keeps them,
+// with a warning that names one and a file that lacks it.
+func TestMergeWarnsAboutPartialWeights(t *testing.T) {
+	dir := t.TempDir()
+	pa := writeTool(t, dir, "a.gguf", toolsData(1, 2, 8))
+	pb := writeTool(t, dir, "b.gguf", toolsData(2, 1, 8))
+	out := filepath.Join(dir, "m.gguf")
+	_, stderr, err := runTool(t, "merge", pa, pb, "-o", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "2 weights are missing from some inputs (e.g. blk.1.attn_q.weight is not in " + pb; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+	if d, err := imatrix.ReadFile(out); err != nil || len(d.Entries) != 4 {
+		t.Errorf("merged: %v, %+v", err, d)
+	}
+	_, stderr, err = runTool(t, "merge", pa, pa, "-o", filepath.Join(dir, "same.gguf"))
+	if err != nil || strings.Contains(stderr, "missing") {
+		t.Errorf("same weights: %v, %q", err, stderr)
+	}
+}
