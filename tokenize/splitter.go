@@ -54,6 +54,31 @@ const maxBracketPairs = 64
 // 「…。」と言った, 「…。」って, 「…。」の, 「…。」を, 「…。」が, …
 var continuationParticles = []rune{'と', 'っ', 'の', 'を', 'に', 'が', 'は', 'で', 'や', 'へ', 'か'}
 
+// continuationWords follow a closing bracket inside the same sentence
+// (「なるほど。」だった, 「…。」など) but begin with a character that also
+// begins sentences (だが, なお, まず, もし, ほら), so they are matched whole.
+var continuationWords = [][]byte{
+	[]byte("など"), []byte("なんて"), []byte("まで"), []byte("より"), []byte("だけ"),
+	[]byte("ほど"), []byte("くらい"), []byte("ぐらい"), []byte("ばかり"), []byte("さえ"),
+	[]byte("すら"), []byte("です"), []byte("だった"), []byte("だろう"), []byte("だと"),
+}
+
+// continuationWord reports whether rest, the text after a closing bracket,
+// begins with a word that continues the sentence: one of continuationWords,
+// or the copula だ ending the sentence (「…。」だ。).
+func (s *Splitter) continuationWord(rest []byte) bool {
+	for _, w := range continuationWords {
+		if bytes.HasPrefix(rest, w) {
+			return true
+		}
+	}
+	if r, size := utf8.DecodeRune(rest); r == 'だ' {
+		next, _ := utf8.DecodeRune(rest[size:])
+		return size == len(rest) || s.delims.has(next)
+	}
+	return false
+}
+
 // NewSplitter returns a Splitter configured by opts on top of the defaults.
 func NewSplitter(opts ...SplitterOption) (*Splitter, error) {
 	c := defaultSplitterConfig()
@@ -225,6 +250,8 @@ func (s *Splitter) appendLine(dst []span, line []byte, off int) []span {
 	}
 	var ivBuf [8]span
 	iv := s.matchBrackets(marks, ivBuf[:0])
+	var dcBuf [8]dialogueCut
+	dc := s.dialogueCuts(line, marks, iv, dcBuf[:0])
 	segStart, k := 0, 0
 	for mi, pos := 0, 0; pos < len(line); {
 		// The next delimiter at or after pos; kagome makes the cut from it
@@ -254,10 +281,110 @@ func (s *Splitter) appendLine(dst []span, line []byte, off int) []span {
 		if s.continues(line, pos) {
 			continue
 		}
-		dst = appendTrimmed(dst, line, segStart, pos, off)
+		dst = appendDialogue(dst, line, segStart, pos, off, dc)
 		segStart = pos
 	}
-	return appendTrimmed(dst, line, segStart, len(line), off)
+	return appendDialogue(dst, line, segStart, len(line), off, dc)
+}
+
+// dialogueCut is the junction of two adjacent quotes of the same kind,
+// 「…」「…」: the first one's start and end, and whether to cut there.
+type dialogueCut struct {
+	start, end int
+	cut        bool
+}
+
+var (
+	ideographicComma = []byte("、")
+	fullwidthComma   = []byte("，")
+)
+
+// isDialogueOpener reports whether r opens the quotes of dialogue.
+func isDialogueOpener(r rune) bool { return r == '「' || r == '『' }
+
+// dialogueCuts appends to dc the junctions of outermost quotes 「…」 (or
+// 『…』) followed at once by another of the same kind; a junction is cut
+// when either of the two quotes holds a delimiter or a comma (、，): an
+// utterance rather than an item of a list. Dialogue often closes a
+// line without 。 before 」: 「…伺うんです」「そりゃごもっともだ。…」;
+// without these cuts a page of it would be one sentence. Quotes without
+// either (「東京」「大阪」など) are a list, not dialogue, and stay together.
+func (s *Splitter) dialogueCuts(line []byte, marks []mark, iv []span, dc []dialogueCut) []dialogueCut {
+	if len(iv) < 2 {
+		return dc
+	}
+	mi := 0
+	hasDelim := func(sp span) bool {
+		for mi < len(marks) && int(marks[mi].pos) < sp.start {
+			mi++
+		}
+		for j := mi; j < len(marks) && int(marks[j].pos) < sp.end; j++ {
+			if s.delims.has(marks[j].r) {
+				return true
+			}
+		}
+		q := line[sp.start:sp.end]
+		return bytes.Contains(q, ideographicComma) || bytes.Contains(q, fullwidthComma)
+	}
+	prevDelim := hasDelim(iv[0])
+	for k := 0; k+1 < len(iv); k++ {
+		a, b := iv[k], iv[k+1]
+		nextDelim := hasDelim(b)
+		if a.end == b.start {
+			ra, _ := utf8.DecodeRune(line[a.start:])
+			rb, _ := utf8.DecodeRune(line[b.start:])
+			if isDialogueOpener(ra) && ra == rb {
+				dc = append(dc, dialogueCut{a.start, a.end, prevDelim || nextDelim})
+			}
+		}
+		prevDelim = nextDelim
+	}
+	return dc
+}
+
+// appendDialogue appends line[a:b] like appendTrimmed, but when the text
+// starts with a run of adjacent quotes, cut first at the run's junctions
+// that dc marks for cutting.
+func appendDialogue(dst []span, line []byte, a, b, off int, dc []dialogueCut) []span {
+	if len(dc) == 0 {
+		return appendTrimmed(dst, line, a, b, off)
+	}
+	at := skipSpace(line, a, b) // where the run's next quote must start
+	for _, c := range dc {
+		if c.start < at {
+			continue
+		}
+		if c.start > at || c.end >= b {
+			break
+		}
+		if c.cut {
+			dst = appendTrimmed(dst, line, a, c.end, off)
+			a = c.end
+		}
+		at = c.end
+	}
+	return appendTrimmed(dst, line, a, b, off)
+}
+
+// skipSpace returns the position of the first non-whitespace byte of
+// line[a:b], or b.
+func skipSpace(line []byte, a, b int) int {
+	for a < b {
+		c := line[a]
+		if c < utf8.RuneSelf {
+			if !isSpaceASCII(c) {
+				break
+			}
+			a++
+			continue
+		}
+		r, size := utf8.DecodeRune(line[a:b])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		a += size
+	}
+	return a
 }
 
 // matchBrackets appends to iv the outermost bracket pairs among marks that
@@ -307,8 +434,8 @@ func (s *Splitter) matchBrackets(marks []mark, iv []span) []span {
 func (s *Splitter) continues(line []byte, pos int) bool {
 	next, _ := utf8.DecodeRune(line[pos:])
 	last, _ := utf8.DecodeLastRune(line[:pos])
-	if s.closers.has(last) && s.continuers.has(next) {
-		return true // 「…。」と言った
+	if s.closers.has(last) && (s.continuers.has(next) || s.continuationWord(line[pos:])) {
+		return true // 「…。」と言った, 「…。」だった
 	}
 	// Find the delimiter that made the cut: the last one before pos.
 	d, dpos := rune(-1), pos

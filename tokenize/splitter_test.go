@@ -40,6 +40,24 @@ var splitterCases = []struct {
 	{"quote with inner punctuation", "「はい。そうです。」と彼は言った。", []string{"「はい。そうです。」と彼は言った。"}},
 	{"quote then new sentence", "「はい。」彼は頷いた。", []string{"「はい。」", "彼は頷いた。"}},
 	{"quote then って", "「嫌だ！」って言った。次。", []string{"「嫌だ！」って言った。", "次。"}},
+	// Words after a closing bracket that continue the sentence but begin
+	// with a character that also begins sentences: matched whole.
+	{"quote then だった", "彼の口癖は「なるほど。」だった。次。", []string{"彼の口癖は「なるほど。」だった。", "次。"}},
+	{"quote then です", "合言葉は「山。」です。", []string{"合言葉は「山。」です。"}},
+	{"quote then など", "「はい。」などと答えた。", []string{"「はい。」などと答えた。"}},
+	{"quote then まで", "「終わり。」まで読んだ。", []string{"「終わり。」まで読んだ。"}},
+	{"quote then copula at the end", "答えは「否。」だ。次。", []string{"答えは「否。」だ。", "次。"}},
+	{"quote then だが starts a sentence", "「はい。」だが彼は黙った。", []string{"「はい。」", "だが彼は黙った。"}},
+	{"quote then また starts a sentence", "「はい。」また彼は黙った。", []string{"「はい。」", "また彼は黙った。"}},
+	// Dialogue: adjacent quotes with a delimiter or comma in them are
+	// utterances, cut between even when no delimiter precedes 」.
+	{"dialogue without final delimiters", "「そうですか、伺います」「そりゃどうも。助かります」「いいえ」",
+		[]string{"「そうですか、伺います」", "「そりゃどうも。助かります」", "「いいえ」"}},
+	{"dialogue run then narration", "「行くのかい、君」「行くさ」と彼は言った。", []string{"「行くのかい、君」", "「行くさ」と彼は言った。"}},
+	{"list of quoted words stays", "「東京」「大阪」などの都市がある。", []string{"「東京」「大阪」などの都市がある。"}},
+	{"quotes inside a sentence stay", "彼は「来た、見た」「勝った」と書いた。", []string{"彼は「来た、見た」「勝った」と書いた。"}},
+	{"double quotes dialogue", "『まさか、そんな』『本当だ。』", []string{"『まさか、そんな』", "『本当だ。』"}},
+	{"different quote kinds not cut", "「ええ、そう」『本当だ。』", []string{"「ええ、そう」『本当だ。』"}},
 	{"nested brackets", "彼は「『本当。』と書いた。」と述べた。続き。", []string{"彼は「『本当。』と書いた。」と述べた。", "続き。"}},
 	{"reading in brackets", "東京（とうきょう）は日本の首都である。人口は多い。", []string{"東京（とうきょう）は日本の首都である。", "人口は多い。"}},
 	{"punctuation inside parentheses", "東京都（とうきょうと。旧称は東京府）は首都。次。", []string{"東京都（とうきょうと。旧称は東京府）は首都。", "次。"}},
