@@ -66,3 +66,29 @@ func ExampleWriteWikitextRaw() {
 	// " \n = Valkyria Chronicles III = \n \n Senjō no Valkyria 3 : Unrecorded Chronicles . \n"
 	// {Rows:4 EmptyRows:2 Bytes:83} <nil>
 }
+
+func ExampleResolveInputs() {
+	hub := hubtest.New()
+	defer hub.Close()
+	for _, p := range []string{"20231101.ja/train-00000-of-00002.parquet", "20231101.ja/train-00001-of-00002.parquet"} {
+		hub.Add("wikimedia/wikipedia", "main", hubtest.Bytes(p, []byte(p), true))
+	}
+	cache, _ := os.MkdirTemp("", "hub")
+	defer os.RemoveAll(cache)
+	c, _ := datasets.NewClient(datasets.Config{Endpoint: hub.URL(), HubCache: cache})
+
+	paths, err := datasets.ResolveInputs(context.Background(), c, []string{
+		"hf://datasets/wikimedia/wikipedia/20231101.ja/train-*.parquet",
+		"local/*.jsonl", // passed through
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range paths {
+		fmt.Println(filepath.Base(p))
+	}
+	// Output:
+	// train-00000-of-00002.parquet
+	// train-00001-of-00002.parquet
+	// *.jsonl
+}
