@@ -128,7 +128,7 @@ func computeRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	if runErr != nil {
-		if res.Chunks == 0 && len(opts.InFiles) == 0 {
+		if res.Chunks == 0 {
 			return fmt.Errorf("imatrix %s: %w", opts.File, runErr)
 		}
 		// keep what was collected, with its true chunk count
