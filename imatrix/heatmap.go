@@ -35,12 +35,21 @@ func (g *simGrid) Y(r int) float64    { return float64(g.layers[r]) }
 func similarityGrid(c *Comparison) (*simGrid, error) {
 	kindSet := map[string]bool{}
 	lo, hi := math.MaxInt, -1
-	for _, w := range c.Weights {
-		if w.Layer < 0 {
-			continue
+	see := func(layer int, kind string) {
+		if layer >= 0 {
+			kindSet[kind] = true
+			lo, hi = min(lo, layer), max(hi, layer)
 		}
-		kindSet[w.Kind] = true
-		lo, hi = min(lo, w.Layer), max(hi, w.Layer)
+	}
+	for _, w := range c.Weights {
+		see(w.Layer, w.Kind)
+	}
+	// Weights only one file has are grey cells (NaN), in columns of their own
+	// when no weight of their kind is in both files.
+	for _, names := range [][]string{c.OnlyA, c.OnlyB} {
+		for _, name := range names {
+			see(SplitName(name))
+		}
 	}
 	if hi < 0 {
 		return nil, fmt.Errorf("no weights of numbered layers (blk.N.*) to draw")
@@ -94,18 +103,17 @@ func WriteHeatmapPNG(w io.Writer, c *Comparison, title string) error {
 	if hi-lo < 1e-6 {
 		lo = hi - 1e-3
 	}
-	// Red: the files differ most; blue: they agree.
-	cmap := palette.Reverse(moreland.SmoothBlueRed())
+	cmap := heatColorMap()
 	cmap.SetMin(lo)
 	cmap.SetMax(hi)
 
 	hm := plotter.NewHeatMap(g, cmap.Palette(255))
 	hm.Min, hm.Max = lo, hi
-	hm.NaN = color.Black
+	hm.NaN = missingColor
 
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "tensor kind (black: a weight only one file has)"
+	p.X.Label.Text = "tensor kind (grey: a weight only one file has)"
 	p.Y.Label.Text = "layer"
 	p.Add(hm)
 	var xt []plot.Tick
@@ -149,6 +157,28 @@ func WriteHeatmapPNG(w io.Writer, c *Comparison, title string) error {
 	bar.Draw(draw.Crop(dc, width-barWidth+0.15*vg.Inch, -0.1*vg.Inch, 1.2*vg.Inch, -0.3*vg.Inch))
 	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 	return err
+}
+
+// missingColor fills the cells of weights only one file has: a grey that the
+// colour map never produces.
+var missingColor = color.RGBA{R: 0xa0, G: 0xa0, B: 0xa0, A: 0xff}
+
+// heatColorMap returns a sequential colour map whose lightness grows with the
+// value (dark purple: the files differ most; yellow: they agree), the
+// viridis hues. A diverging map would put its pale middle at the data's
+// midpoint, which means nothing for a similarity and looks like a gap.
+func heatColorMap() palette.ColorMap {
+	cm, err := moreland.NewLuminance([]color.Color{
+		color.NRGBA{0x44, 0x01, 0x54, 0xff},
+		color.NRGBA{0x3b, 0x52, 0x8b, 0xff},
+		color.NRGBA{0x21, 0x91, 0x8c, 0xff},
+		color.NRGBA{0x5e, 0xc9, 0x62, 0xff},
+		color.NRGBA{0xfd, 0xe7, 0x25, 0xff},
+	})
+	if err != nil {
+		panic(err) // the control points are fixed; their lightness increases
+	}
+	return cm
 }
 
 // decimals returns how many decimals tell apart ticks a fifth of span apart.
