@@ -2,6 +2,7 @@ package imatrix
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -410,5 +411,44 @@ func TestBPEModelWithParseSpecial(t *testing.T) {
 	res := run(t, m, c, calibText(20), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 2, ParseSpecial: true})
 	if res.Chunks != 2 || c.ChunkCount() != 2 || c.Len() != 14 {
 		t.Errorf("%+v, %d chunks, %d entries", res, c.ChunkCount(), c.Len())
+	}
+}
+
+// TestNonFiniteActivation scales blk.0.attn_norm.weight of a model file so
+// far that the squares of blk.0's attention inputs overflow: the run must
+// stop with an error naming the weight and the chunk, keeping nothing of it.
+func TestNonFiniteActivation(t *testing.T) {
+	src := testModel(t, "dense", synth.Default())
+	r, err := gguf.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti, ok := r.Tensor("blk.0.attn_norm.weight")
+	dataOff := r.DataOffset
+	r.Close()
+	if !ok || ti.Type != gguf.TensorF32 {
+		t.Fatalf("attn_norm tensor %+v", ti)
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := dataOff + int64(ti.Offset)
+	for i := range int(ti.Shape[0]) {
+		binary.LittleEndian.PutUint32(b[at+int64(4*i):], math.Float32bits(1e25))
+	}
+	path := filepath.Join(t.TempDir(), "overflow.gguf")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := loadModel(t, path)
+	c := NewCollector(CollectorOptions{ChunkSize: 32})
+	res, err := Compute(context.Background(), m, c, calibText(20), ComputeOptions{NCtx: 32, NBatch: 32, Threads: 1, FromChunk: 1})
+	if err == nil || !strings.Contains(err.Error(), "blk.0.attn_") || !strings.Contains(err.Error(), "chunk 2") ||
+		!strings.Contains(err.Error(), "non-finite") {
+		t.Fatalf("err = %v", err)
+	}
+	if res.Chunks != 0 || c.Len() != 0 {
+		t.Errorf("%d chunks, %d entries kept from the failed chunk", res.Chunks, c.Len())
 	}
 }
