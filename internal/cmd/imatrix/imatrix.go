@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/cmdutil"
@@ -99,6 +100,16 @@ Ctrl-C with the chunks completed so far.`,
 	f.IntVar(&opts.SaveFreq, "save-frequency", 0, "also save a snapshot <output>.at_<chunks> every N chunks (0: never)")
 	f.StringArrayVar(&opts.InFiles, "in-file", nil, "earlier imatrix file to add (repeatable; GGUF or .dat)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary of the run on stdout")
+	// llama-imatrix's other spellings of the same flags
+	f.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		switch name {
+		case "chunk":
+			name = "from-chunk"
+		case "output-file":
+			name = "output"
+		}
+		return pflag.NormalizedName(name)
+	})
 	cmd.AddCommand(NewCmdStats(io, nil), NewCmdCompare(io, nil), NewCmdMerge(io, nil), NewCmdConvert(io, nil))
 	return cmd
 }

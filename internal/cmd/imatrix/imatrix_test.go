@@ -43,6 +43,12 @@ func TestFlagsParse(t *testing.T) {
 				return ""
 			}},
 		{args: "--in-file a.gguf -o merged.dat --output-format dat"},
+		{args: "-m m.gguf -f t.txt --chunk 3 --output-file x.gguf", check: func(o *Options) string {
+			if o.FromChunk != 3 || o.Output != "x.gguf" {
+				return fmt.Sprintf("llama-imatrix spellings: from-chunk %d, output %q", o.FromChunk, o.Output)
+			}
+			return ""
+		}},
 		{args: "", wantErr: "give a calibration text"},
 		{args: "-f t.txt", wantErr: "-m/--model is required"},
 		{args: "-m m.gguf -f t.txt --output-format xml", wantErr: "unknown imatrix format"},
