@@ -107,8 +107,10 @@ func TestBuildSteps(t *testing.T) {
 	}{
 		{"no nfkc", func(o *Options) { o.Normalize.NFKC = false }, ".txt",
 			[]string{"３７７６ｍ", "ﾊﾝｶｸ", "富士山（ふじさん）"}, []string{"ハンカク"}},
-		{"no trailing cut", func(o *Options) { o.Clean.TrailingSections = nil }, ".txt",
+		{"no trailing cut", func(o *Options) { o.Clean.TrailingSections = nil; o.Clean.DropHeadings = false }, ".txt",
 			[]string{"脚注", "日本の山一覧", "『文字の本』"}, nil},
+		{"no trailing cut, headings dropped", func(o *Options) { o.Clean.TrailingSections = nil }, ".txt",
+			[]string{"出典は省略。", "https://example.com"}, []string{"脚注", "日本の山一覧", "『文字の本』"}},
 		{"custom trailing list", func(o *Options) { o.Clean.TrailingSections = []string{"関連項目"} }, ".txt",
 			[]string{"出典は省略。"}, []string{"日本の山一覧"}},
 		{"no bracket clean-up", func(o *Options) { o.Clean.EmptyBrackets = false }, ".txt",

@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -18,6 +19,11 @@ type CleanOptions struct {
 	// Lang "ja" drops lines whose share of Japanese characters is under
 	// JapaneseShare; "" keeps every line.
 	Lang string
+	// DropHeadings drops section headings and other lines that are not
+	// prose: lines of at most HeadingMaxChars characters holding no
+	// sentence punctuation (。．！？!?.、，,). Wikipedia dumps keep each
+	// section heading (概要, 歴史, 生い立ち…) as a line of its own.
+	DropHeadings bool
 	// JapaneseShare is the minimum share (0..1) of Japanese characters
 	// (hiragana, katakana, kanji, Japanese punctuation) among a line's
 	// letters and Japanese punctuation, used with Lang "ja".
@@ -35,12 +41,13 @@ var DefaultTrailingSections = []string{
 	"See also", "Notes", "References", "External links", "Further reading", "Bibliography",
 }
 
-// DefaultCleanOptions cuts the default trailing sections and removes emptied
-// brackets; the language filter is off (JapaneseShare 0.3 once Lang is "ja").
+// DefaultCleanOptions cuts the default trailing sections, removes emptied
+// brackets and drops heading lines; the language filter is off (JapaneseShare 0.3 once Lang is "ja").
 func DefaultCleanOptions() CleanOptions {
 	return CleanOptions{
 		TrailingSections: append([]string(nil), DefaultTrailingSections...),
 		EmptyBrackets:    true,
+		DropHeadings:     true,
 		JapaneseShare:    0.3,
 	}
 }
@@ -168,4 +175,20 @@ func removeEmptyBracketsOnce(s string) (string, int) {
 	}
 	b.WriteString(s[last:])
 	return b.String(), n
+}
+
+// HeadingMaxChars is the longest line, in characters, that DropHeadings
+// takes for a heading when it holds no sentence punctuation.
+const HeadingMaxChars = 40
+
+// headingPunct is the punctuation whose presence makes a line prose.
+const headingPunct = "。．！？!?.、，,"
+
+// isHeading reports whether line (cleaned, not blank) looks like a section
+// heading or a label rather than prose: short, with no sentence punctuation.
+func isHeading(line string) bool {
+	if len(line) > HeadingMaxChars*utf8.UTFMax {
+		return false
+	}
+	return countRunes(line) <= HeadingMaxChars && !strings.ContainsAny(line, headingPunct)
 }

@@ -160,6 +160,7 @@ func (o *Options) Parameters() map[string]any {
 		"collapse_spaces":   o.Normalize.CollapseSpaces,
 		"trailing_sections": o.Clean.TrailingSections,
 		"empty_brackets":    o.Clean.EmptyBrackets,
+		"drop_headings":     o.Clean.DropHeadings,
 		"lang":              o.Clean.Lang,
 		"japanese_share":    o.Clean.JapaneseShare,
 		"segment":           o.Segment.String(),

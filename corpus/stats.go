@@ -32,6 +32,8 @@ type Removed struct {
 	TrailingSectionDocs  int64 `json:"trailing_section_documents"`
 	TrailingSectionChars int64 `json:"trailing_section_characters"`
 	EmptyBrackets        int64 `json:"empty_brackets"`
+	HeadingLines         int64 `json:"heading_lines"`
+	HeadingChars         int64 `json:"heading_characters"`
 	NonJapaneseLines     int64 `json:"non_japanese_lines"`
 	NonJapaneseChars     int64 `json:"non_japanese_characters"`
 	TooShort             int64 `json:"too_short"`
@@ -48,6 +50,8 @@ func (r *Removed) add(o *Removed) {
 	r.TrailingSectionDocs += o.TrailingSectionDocs
 	r.TrailingSectionChars += o.TrailingSectionChars
 	r.EmptyBrackets += o.EmptyBrackets
+	r.HeadingLines += o.HeadingLines
+	r.HeadingChars += o.HeadingChars
 	r.NonJapaneseLines += o.NonJapaneseLines
 	r.NonJapaneseChars += o.NonJapaneseChars
 	r.TooShort += o.TooShort
@@ -83,6 +87,8 @@ func (s *Stats) RemovedMap() map[string]any {
 		"trailing_section_documents":  r.TrailingSectionDocs,
 		"trailing_section_characters": r.TrailingSectionChars,
 		"empty_brackets":              r.EmptyBrackets,
+		"heading_lines":               r.HeadingLines,
+		"heading_characters":          r.HeadingChars,
 		"non_japanese_lines":          r.NonJapaneseLines,
 		"non_japanese_characters":     r.NonJapaneseChars,
 		"too_short":                   r.TooShort,

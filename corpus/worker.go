@@ -78,6 +78,11 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 			st.Removed.NonJapaneseChars += int64(countRunes(line))
 			continue
 		}
+		if o.Clean.DropHeadings && isHeading(line) {
+			st.Removed.HeadingLines++
+			st.Removed.HeadingChars += int64(countRunes(line))
+			continue
+		}
 		if o.Segment == SegmentSentences {
 			w.sents = w.split.AppendSentences(w.sents[:0], line)
 		} else {

@@ -121,6 +121,7 @@ same for any --workers.`,
 	f.BoolVar(&opts.CutTrailing, "cut-trailing", true, "cut articles at their first trailing-section heading")
 	f.StringSliceVar(&co.Clean.TrailingSections, "trailing-sections", co.Clean.TrailingSections, "comma-separated trailing-section headings")
 	f.BoolVar(&co.Clean.EmptyBrackets, "empty-brackets", true, "remove brackets left empty, like （） or （、）")
+	f.BoolVar(&co.Clean.DropHeadings, "drop-headings", true, fmt.Sprintf("drop section headings: lines of at most %d characters without 。！？、 or other sentence punctuation", corpus.HeadingMaxChars))
 	f.StringVar(&co.Clean.Lang, "lang", "", `"ja": drop lines that are not mostly Japanese`)
 	f.Float64Var(&co.Clean.JapaneseShare, "ja-share", co.Clean.JapaneseShare, "with --lang ja, minimum share of Japanese characters in a line")
 	f.StringVar(&opts.Segment, "segment", "sentences", "output unit: sentences, paragraphs or none")
@@ -170,8 +171,8 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 			opts.Output, st.DocumentsWritten, st.Paragraphs, st.Sentences, st.Characters, humanBytes(st.Bytes),
 			st.DocumentsRead, st.Inputs, float64(st.InputTextBytes)/1e6/max(secs, 1e-9))
 		r := st.Removed
-		fmt.Fprintf(opts.IO.ErrOut, "removed: %d trailing sections, %d empty brackets, %d non-Japanese lines, %d too short, %d too long, %d duplicates, %d emptied documents; %d invalid UTF-8 replaced\n",
-			r.TrailingSectionDocs, r.EmptyBrackets, r.NonJapaneseLines, r.TooShort, r.TooLong, r.Duplicates, r.EmptyDocuments, st.InvalidUTF8)
+		fmt.Fprintf(opts.IO.ErrOut, "removed: %d trailing sections, %d empty brackets, %d headings, %d non-Japanese lines, %d too short, %d too long, %d duplicates, %d emptied documents; %d invalid UTF-8 replaced\n",
+			r.TrailingSectionDocs, r.EmptyBrackets, r.HeadingLines, r.NonJapaneseLines, r.TooShort, r.TooLong, r.Duplicates, r.EmptyDocuments, st.InvalidUTF8)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
