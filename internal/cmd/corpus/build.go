@@ -52,8 +52,10 @@ followed) and write a clean corpus to OUT:
      spaces collapsed (each step can be turned off, e.g. --nfkc=false);
   2. Wikipedia clean-up: cut each article at its first trailing-section
      heading line (脚注, 出典, 参考文献, 関連項目, 外部リンク...), remove
-     brackets left empty such as （） or （、）; with --lang ja drop lines whose
-     share of Japanese characters is under --ja-share;
+     brackets left empty such as （） or （、）, drop section headings (lines
+     of at most 40 characters without sentence punctuation; --drop-headings);
+     with --lang ja drop lines whose share of Japanese characters is under
+     --ja-share;
   3. segment: --segment sentences (one per line), paragraphs or none;
   4. filter units (sentences, or paragraphs) by --min-chars/--max-chars and
      drop exact repeats across the whole run (--dedup).
@@ -115,7 +117,7 @@ same for any --workers.`,
 	f.StringVar(&co.Reader.TitleColumn, "title-column", co.Reader.TitleColumn, `column / key holding the title ("" to skip)`)
 	f.StringVar(&co.Reader.URLColumn, "url-column", co.Reader.URLColumn, `column / key holding the URL ("" to skip)`)
 	f.BoolVar(&co.Normalize.NFKC, "nfkc", true, "apply Unicode NFKC normalization")
-	f.BoolVar(&co.Normalize.Newlines, "newlines", true, `turn \r\n, \r, U+2028, U+2029 into \n`)
+	f.BoolVar(&co.Normalize.Newlines, "newlines", true, `turn \r\n, \r, U+0085, U+2028, U+2029 into \n`)
 	f.BoolVar(&co.Normalize.StripControls, "strip-controls", true, "remove control and zero-width (format) characters")
 	f.BoolVar(&co.Normalize.CollapseSpaces, "collapse-spaces", true, "collapse runs of spaces and trim lines")
 	f.BoolVar(&opts.CutTrailing, "cut-trailing", true, "cut articles at their first trailing-section heading")
