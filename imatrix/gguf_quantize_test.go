@@ -15,7 +15,8 @@ import (
 // quantizeLoader builds testdata/quantize/load_imatrix.cpp, llama-quantize's
 // imatrix loading as a small program, against ggml's GGUF parser from the
 // pinned llama.cpp (vendored in the ollama module). It skips the test when
-// no C/C++ compiler or module source is at hand.
+// no C/C++ compiler or module source is at hand, and fails when the fixture
+// does not build.
 func quantizeLoader(t *testing.T) string {
 	t.Helper()
 	var quantizeBin, quantizeSkip string
@@ -45,8 +46,8 @@ func quantizeLoader(t *testing.T) string {
 		}
 		for _, s := range steps {
 			if msg, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
-				quantizeSkip = "building the loader failed: " + err.Error() + "\n" + string(msg)
-				return
+				// The tools are there: a build error is a broken fixture, not a reason to skip.
+				t.Fatalf("building the loader failed: %v\n%s", err, msg)
 			}
 		}
 		quantizeBin = bin

@@ -1,239 +1,311 @@
-// A test fixture: the imatrix loading of llama.cpp's tools/quantize (as of
-// the pinned llama.cpp, ec98e2002), rewritten as a small program that uses
-// ggml's own GGUF parser and prints what llama-quantize would hand to
-// llama_model_quantize, so that a Go test can check that our files load;
-// and ("resave") llama-imatrix's --in-file loading and its two writers, so
-// that a test can compare our files with theirs byte for byte.
+// Test fixture, written for calibkit: a stand-in for the two llama.cpp
+// programs our imatrix files must work with, built on ggml's own GGUF code
+// from the pinned llama.cpp (ec98e2002, vendored in the ollama module).
 //
-// Output: "datasets N", one "dataset NAME" per dataset, "chunks N", then per
-// entry in name order "entry NAME NVALUES" and one line of %a values.
-// Exit status 1 with a message on stderr where llama-quantize would exit(1).
+//   load_imatrix FILE
+//       Reads FILE the way llama-quantize --imatrix reads it and prints what
+//       it would hand to the quantizer:
+//           datasets N
+//           dataset NAME            (N lines)
+//           chunks N
+//           entry NAME NVALUES      (per weight, in name order)
+//           V0 V1 ...               (the importance values, printed with %a)
+//       Exits with status 1 and a message where llama-quantize gives up.
+//
+//   load_imatrix resave IN.gguf OUT.gguf OUT.dat
+//       Reads IN.gguf the way llama-imatrix --in-file does (sums and counts
+//       taken as they are, counts rounded to integers) and writes the result
+//       in both of llama-imatrix's output formats, so that a test can compare
+//       our writers with theirs byte for byte.
+//
+// The behaviour restated here, from reading llama.cpp's tools/quantize and
+// tools/imatrix:
+//   * A file that ggml cannot open as GGUF is taken as the legacy format.
+//   * quantize, GGUF: needs at least one tensor, the keys imatrix.datasets,
+//     imatrix.chunk_count and imatrix.chunk_size (a u32); pairs
+//     "<w>.in_sum2" with "<w>.counts"; an importance value is in_sum2 divided
+//     by its expert's count, or 1 for an expert whose count is not positive.
+//   * quantize, legacy: int32 entry count (at least 1); per entry an int32
+//     name length, the name, int32 ncall, int32 value count (at least 1) and
+//     the float values, divided by ncall when ncall is positive; then, if the
+//     file goes on, int32 chunk count, int32 length and the dataset name.
+//   * imatrix writers: names sorted; GGUF keys general.type, datasets,
+//     chunk_count (largest count over the chunk size), chunk_size; tensors
+//     in_sum2 [cols, experts], counts [1, experts], then in_sum when the data
+//     has it. Legacy: weights with no count at all are left out; ncall is the
+//     largest count over the chunk size, rounded up; a value is
+//     (sum / count) * ncall in float, with sum and count both taken as 1 for
+//     an expert that saw nothing; then the chunk count and the last dataset.
 
 #include "ggml.h"
 #include "gguf.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
-// gguf.cpp references these for writing tensors from backend buffers; a
-// reader never calls them.
+// gguf.cpp links against these backend helpers for tensors that live in
+// backend buffers. Ours all live in plain ggml contexts, so they never run.
 extern "C" {
 void ggml_backend_tensor_get(const struct ggml_tensor *, void *, size_t, size_t) { abort(); }
 void ggml_backend_tensor_set(struct ggml_tensor *, const void *, size_t, size_t) { abort(); }
 void ggml_backend_tensor_memset(struct ggml_tensor *, uint8_t, size_t, size_t) { abort(); }
 }
 
-static void fail(const char * msg, const std::string & what) {
-    fprintf(stderr, "%s: %s\n", msg, what.c_str());
+[[noreturn]] static void die(const std::string & why, const std::string & where) {
+    fprintf(stderr, "load_imatrix: %s (%s)\n", why.c_str(), where.c_str());
     exit(1);
 }
 
-static bool strip_suffix(std::string & s, const std::string & suffix) {
-    if (s.size() < suffix.size() || s.compare(s.size() - suffix.size(), suffix.size(), suffix) != 0) {
+// What a reader hands on: the dataset names, the chunk count and, per
+// weight, the importance values.
+struct Loaded {
+    std::vector<std::string> datasets;
+    int chunks = 0;
+    std::map<std::string, std::vector<float>> values;
+};
+
+// ---- legacy files -------------------------------------------------------
+
+struct RawFile {
+    FILE * f;
+    const char * path;
+
+    bool get(void * dst, size_t n) { return n == 0 || fread(dst, 1, n, f) == n; }
+    int32_t get_i32(const char * what) {
+        int32_t v = 0;
+        if (!get(&v, sizeof v)) die(std::string("short read: ") + what, path);
+        return v;
+    }
+    bool at_end() {
+        const int c = fgetc(f);
+        if (c == EOF) return true;
+        ungetc(c, f);
         return false;
     }
-    s.resize(s.size() - suffix.size());
-    return true;
+};
+
+static Loaded quantize_view_legacy(const char * path) {
+    RawFile in{fopen(path, "rb"), path};
+    if (!in.f) die("cannot open", path);
+    Loaded out;
+    const int32_t entries = in.get_i32("entry count");
+    if (entries < 1) die("no data in file", path);
+    for (int32_t k = 0; k < entries; ++k) {
+        const int32_t name_len = in.get_i32("name length");
+        if (name_len < 0) die("bad name length", path);
+        std::string raw(name_len, '\0');
+        if (!in.get(&raw[0], raw.size())) die("short read: name", path);
+        const std::string name = raw.c_str(); // a C string: up to the first NUL
+        const int32_t ncall = in.get_i32("ncall");
+        const int32_t count = in.get_i32("value count");
+        if (count < 1) die("bad value count", path);
+        std::vector<float> vals(count);
+        if (!in.get(vals.data(), vals.size() * sizeof(float))) die("short read: values", path);
+        for (float & v : vals) {
+            if (ncall > 0) v /= ncall;
+        }
+        out.values[name] = std::move(vals);
+    }
+    if (!in.at_end()) {
+        out.chunks = in.get_i32("chunk count");
+        const int32_t ds_len = in.get_i32("dataset length");
+        std::string ds(ds_len > 0 ? ds_len : 0, '\0');
+        if (!in.get(&ds[0], ds.size())) die("short read: dataset", path);
+        out.datasets = {ds};
+    }
+    fclose(in.f);
+    return out;
 }
 
-// The legacy reader: values divided by ncall when ncall > 0; the trailer
-// (chunk count, dataset) read when the file goes on.
-static int load_legacy(const char * path, std::vector<std::string> & datasets, std::map<std::string, std::vector<float>> & data) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot open", path);
-    int n_entries = 0;
-    in.read((char *) &n_entries, sizeof(n_entries));
-    if (in.fail() || n_entries < 1) fail("no data in file", path);
-    for (int i = 0; i < n_entries; ++i) {
-        int len = 0;
-        in.read((char *) &len, sizeof(len));
-        std::vector<char> name(len + 1, 0);
-        in.read(name.data(), len);
-        if (in.fail()) fail("failed reading name", path);
-        auto & e = data[std::string(name.data())];
-        int ncall = 0, nval = 0;
-        in.read((char *) &ncall, sizeof(ncall));
-        in.read((char *) &nval, sizeof(nval));
-        if (in.fail() || nval < 1) fail("failed reading number of values", path);
-        e.resize(nval);
-        in.read((char *) e.data(), nval * sizeof(float));
-        if (in.fail()) fail("failed reading data", path);
-        if (ncall > 0) {
-            for (auto & v : e) v /= ncall;
-        }
-    }
-    int last_call = 0;
-    if (in.peek() != EOF) {
-        in.read((char *) &last_call, sizeof(last_call));
-        int dataset_len = 0;
-        in.read((char *) &dataset_len, sizeof(dataset_len));
-        std::vector<char> ds(dataset_len);
-        in.read(ds.data(), dataset_len);
-        datasets.assign(1, std::string(ds.begin(), ds.end()));
-    }
-    return last_call;
-}
+// ---- GGUF files -----------------------------------------------------------
 
-static int load(const char * path, std::vector<std::string> & datasets, std::map<std::string, std::vector<float>> & data) {
-    struct ggml_context * ctx = nullptr;
-    struct gguf_init_params params = { /*no_alloc*/ false, /*ctx*/ &ctx };
-    struct gguf_context * g = gguf_init_from_file(path, params);
-    if (!g) {
-        return load_legacy(path, datasets, data);
-    }
-    if (gguf_get_n_tensors(g) < 1) fail("no data in file", path);
-    const int64_t ds_idx = gguf_find_key(g, "imatrix.datasets");
-    const int64_t cc_idx = gguf_find_key(g, "imatrix.chunk_count");
-    const int64_t cs_idx = gguf_find_key(g, "imatrix.chunk_size");
-    if (ds_idx < 0 || cc_idx < 0 || cs_idx < 0) fail("missing imatrix metadata in file", path);
-    (void) gguf_get_val_u32(g, cs_idx); // aborts unless u32
+struct GgufFile {
+    gguf_context * meta = nullptr;
+    ggml_context * data = nullptr;
 
-    std::map<std::string, std::pair<struct ggml_tensor *, struct ggml_tensor *>> pairs;
-    for (struct ggml_tensor * t = ggml_get_first_tensor(ctx); t; t = ggml_get_next_tensor(ctx, t)) {
-        std::string name = t->name;
-        if (name.empty()) continue;
-        if (strip_suffix(name, ".in_sum2")) {
-            pairs[name].first = t;
-        } else if (strip_suffix(name, ".counts")) {
-            pairs[name].second = t;
-        }
+    explicit GgufFile(const char * path) {
+        gguf_init_params p;
+        p.no_alloc = false; // the tensor data is needed
+        p.ctx = &data;
+        meta = gguf_init_from_file(path, p);
     }
-    for (const auto & p : pairs) {
-        const struct ggml_tensor * sums = p.second.first;
-        const struct ggml_tensor * counts = p.second.second;
-        if (!sums || !counts) fail("mismatched sums and counts for", p.first);
-        const int64_t ne0 = sums->ne[0], ne1 = sums->ne[1];
-        auto & e = data[p.first];
-        e.resize(ggml_nelements(sums));
-        for (int64_t j = 0; j < ne1; ++j) {
-            const float count = ((const float *) counts->data)[j];
-            for (int64_t i = 0; i < ne0; ++i) {
-                e[j * ne0 + i] = count > 0.0f ? ((const float *) sums->data)[j * ne0 + i] / count : 1;
+    ~GgufFile() {
+        if (meta) gguf_free(meta);
+        if (data) ggml_free(data);
+    }
+
+    // The imatrix tensors grouped by weight: [0] in_sum2, [1] counts, [2] in_sum.
+    std::map<std::string, std::vector<const ggml_tensor *>> by_weight() const {
+        static const char * const suffixes[3] = {".in_sum2", ".counts", ".in_sum"};
+        std::map<std::string, std::vector<const ggml_tensor *>> groups;
+        for (ggml_tensor * t = ggml_get_first_tensor(data); t; t = ggml_get_next_tensor(data, t)) {
+            const std::string full = t->name;
+            for (int s = 0; s < 3; ++s) {
+                const size_t n = strlen(suffixes[s]);
+                if (full.size() >= n && full.compare(full.size() - n, n, suffixes[s]) == 0) {
+                    auto & g = groups[full.substr(0, full.size() - n)];
+                    g.resize(3, nullptr);
+                    g[s] = t;
+                    break; // ".in_sum2" is tried before ".in_sum"
+                }
+            }
+        }
+        return groups;
+    }
+
+    std::vector<std::string> datasets() const {
+        std::vector<std::string> out;
+        const int64_t key = gguf_find_key(meta, "imatrix.datasets");
+        if (key < 0) return out;
+        for (size_t i = 0; i < gguf_get_arr_n(meta, key); ++i) out.emplace_back(gguf_get_arr_str(meta, key, i));
+        return out;
+    }
+
+    uint32_t u32(const char * key, const char * path) const {
+        const int64_t id = gguf_find_key(meta, key);
+        if (id < 0 || gguf_get_kv_type(meta, id) != GGUF_TYPE_UINT32) die(std::string(key) + " missing or not u32", path);
+        return gguf_get_val_u32(meta, id);
+    }
+};
+
+static const float * floats(const ggml_tensor * t) { return static_cast<const float *>(t->data); }
+
+static Loaded quantize_view(const char * path) {
+    GgufFile g(path);
+    if (!g.meta) return quantize_view_legacy(path);
+    if (gguf_get_n_tensors(g.meta) < 1) die("no data in file", path);
+    for (const char * key : {"imatrix.datasets", "imatrix.chunk_count", "imatrix.chunk_size"}) {
+        if (gguf_find_key(g.meta, key) < 0) die(std::string("missing imatrix metadata ") + key, path);
+    }
+    g.u32("imatrix.chunk_size", path);
+    Loaded out;
+    for (const auto & [name, parts] : g.by_weight()) {
+        const ggml_tensor * sq = parts[0];
+        const ggml_tensor * n = parts[1];
+        if (!sq && !n) continue; // only an in_sum: the quantizer does not look at it
+        if (!sq || !n) die("mismatched sums and counts", name);
+        const int64_t cols = sq->ne[0];
+        std::vector<float> & vals = out.values[name];
+        vals.assign(ggml_nelements(sq), 0.0f);
+        for (int64_t x = 0; x < sq->ne[1]; ++x) {
+            const float c = floats(n)[x];
+            for (int64_t col = 0; col < cols; ++col) {
+                vals[x * cols + col] = c > 0.0f ? floats(sq)[x * cols + col] / c : 1.0f;
             }
         }
     }
-    const int last_chunk = gguf_get_val_u32(g, cc_idx); // aborts unless u32
-    const int64_t n = gguf_get_arr_n(g, ds_idx);
-    for (int64_t i = 0; i < n; ++i) {
-        datasets.push_back(gguf_get_arr_str(g, ds_idx, i));
-    }
-    if (datasets.empty()) fail("empty imatrix.datasets (llama-quantize reads the first)", path);
-    gguf_free(g);
-    ggml_free(ctx);
-    return last_chunk;
+    out.chunks = (int) g.u32("imatrix.chunk_count", path);
+    out.datasets = g.datasets();
+    if (out.datasets.empty()) die("empty imatrix.datasets (llama-quantize prints the first)", path);
+    return out;
 }
 
-// The state llama-imatrix keeps per weight.
-struct Stats {
-    std::vector<float> activations, values;
-    std::vector<int64_t> counts;
+// ---- llama-imatrix's round trip ----------------------------------------------
+
+struct Weight {
+    std::vector<float> sq, act; // in_sum2, in_sum (maybe empty)
+    std::vector<int64_t> n;      // one count per expert
 };
 
-// resave loads a GGUF imatrix as llama-imatrix --in-file does and saves it
-// again with llama-imatrix's GGUF and legacy writers: ggml's GGUF writer,
-// names sorted, in_sum2 [ne0, n_mat], counts [1, n_mat], in_sum when
-// present; the .dat values (sum/count)*ncall with ncall the largest count
-// over the chunk size rounded up, 1 for experts without data.
-static int resave(const char * in, const char * out_gguf, const char * out_dat) {
-    struct ggml_context * ctx = nullptr;
-    struct gguf_init_params params = { false, &ctx };
-    struct gguf_context * g = gguf_init_from_file(in, params);
-    if (!g) fail("not a GGUF file", in);
-    std::vector<std::string> datasets;
-    const int64_t ds_idx = gguf_find_key(g, "imatrix.datasets");
-    for (int64_t i = 0; ds_idx >= 0 && i < gguf_get_arr_n(g, ds_idx); ++i) datasets.push_back(gguf_get_arr_str(g, ds_idx, i));
-    const int32_t chunk_size = gguf_get_val_u32(g, gguf_find_key(g, "imatrix.chunk_size"));
+static void put_i32(FILE * f, int32_t v) { fwrite(&v, sizeof v, 1, f); }
 
-    std::map<std::string, std::vector<struct ggml_tensor *>> by_name; // in_sum2, counts, in_sum
-    for (struct ggml_tensor * t = ggml_get_first_tensor(ctx); t; t = ggml_get_next_tensor(ctx, t)) {
-        std::string name = t->name;
-        int slot = strip_suffix(name, ".in_sum2") ? 0 : strip_suffix(name, ".counts") ? 1 : strip_suffix(name, ".in_sum") ? 2 : -1;
-        if (slot < 0) continue;
-        by_name[name].resize(3, nullptr);
-        by_name[name][slot] = t;
-    }
-    std::map<std::string, Stats> stats; // ordered: llama-imatrix sorts the names
-    int64_t max_count = 0;
-    for (const auto & p : by_name) {
-        auto & e = stats[p.first];
-        const int64_t nval = ggml_nelements(p.second[0]), ncounts = ggml_nelements(p.second[1]);
-        e.values.assign((const float *) p.second[0]->data, (const float *) p.second[0]->data + nval);
-        if (p.second[2]) e.activations.assign((const float *) p.second[2]->data, (const float *) p.second[2]->data + nval);
-        for (int64_t j = 0; j < ncounts; ++j) {
-            e.counts.push_back(std::lround(((const float *) p.second[1]->data)[j]));
-            if (e.counts.back() > max_count) max_count = e.counts.back();
+static int resave(const char * in_path, const char * gguf_path, const char * dat_path) {
+    GgufFile g(in_path);
+    if (!g.meta) die("not a GGUF file", in_path);
+    const std::vector<std::string> datasets = g.datasets();
+    const int32_t chunk_size = (int32_t) g.u32("imatrix.chunk_size", in_path);
+
+    std::map<std::string, Weight> table; // ordered by name, as llama-imatrix sorts
+    int64_t largest = 0;
+    for (const auto & [name, parts] : g.by_weight()) {
+        if (!parts[0] || !parts[1]) die("mismatched sums and counts", name);
+        Weight & w = table[name];
+        w.sq.assign(floats(parts[0]), floats(parts[0]) + ggml_nelements(parts[0]));
+        if (parts[2]) w.act.assign(floats(parts[2]), floats(parts[2]) + ggml_nelements(parts[2]));
+        for (int64_t x = 0; x < ggml_nelements(parts[1]); ++x) {
+            w.n.push_back(std::lround(floats(parts[1])[x]));
+            largest = std::max(largest, w.n.back());
         }
     }
-    const int32_t last_chunk = max_count / chunk_size;
+    const int32_t chunks = (int32_t) (largest / chunk_size);
 
-    struct ggml_init_params ip = { 1024 * 1024 * 64, nullptr, false };
-    struct ggml_context * octx = ggml_init(ip);
-    struct gguf_context * og = gguf_init_empty();
+    // GGUF, through ggml's writer.
+    size_t need = 0;
+    for (const auto & [name, w] : table) {
+        need += 3 * ggml_tensor_overhead() + (2 * w.sq.size() + w.n.size()) * sizeof(float) + 3 * GGML_MEM_ALIGN;
+    }
+    ggml_init_params ip = {need, nullptr, false};
+    ggml_context * tensors = ggml_init(ip);
+    gguf_context * meta = gguf_init_empty();
     std::vector<const char *> ds;
-    for (const auto & d : datasets) ds.push_back(d.c_str());
-    gguf_set_val_str(og, "general.type", "imatrix");
-    gguf_set_arr_str(og, "imatrix.datasets", ds.data(), ds.size());
-    gguf_set_val_u32(og, "imatrix.chunk_count", last_chunk);
-    gguf_set_val_u32(og, "imatrix.chunk_size", chunk_size);
-    for (const auto & p : stats) {
-        const auto & e = p.second;
-        const int32_t nval = e.values.size(), nmat = e.counts.size();
-        struct ggml_tensor * s2 = ggml_new_tensor_2d(octx, GGML_TYPE_F32, nval / nmat, nmat);
-        struct ggml_tensor * c = ggml_new_tensor_2d(octx, GGML_TYPE_F32, 1, nmat);
-        ggml_format_name(s2, "%s.in_sum2", p.first.c_str());
-        ggml_format_name(c, "%s.counts", p.first.c_str());
-        for (int32_t j = 0; j < nval; ++j) ((float *) s2->data)[j] = e.values[j];
-        for (int32_t j = 0; j < nmat; ++j) ((float *) c->data)[j] = (float) e.counts[j];
-        gguf_add_tensor(og, s2);
-        gguf_add_tensor(og, c);
-        if (!e.activations.empty()) {
-            struct ggml_tensor * s = ggml_new_tensor_2d(octx, GGML_TYPE_F32, nval / nmat, nmat);
-            ggml_format_name(s, "%s.in_sum", p.first.c_str());
-            for (int32_t j = 0; j < nval; ++j) ((float *) s->data)[j] = e.activations[j];
-            gguf_add_tensor(og, s);
-        }
+    for (const std::string & d : datasets) ds.push_back(d.c_str());
+    gguf_set_val_str(meta, "general.type", "imatrix");
+    gguf_set_arr_str(meta, "imatrix.datasets", ds.data(), ds.size());
+    gguf_set_val_u32(meta, "imatrix.chunk_count", (uint32_t) chunks);
+    gguf_set_val_u32(meta, "imatrix.chunk_size", (uint32_t) chunk_size);
+    auto add = [&](const std::string & name, int64_t ne0, int64_t ne1, const float * src) {
+        ggml_tensor * t = ggml_new_tensor_2d(tensors, GGML_TYPE_F32, ne0, ne1);
+        ggml_set_name(t, name.c_str());
+        memcpy(t->data, src, ggml_nbytes(t));
+        gguf_add_tensor(meta, t);
+    };
+    for (const auto & [name, w] : table) {
+        const int64_t experts = (int64_t) w.n.size();
+        const int64_t cols = (int64_t) w.sq.size() / experts;
+        std::vector<float> counts(w.n.begin(), w.n.end());
+        add(name + ".in_sum2", cols, experts, w.sq.data());
+        add(name + ".counts", 1, experts, counts.data());
+        if (!w.act.empty()) add(name + ".in_sum", cols, experts, w.act.data());
     }
-    if (!gguf_write_to_file(og, out_gguf, false)) fail("cannot write", out_gguf);
+    if (!gguf_write_to_file(meta, gguf_path, false)) die("cannot write", gguf_path);
+    gguf_free(meta);
+    ggml_free(tensors);
 
-    std::ofstream out(out_dat, std::ios::binary);
-    int n_entries = 0;
-    for (const auto & p : stats) {
-        for (int64_t c : p.second.counts) if (c != 0) { n_entries++; break; }
-    }
-    out.write((const char *) &n_entries, sizeof(n_entries));
-    for (const auto & p : stats) {
-        const auto & e = p.second;
-        int64_t mc = 0;
-        for (int64_t c : e.counts) if (c > mc) mc = c;
-        if (mc == 0) continue;
-        const int32_t len = p.first.size();
-        out.write((const char *) &len, sizeof(len));
-        out.write(p.first.c_str(), len);
-        const int32_t ncall = (mc + (chunk_size - 1)) / chunk_size;
-        out.write((const char *) &ncall, sizeof(ncall));
-        const int32_t nval = e.values.size(), nmat = e.counts.size();
-        out.write((const char *) &nval, sizeof(nval));
-        std::vector<float> tmp(nval);
-        for (int32_t i = 0; i < nval; i++) {
-            float count = (float) e.counts[i / (nval / nmat)];
-            float value = e.values[i];
-            if (count == 0.0f) { value = 1.0f; count = 1.0f; }
-            tmp[i] = (value / count) * (float) ncall;
+    // Legacy .dat.
+    FILE * f = fopen(dat_path, "wb");
+    if (!f) die("cannot write", dat_path);
+    std::vector<const std::string *> kept;
+    for (const auto & [name, w] : table) {
+        for (int64_t c : w.n) {
+            if (c != 0) { kept.push_back(&name); break; }
         }
-        out.write((const char *) tmp.data(), nval * sizeof(float));
     }
-    out.write((const char *) &last_chunk, sizeof(last_chunk));
-    const std::string & last = datasets.empty() ? std::string() : datasets.back();
-    const int32_t dlen = last.size();
-    out.write((const char *) &dlen, sizeof(dlen));
-    out.write(last.c_str(), dlen);
-    return out.good() ? 0 : 1;
+    put_i32(f, (int32_t) kept.size());
+    for (const std::string * name : kept) {
+        const Weight & w = table.at(*name);
+        int64_t most = 0;
+        for (int64_t c : w.n) most = std::max(most, c);
+        const int32_t ncall = (int32_t) ((most + chunk_size - 1) / chunk_size);
+        const size_t cols = w.sq.size() / w.n.size();
+        std::vector<float> scaled;
+        scaled.reserve(w.sq.size());
+        for (size_t x = 0; x < w.n.size(); ++x) {
+            const bool empty = w.n[x] == 0;
+            const float denom = empty ? 1.0f : (float) w.n[x];
+            for (size_t col = 0; col < cols; ++col) {
+                const float num = empty ? 1.0f : w.sq[x * cols + col];
+                scaled.push_back((num / denom) * (float) ncall);
+            }
+        }
+        put_i32(f, (int32_t) name->size());
+        fwrite(name->data(), 1, name->size(), f);
+        put_i32(f, ncall);
+        put_i32(f, (int32_t) scaled.size());
+        fwrite(scaled.data(), sizeof(float), scaled.size(), f);
+    }
+    put_i32(f, chunks);
+    const std::string last = datasets.empty() ? std::string() : datasets.back();
+    put_i32(f, (int32_t) last.size());
+    fwrite(last.data(), 1, last.size(), f);
+    const bool ok = !ferror(f);
+    return fclose(f) == 0 && ok ? 0 : 1;
 }
 
 int main(int argc, char ** argv) {
@@ -244,15 +316,13 @@ int main(int argc, char ** argv) {
         fprintf(stderr, "usage: %s IMATRIX | resave IN.gguf OUT.gguf OUT.dat\n", argv[0]);
         return 2;
     }
-    std::vector<std::string> datasets;
-    std::map<std::string, std::vector<float>> data;
-    const int chunks = load(argv[1], datasets, data);
-    printf("datasets %zu\n", datasets.size());
-    for (const auto & d : datasets) printf("dataset %s\n", d.c_str());
-    printf("chunks %d\n", chunks);
-    for (const auto & e : data) {
-        printf("entry %s %zu\n", e.first.c_str(), e.second.size());
-        for (size_t i = 0; i < e.second.size(); ++i) printf(i ? " %a" : "%a", e.second[i]);
+    const Loaded l = quantize_view(argv[1]);
+    printf("datasets %zu\n", l.datasets.size());
+    for (const std::string & d : l.datasets) printf("dataset %s\n", d.c_str());
+    printf("chunks %d\n", l.chunks);
+    for (const auto & [name, vals] : l.values) {
+        printf("entry %s %zu\n", name.c_str(), vals.size());
+        for (size_t i = 0; i < vals.size(); ++i) printf(i ? " %a" : "%a", vals[i]);
         printf("\n");
     }
     return 0;
