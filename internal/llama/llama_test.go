@@ -139,6 +139,16 @@ func TestTokenizeLongTextResizes(t *testing.T) {
 	if len(toks) < 2000 {
 		t.Errorf("%d tokens for %d bytes", len(toks), len(text))
 	}
+	// bytes the vocabulary lacks fall back to one token each: more tokens
+	// than the first buffer holds, so llama.cpp asks for a larger one
+	var rare strings.Builder
+	for r := rune(0x10400); rare.Len() < 400; r++ {
+		rare.WriteRune(r)
+	}
+	rt, err := m.Tokenize(rare.String(), false, false)
+	if err != nil || len(rt) < rare.Len()/2+16 {
+		t.Errorf("%d tokens for %d bytes of byte-fallback text, err %v", len(rt), rare.Len(), err)
+	}
 	empty, err := m.Tokenize("", false, false)
 	if err != nil || len(empty) != 0 {
 		t.Errorf("empty text: %v, %v", empty, err)

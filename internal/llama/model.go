@@ -213,7 +213,9 @@ func (m *Model) Tokenize(text string, addSpecial, parseSpecial bool) ([]int32, e
 	if len(text) > math.MaxInt32-2 {
 		return nil, fmt.Errorf("tokenize: text of %d bytes is larger than llama.cpp's limit of 2 GiB", len(text))
 	}
-	n := len(text) + 2
+	// Most text gives far fewer tokens than bytes; when the guess is short,
+	// llama.cpp returns minus the count needed and the call is repeated.
+	n := len(text)/2 + 16
 	for range 2 {
 		toks := make([]int32, max(n, 1))
 		var ptext *C.char
