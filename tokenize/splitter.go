@@ -23,8 +23,12 @@ import (
 //     byte-level scan finds the next delimiter for it.
 //   - A cut inside a bracket pair that closes on the same line is undone, so
 //     「はい。そうです。」 and 東京（とうきょう。旧称）are not split.
-//   - A cut after a closing bracket is undone when a particle follows
-//     (「はい。」と彼は言った。 is one sentence).
+//   - A cut after a closing bracket is undone when a particle or a word
+//     that continues a sentence follows (「はい。」と彼は言った。 and
+//     「なるほど。」だった。 are one sentence each).
+//   - Adjacent quotes 「…」「…」 that start a sentence are cut apart when
+//     either holds a delimiter or a comma: dialogue, whose lines often
+//     close without 。 before 」.
 //   - A cut after . ． ! or ? between Latin letters or digits is undone
 //     (3.14, example.com, ３．１４, Yahoo!JAPAN), and so is a cut after a
 //     period that ends an abbreviation or an initial (Mr., J., U.S.).
