@@ -19,8 +19,11 @@ type ConvertOptions struct {
 	Format imatrix.Format
 	// DatChunkSize is the chunk size assumed for a legacy .dat input.
 	DatChunkSize int
-	JSON         bool
-	Command      []string
+	// Dataset names the calibration text when no input records one (a
+	// legacy .dat file from before April 2024).
+	Dataset string
+	JSON    bool
+	Command []string
 }
 
 // NewCmdConvert returns `calibkit imatrix convert`. runF replaces the run in tests.
@@ -73,6 +76,7 @@ the chunk count written is the largest count over the chunk size (for a
 	f.StringVarP(&opts.Output, "output", "o", "", "output file (required): .gguf or .dat")
 	f.StringVar(&format, "output-format", "", "output format: gguf or dat (default: from the output's extension)")
 	f.IntVarP(&opts.DatChunkSize, "ctx-size", "c", imatrix.DefaultDatChunkSize, "tokens per chunk assumed for a legacy .dat input")
+	f.StringVar(&opts.Dataset, "dataset", "", "dataset name to record when no input records one (old .dat files)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
 	return cmd
 }
@@ -93,6 +97,6 @@ func convertRun(_ context.Context, opts *ConvertOptions) error {
 	params := map[string]any{"input_format": from.String(), "output_format": opts.Format.String(), "dat_chunk_size": opts.DatChunkSize}
 	return writeOutput(opts.IO, outputJob{
 		path: opts.Output, format: opts.Format, data: d, inputs: []string{opts.Input},
-		params: params, command: opts.Command, json: opts.JSON,
+		params: params, command: opts.Command, json: opts.JSON, dataset: opts.Dataset,
 	})
 }

@@ -116,3 +116,45 @@ func TestConvertDatRecomputesChunkCount(t *testing.T) {
 		t.Errorf("chunk count %d size %d counts %v, want 9, 512, [4608]", got.ChunkCount, got.ChunkSize, got.Entries[0].Counts)
 	}
 }
+
+// A .dat file from before April 2024 ends after its entries: no dataset
+// name. A GGUF output needs one for llama-quantize: the error says how to
+// give it, and --dataset does.
+func TestConvertDatWithoutDataset(t *testing.T) {
+	dir := t.TempDir()
+	d := toolsData(1, 1, 8)
+	d.Entries = d.Entries[:1]
+	p := writeTool(t, dir, "new.dat", d)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the trailer: int32 chunk count, int32 length, the name.
+	old := filepath.Join(dir, "old.dat")
+	if err := os.WriteFile(old, b[:len(b)-8-len(d.Datasets[0])], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "old.gguf")
+	_, _, err = runTool(t, "convert", old, "-o", out)
+	if err == nil || !strings.Contains(err.Error(), "--dataset NAME") || cmdutil.ExitCode(err) != 1 {
+		t.Fatalf("got %v", err)
+	}
+	if ents, _ := filepath.Glob(out + "*"); len(ents) != 0 {
+		t.Errorf("left %v behind", ents)
+	}
+	if _, _, err := runTool(t, "convert", old, "-o", out, "--dataset", "wiki.train.raw"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := imatrix.ReadFile(out)
+	if err != nil || len(got.Datasets) != 1 || got.Datasets[0] != "wiki.train.raw" {
+		t.Errorf("%+v, %v", got, err)
+	}
+	// --dataset does not replace names the inputs record.
+	out2 := filepath.Join(dir, "new.gguf")
+	if _, _, err := runTool(t, "convert", p, "-o", out2, "--dataset", "other"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := imatrix.ReadFile(out2); err != nil || got.Datasets[0] != d.Datasets[0] {
+		t.Errorf("%+v, %v", got, err)
+	}
+}

@@ -26,8 +26,11 @@ type MergeOptions struct {
 	Format  imatrix.Format
 	// DatChunkSize is the chunk size assumed for legacy .dat inputs.
 	DatChunkSize int
-	JSON         bool
-	Command      []string
+	// Dataset names the calibration text when no input records one (a
+	// legacy .dat file from before April 2024).
+	Dataset string
+	JSON    bool
+	Command []string
 }
 
 // NewCmdMerge returns `calibkit imatrix merge`. runF replaces the run in tests.
@@ -96,6 +99,7 @@ dataset name and leaves out weights without data, as llama.cpp does.`,
 	f.Float64SliceVar(&opts.Weights, "weights", nil, "comma-separated weight of each input file (default: all 1)")
 	f.StringVar(&format, "output-format", "", "output format: gguf or dat (default: from the output's extension)")
 	f.IntVarP(&opts.DatChunkSize, "ctx-size", "c", imatrix.DefaultDatChunkSize, "tokens per chunk assumed for legacy .dat inputs")
+	f.StringVar(&opts.Dataset, "dataset", "", "dataset name to record when no input records one (old .dat files)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
 	return cmd
 }
@@ -120,7 +124,7 @@ func mergeRun(_ context.Context, opts *MergeOptions) error {
 	}
 	return writeOutput(opts.IO, outputJob{
 		path: opts.Output, format: opts.Format, data: d, inputs: opts.Inputs,
-		params: params, command: opts.Command, json: opts.JSON,
+		params: params, command: opts.Command, json: opts.JSON, dataset: opts.Dataset,
 	})
 }
 
@@ -164,6 +168,7 @@ type outputJob struct {
 	params  map[string]any
 	command []string
 	json    bool
+	dataset string // --dataset: used when the data records no dataset name
 }
 
 // outputSummary is what merge and convert print with --json.
@@ -182,6 +187,13 @@ type outputSummary struct {
 // what the format cannot hold and prints the summary.
 func writeOutput(ios *iostreams.IOStreams, job outputJob) error {
 	d := job.data
+	if len(d.Datasets) == 0 {
+		if job.dataset != "" {
+			d.Datasets = []string{job.dataset}
+		} else if job.format == imatrix.FormatGGUF {
+			return fmt.Errorf("write %s: the input records no dataset name (a .dat file from before April 2024?) and llama-quantize needs one in a GGUF imatrix: give it with --dataset NAME", job.path)
+		}
+	}
 	var skipped []string
 	if job.format == imatrix.FormatDat {
 		skipped = d.Skipped()
