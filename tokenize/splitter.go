@@ -282,7 +282,7 @@ func (s *Splitter) appendLine(dst []span, line []byte, off int) []span {
 		if k < len(iv) && iv[k].start < pos {
 			continue
 		}
-		if s.continues(line, pos) {
+		if s.continues(line, pos) || listNumber(line, segStart, pos) {
 			continue
 		}
 		dst = appendDialogue(dst, line, segStart, pos, off, dc)
@@ -485,6 +485,22 @@ func (s *Splitter) continues(line []byte, pos int) bool {
 		return true
 	}
 	return isInitials(word)
+}
+
+// listNumber reports whether line[segStart:pos], the sentence a cut at pos
+// would end, is only the number of a list item or section and its period:
+// "1." of "1. 概要" (or of "1.概要", what NFKC makes of "１．概要").
+func listNumber(line []byte, segStart, pos int) bool {
+	seg := line[skipSpace(line, segStart, pos):pos]
+	if n := len(seg); n < 2 || n > 4 || seg[n-1] != '.' {
+		return false
+	}
+	for _, c := range seg[:len(seg)-1] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // isInitials reports whether w is single letters joined by periods: J, U.S, e.g.
