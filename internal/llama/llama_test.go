@@ -441,3 +441,30 @@ func nulDuplicate(t *testing.T, model []byte) []byte {
 	t.Fatal("no token extends another by one byte")
 	return nil
 }
+
+type panicHook struct{}
+
+func (panicHook) Want(t *Tensor) bool     { return true }
+func (panicHook) Observe(t *Tensor) error { panic("boom") }
+
+func TestEvalHookPanicBecomesError(t *testing.T) {
+	m, err := LoadModel(tinyModel(t), ModelParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	lctx, err := NewContext(m, ContextParams{NCtx: 32, NBatch: 32, Threads: 1, EvalHook: panicHook{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lctx.Close()
+	b := NewBatch(32)
+	defer b.Close()
+	for i := range 20 {
+		b.Add(int32(300+i), int32(i), 0, true)
+	}
+	err = lctx.Decode(context.Background(), b)
+	if err == nil || !strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("decode with a panicking hook: %v", err)
+	}
+}
