@@ -40,8 +40,10 @@ Weights and layers are listed most different first (lowest cosine), then
 the entries only one file has. Experts without data count as zeros.
 
 --png draws a heat map: layers down, tensor kinds across, colour = cosine
-similarity, with a column for each whole layer. This is how to see where
-Japanese calibration text moves the importance.
+similarity (dark purple: the files differ most, yellow: they agree, scaled
+to the range found, with a colour bar), a last column for each whole layer,
+grey cells for weights only one file has. This is how to see where Japanese
+calibration text moves the importance.
 
 Files whose common entries differ in size come from different models: an error.`,
 		Example: `  calibkit imatrix compare imatrix-en.gguf imatrix-ja.gguf
