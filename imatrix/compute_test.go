@@ -1,6 +1,7 @@
 package imatrix
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -450,5 +451,24 @@ func TestNonFiniteActivation(t *testing.T) {
 	}
 	if res.Chunks != 0 || c.Len() != 0 {
 		t.Errorf("%d chunks, %d entries kept from the failed chunk", res.Chunks, c.Len())
+	}
+}
+
+// TestSameResultForAnyThreadCount: the sums do not depend on the number of
+// threads (byte-identical files for the same inputs).
+func TestSameResultForAnyThreadCount(t *testing.T) {
+	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	var files [2][]byte
+	for i, threads := range []int{1, 2} {
+		c := NewCollector(CollectorOptions{ChunkSize: 32})
+		run(t, m, c, calibText(20), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 4, Threads: threads})
+		var buf bytes.Buffer
+		if err := WriteGGUF(&buf, c.Data("calib.txt")); err != nil {
+			t.Fatal(err)
+		}
+		files[i] = buf.Bytes()
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("1 and 2 threads give different imatrix files")
 	}
 }
