@@ -30,8 +30,10 @@ import (
 //     either holds a delimiter or a comma: dialogue, whose lines often
 //     close without 。 before 」.
 //   - A cut after . ． ! or ? between Latin letters or digits is undone
-//     (3.14, example.com, ３．１４, Yahoo!JAPAN), and so is a cut after a
-//     period that ends an abbreviation or an initial (Mr., J., U.S.).
+//     (3.14, example.com, ３．１４, Yahoo!JAPAN), so is one after ! or ?
+//     right after a Latin letter with no space next (Yahoo!ニュース), and
+//     so is a cut after a period that ends an abbreviation or an initial
+//     (Mr., J., U.S.) or a list number (1. 概要).
 //
 // Whitespace inside a sentence is kept byte for byte. Whitespace at a
 // sentence's start and end (spaces, tabs, U+3000, a '\r' before the '\n')
@@ -462,7 +464,10 @@ func (s *Splitter) continues(line []byte, pos int) bool {
 			return true
 		}
 	case '!', '?':
-		return inWord
+		// Also after a Latin word with no space following: a name such as
+		// Yahoo!ニュース (but 本当?3人 and "Wait! Now" split).
+		latinName := dpos+1 == pos && before < utf8.RuneSelf && isASCIILetter(byte(before)) && !unicode.IsSpace(next)
+		return inWord || latinName
 	default:
 		return false
 	}
