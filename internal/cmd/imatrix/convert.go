@@ -39,9 +39,9 @@ or --output-format. The conversion is llama.cpp's: a .dat file stores each
 column's mean square times ncall (the largest count over the chunk size,
 rounded up), so it is read back with counts ncall × -c/--ctx-size; a .dat
 output keeps only the last dataset name, no activation sums (in_sum), no
-per-expert counts, and leaves out weights without data. As in llama-imatrix,
-the chunk count written is the largest count over the chunk size (for a
-.dat input: its largest ncall).`,
+per-expert counts, and leaves out weights without data. The chunk count
+the input records is kept (llama-imatrix would recompute it from a .dat
+file's largest ncall, which is rounded up).`,
 		Example: `  calibkit imatrix convert imatrix.dat -o imatrix.gguf
   calibkit imatrix convert imatrix.gguf -o imatrix.dat`,
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
@@ -82,14 +82,12 @@ the chunk count written is the largest count over the chunk size (for a
 }
 
 func convertRun(_ context.Context, opts *ConvertOptions) error {
-	in, from, err := imatrix.ReadFileFormat(opts.Input, opts.DatChunkSize)
-	if err != nil {
-		return err
-	}
-	// llama-imatrix --in-file IN -o OUT loads the file into empty sums and
-	// saves them: the chunk count is recomputed from the largest count, which
-	// for a .dat input is the largest ncall, not the number in its trailer.
-	d, err := imatrix.Merge([]imatrix.MergeInput{{Name: opts.Input, Data: in, Weight: 1}})
+	// The chunk count the file records is kept. llama-imatrix --in-file
+	// recomputes it from the largest count, which for a .dat input is its
+	// largest ncall, rounded up, one more than the chunks actually run when
+	// the count was not a whole number of chunks: keeping it makes
+	// .dat → GGUF → .dat give the same bytes.
+	d, from, err := imatrix.ReadFileFormat(opts.Input, opts.DatChunkSize)
 	if err != nil {
 		return err
 	}

@@ -90,19 +90,18 @@ func TestConvertWithoutChunkSize(t *testing.T) {
 	}
 }
 
-// Converting a .dat file writes the chunk count llama-imatrix --in-file
-// derives (the largest ncall), not the number in the file's trailer.
-func TestConvertDatRecomputesChunkCount(t *testing.T) {
+// Converting keeps the chunk count the file records, not the largest
+// ncall (rounded up) that llama-imatrix --in-file derives, so that
+// .dat → GGUF → .dat gives the same bytes when no count is a whole number
+// of chunks.
+func TestConvertDatKeepsChunkCount(t *testing.T) {
 	dir := t.TempDir()
-	d := &imatrix.Data{Datasets: []string{"t.txt"}, ChunkCount: 7, ChunkSize: 512, Entries: []*imatrix.Entry{
+	d := &imatrix.Data{Datasets: []string{"t.txt"}, ChunkCount: 8, ChunkSize: 512, Entries: []*imatrix.Entry{
 		{Name: "blk.0.attn_q.weight", Cols: 2, Sums: []float32{1, 2}, Counts: []int64{9*512 - 100}}, // ncall 9
 	}}
 	in := filepath.Join(dir, "a.dat")
 	if err := imatrix.WriteFile(in, d, imatrix.FormatDat); err != nil {
 		t.Fatal(err)
-	}
-	if back, err := imatrix.ReadFile(in); err != nil || back.ChunkCount != 7 {
-		t.Fatalf("the trailer should read as 7: %+v, %v", back, err)
 	}
 	out := filepath.Join(dir, "a.gguf")
 	if _, _, err := runTool(t, "convert", in, "-o", out); err != nil {
@@ -112,8 +111,17 @@ func TestConvertDatRecomputesChunkCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ChunkCount != 9 || got.ChunkSize != 512 || got.Entries[0].Counts[0] != 9*512 {
-		t.Errorf("chunk count %d size %d counts %v, want 9, 512, [4608]", got.ChunkCount, got.ChunkSize, got.Entries[0].Counts)
+	if got.ChunkCount != 8 || got.ChunkSize != 512 || got.Entries[0].Counts[0] != 9*512 {
+		t.Errorf("chunk count %d size %d counts %v, want 8, 512, [4608]", got.ChunkCount, got.ChunkSize, got.Entries[0].Counts)
+	}
+	back := filepath.Join(dir, "b.dat")
+	if _, _, err := runTool(t, "convert", out, "-o", back); err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := os.ReadFile(in)
+	b2, _ := os.ReadFile(back)
+	if string(b1) != string(b2) {
+		t.Error(".dat → GGUF → .dat changed the bytes")
 	}
 }
 
