@@ -24,6 +24,7 @@ type worker struct {
 	headings *headingSet
 	split    SentenceSplitter
 	sents    []string
+	titles   titleCutter
 }
 
 func newWorker(opts *Options, headings *headingSet, split SentenceSplitter) *worker {
@@ -39,6 +40,14 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 		st.InvalidUTF8 += n
 	}
 	st.InputTextBytes += int64(len(doc.Text))
+	// A title holding a sentence delimiter (モーニング娘。, けいおん!) keeps
+	// the splitter from cutting the article's sentences inside it; it is
+	// normalized like the text so that it is found there.
+	title := ""
+	if w.opts.Segment == SegmentSentences && strings.ContainsAny(out.title, titleMarks) {
+		var discard normStats
+		title = strings.TrimSpace(string(w.norm.normalize(out.title, &discard)))
+	}
 	var ns normStats
 	text := string(w.norm.normalize(doc.Text, &ns))
 	st.InvalidUTF8 += ns.invalidUTF8
@@ -85,6 +94,9 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 		}
 		if o.Segment == SegmentSentences {
 			w.sents = w.split.AppendSentences(w.sents[:0], line)
+			if title != "" {
+				w.sents = append(w.sents[:0:0], w.titles.join(line, w.sents, title)...)
+			}
 		} else {
 			w.sents = append(w.sents[:0], line)
 		}
