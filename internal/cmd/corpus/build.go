@@ -165,7 +165,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	secs := time.Since(start).Seconds()
 	if !opts.IO.Quiet {
 		for _, e := range st.EmptyInputs {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %s holds no documents\n", e)
+			fmt.Fprintf(opts.IO.ErrOut, "calibkit: warning: %s holds no documents\n", e)
 		}
 	}
 	if opts.IO.ShowProgress() {

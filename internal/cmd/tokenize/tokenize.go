@@ -259,7 +259,11 @@ func tokenizeRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	if stats.InvalidUTF8Lines > 0 && !opts.IO.Quiet {
-		fmt.Fprintf(opts.IO.ErrOut, "calibkit: warning: %d lines of %s held invalid UTF-8, replaced by U+FFFD\n", stats.InvalidUTF8Lines, inName)
+		lines := "lines"
+		if stats.InvalidUTF8Lines == 1 {
+			lines = "line"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "calibkit: warning: %d %s of %s held invalid UTF-8, replaced by U+FFFD\n", stats.InvalidUTF8Lines, lines, inName)
 	}
 	if opts.JSON {
 		// Data owns stdout unless it went to a file.

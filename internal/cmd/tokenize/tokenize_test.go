@@ -146,7 +146,7 @@ func TestTokenizeRunFiles(t *testing.T) {
 	if want := "一文目。\n二文目！\n\n壊れた\uFFFDバイト。\n"; string(got) != want {
 		t.Errorf("output file %q, want %q", got, want)
 	}
-	if !strings.Contains(stderr.String(), "1 lines of "+inPath+" held invalid UTF-8") {
+	if !strings.Contains(stderr.String(), "1 line of "+inPath+" held invalid UTF-8") {
 		t.Errorf("stderr %q lacks the invalid UTF-8 warning", stderr.String())
 	}
 	var sum map[string]any
