@@ -130,3 +130,19 @@ func TestBuildRun(t *testing.T) {
 		t.Errorf("output left behind: %v", err)
 	}
 }
+
+func TestBuildRunWarnsOfEmptyInput(t *testing.T) {
+	dir := t.TempDir()
+	full, empty := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	os.WriteFile(full, []byte("{\"text\": \"一文目です。\"}\n"), 0o644)
+	os.WriteFile(empty, nil, 0o644)
+	io, _, _, stderr := iostreams.Test()
+	opts := &BuildOptions{IO: io, Inputs: []string{full, empty}, Output: filepath.Join(dir, "out.txt"),
+		Corpus: corpus.DefaultOptions(), Command: []string{"calibkit", "corpus", "build"}}
+	if err := buildRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if want := "calibkit: warning: " + empty + " holds no documents\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+}
