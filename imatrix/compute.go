@@ -17,8 +17,9 @@ type ComputeOptions struct {
 	// NCtx is the chunk size in tokens (-c, default 512).
 	NCtx int
 	// NBatch is the logical batch (-b, default 2048). When it holds
-	// several chunks, that many chunks are decoded side by side as
-	// separate sequences, as llama-imatrix does.
+	// several chunks, that many whole chunks are decoded side by side as
+	// separate sequences and the batch is trimmed to them, as
+	// llama-imatrix does; a batch smaller than a chunk splits each chunk.
 	NBatch int
 	// NUBatch is the physical batch (-ub, default 512).
 	NUBatch int
@@ -110,12 +111,12 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 	if logw == nil {
 		logw = io.Discard
 	}
-	if nBatch >= nCtx && nBatch%nCtx != 0 {
-		return res, fmt.Errorf("batch size %d must be smaller than the context size %d or a multiple of it", nBatch, nCtx)
-	}
 	if m.AddEOS() {
 		return res, fmt.Errorf("model %s: its vocabulary appends EOS to text, which llama-imatrix does not support", m.Path())
 	}
+	// as llama-imatrix sizes its context: as many whole chunks side by side
+	// as the batch holds, the batch trimmed to them (-c 128 -b 300 decodes
+	// two chunks of 128 per batch of 256)
 	nSeq := max(1, nBatch/nCtx)
 	nBatch = min(nBatch, nSeq*nCtx)
 

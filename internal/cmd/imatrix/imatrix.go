@@ -88,7 +88,7 @@ Ctrl-C with the chunks completed so far.`,
 	f.StringVarP(&opts.Output, "output", "o", "imatrix.gguf", "output file, written atomically with a manifest")
 	f.StringVar(&format, "output-format", "gguf", "output format: gguf or dat (legacy)")
 	f.IntVarP(&opts.CtxSize, "ctx-size", "c", 512, "tokens per chunk")
-	f.IntVarP(&opts.BatchSize, "batch-size", "b", 2048, "logical batch size; several chunks are decoded side by side when it holds them")
+	f.IntVarP(&opts.BatchSize, "batch-size", "b", 2048, "logical batch size; when it holds several chunks, that many are decoded side by side (trimmed to whole chunks)")
 	f.IntVar(&opts.UBatchSize, "ubatch-size", 512, "physical batch size")
 	f.IntVarP(&opts.Threads, "threads", "t", 0, "threads (0: every CPU)")
 	f.IntVar(&opts.Chunks, "chunks", -1, "maximum number of chunks to process (-1: all)")
@@ -131,8 +131,6 @@ func validate(opts *Options, format string, formatSet bool) error {
 		return cmdutil.FlagErrorf("--ctx-size must be positive, not %d", opts.CtxSize)
 	case opts.BatchSize <= 0 || opts.UBatchSize <= 0:
 		return cmdutil.FlagErrorf("--batch-size and --ubatch-size must be positive")
-	case opts.BatchSize >= opts.CtxSize && opts.BatchSize%opts.CtxSize != 0:
-		return cmdutil.FlagErrorf("--batch-size %d must be smaller than --ctx-size %d or a multiple of it", opts.BatchSize, opts.CtxSize)
 	case opts.Threads < 0:
 		return cmdutil.FlagErrorf("--threads must be 0 (every CPU) or more")
 	case opts.Chunks == 0 || opts.Chunks < -1:

@@ -43,6 +43,8 @@ func TestFlagsParse(t *testing.T) {
 				return ""
 			}},
 		{args: "--in-file a.gguf -o merged.dat --output-format dat"},
+		// llama-imatrix trims a batch that is no multiple of -c rather than refusing it
+		{args: "-m m.gguf -f t.txt -c 512 -b 1000"},
 		{args: "-m m.gguf -f t.txt --chunk 3 --output-file x.gguf", check: func(o *Options) string {
 			if o.FromChunk != 3 || o.Output != "x.gguf" {
 				return fmt.Sprintf("llama-imatrix spellings: from-chunk %d, output %q", o.FromChunk, o.Output)
@@ -53,7 +55,6 @@ func TestFlagsParse(t *testing.T) {
 		{args: "-f t.txt", wantErr: "-m/--model is required"},
 		{args: "-m m.gguf -f t.txt --output-format xml", wantErr: "unknown imatrix format"},
 		{args: "-m m.gguf -f t.txt -c 0", wantErr: "--ctx-size must be positive"},
-		{args: "-m m.gguf -f t.txt -c 512 -b 1000", wantErr: "multiple"},
 		{args: "-m m.gguf -f t.txt --chunks 0", wantErr: "--chunks"},
 		{args: "-m m.gguf -f t.txt --from-chunk -1", wantErr: "--from-chunk"},
 		{args: "-m m.gguf -f t.txt --output-frequency 0", wantErr: "--output-frequency"},
