@@ -97,7 +97,6 @@ func TestPerplexityAsLlamaImatrixPrintsIt(t *testing.T) {
 	}
 }
 
-
 func flatten(ms [][]string) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
