@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -107,7 +108,7 @@ func compareRun(ctx context.Context, opts *CompareOptions) error {
 // writeHeatmap draws the PNG in memory, writes it atomically, then its manifest.
 func writeHeatmap(opts *CompareOptions, c *imatrix.Comparison) error {
 	var buf bytes.Buffer
-	if err := imatrix.WriteHeatmapPNG(&buf, c, fmt.Sprintf("cosine similarity: %s vs %s", opts.A, opts.B)); err != nil {
+	if err := imatrix.WriteHeatmapPNG(&buf, c, heatmapTitle(opts.A, opts.B)); err != nil {
 		return fmt.Errorf("draw %s: %w", opts.PNG, err)
 	}
 	m := manifest.New(opts.PNG, opts.Command)
@@ -125,4 +126,10 @@ func writeHeatmap(opts *CompareOptions, c *imatrix.Comparison) error {
 	m.Counts["only_a"] = len(c.OnlyA)
 	m.Counts["only_b"] = len(c.OnlyB)
 	return m.Write()
+}
+
+// heatmapTitle names the files by their base names: full paths are often
+// wider than the picture.
+func heatmapTitle(a, b string) string {
+	return fmt.Sprintf("cosine similarity: %s vs %s", filepath.Base(a), filepath.Base(b))
 }

@@ -107,3 +107,10 @@ func TestCompareDifferentModels(t *testing.T) {
 		t.Error("a heat map was written for a failed comparison")
 	}
 }
+
+func TestHeatmapTitle(t *testing.T) {
+	got := heatmapTitle("/data/models/llama-3-70b/imatrix-ja.gguf", "en.dat")
+	if want := "cosine similarity: imatrix-ja.gguf vs en.dat"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
