@@ -44,7 +44,10 @@ func NewCmdMerge(io *iostreams.IOStreams, runF func(*MergeOptions) error) *cobra
 per weight, the sums of squares, the sums and the counts are added as
 llama-imatrix --in-file adds them, so the result's mean squares are the
 count-weighted means of the inputs'. Weights present in only some files are
-kept. The dataset lists are joined in order.
+kept, with a warning (files of different models?). The dataset lists are
+joined in order; --dataset names the text when no input records one. The
+chunk size recorded is the first input's that has one, the chunk count the
+largest count over it.
 
 --weights scales each file's contribution: its sums and counts are
 multiplied by its weight (counts rounded), so a file with weight 0.5 counts
