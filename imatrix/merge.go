@@ -77,7 +77,11 @@ func Merge(inputs []MergeInput) (*Data, error) {
 				if e.NMat() > 1 {
 					c = e.Counts[m]
 				}
-				a.e.Counts[m] += scaleCount(c, w)
+				sc := scaleCount(c, w)
+				if c > 0 && sc == 0 {
+					return nil, fmt.Errorf("merge %s: entry %q: weight %v turns the count %d into 0, which would leave sums without a count: use a larger weight", in.Name, e.Name, w, c)
+				}
+				a.e.Counts[m] += sc
 			}
 		}
 	}

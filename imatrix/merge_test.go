@@ -123,3 +123,18 @@ func TestMergeOfDatFiles(t *testing.T) {
 		t.Errorf("chunks %d datasets %q", m.ChunkCount, m.Datasets)
 	}
 }
+
+// A weight so small that a count rounds to 0 would leave sums without a
+// count (an expert "without data" that has data): an error naming the file
+// and the entry.
+func TestMergeWeightTooSmall(t *testing.T) {
+	a := &Data{Datasets: []string{"a"}, ChunkSize: 512, Entries: []*Entry{
+		{Name: "w", Cols: 1, Sums: []float32{4}, Counts: []int64{3}}}}
+	_, err := Merge([]MergeInput{{"a.gguf", a, 1}, {"b.gguf", a, 0.1}})
+	if err == nil || !strings.Contains(err.Error(), `merge b.gguf: entry "w": weight 0.1 turns the count 3 into 0`) {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := Merge([]MergeInput{{"a.gguf", a, 1}, {"b.gguf", a, 0.2}}); err != nil { // 0.6 rounds to 1
+		t.Fatal(err)
+	}
+}
