@@ -14,7 +14,9 @@ type CleanOptions struct {
 	// A heading line may be wrapped in wiki "==" marks. Empty: no cut.
 	TrailingSections []string
 	// EmptyBrackets removes bracket pairs left with nothing but spaces or
-	// punctuation inside, such as （） or （、）, and the spaces before them.
+	// punctuation inside, such as （） or （、）, and the spaces before them;
+	// first it drops the items that template removal emptied inside round
+	// brackets: (とうきょうと、英: ) becomes (とうきょうと), (英語: ) goes.
 	EmptyBrackets bool
 	// Lang "ja" drops lines whose share of Japanese characters is under
 	// JapaneseShare; "" keeps every line.

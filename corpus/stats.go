@@ -32,6 +32,7 @@ type Removed struct {
 	TrailingSectionDocs  int64 `json:"trailing_section_documents"`
 	TrailingSectionChars int64 `json:"trailing_section_characters"`
 	EmptyBrackets        int64 `json:"empty_brackets"`
+	EmptyBracketItems    int64 `json:"empty_bracket_items"`
 	HeadingLines         int64 `json:"heading_lines"`
 	HeadingChars         int64 `json:"heading_characters"`
 	NonJapaneseLines     int64 `json:"non_japanese_lines"`
@@ -50,6 +51,7 @@ func (r *Removed) add(o *Removed) {
 	r.TrailingSectionDocs += o.TrailingSectionDocs
 	r.TrailingSectionChars += o.TrailingSectionChars
 	r.EmptyBrackets += o.EmptyBrackets
+	r.EmptyBracketItems += o.EmptyBracketItems
 	r.HeadingLines += o.HeadingLines
 	r.HeadingChars += o.HeadingChars
 	r.NonJapaneseLines += o.NonJapaneseLines
@@ -87,6 +89,7 @@ func (s *Stats) RemovedMap() map[string]any {
 		"trailing_section_documents":  r.TrailingSectionDocs,
 		"trailing_section_characters": r.TrailingSectionChars,
 		"empty_brackets":              r.EmptyBrackets,
+		"empty_bracket_items":         r.EmptyBracketItems,
 		"heading_lines":               r.HeadingLines,
 		"heading_characters":          r.HeadingChars,
 		"non_japanese_lines":          r.NonJapaneseLines,

@@ -71,9 +71,10 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 		}
 		off = next
 		if o.Clean.EmptyBrackets {
-			var n int
-			if line, n = removeEmptyBrackets(line); n > 0 {
+			var n, items int
+			if line, n, items = cleanBrackets(line); n+items > 0 {
 				st.Removed.EmptyBrackets += int64(n)
+				st.Removed.EmptyBracketItems += int64(items)
 				if o.Normalize.CollapseSpaces {
 					line = strings.TrimSpace(line)
 				}
