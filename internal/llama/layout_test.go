@@ -133,3 +133,57 @@ func TestSystemInfo(t *testing.T) {
 	}
 	t.Logf("system info: %s", info)
 }
+
+// TestLayoutTableCoversBindingH checks that the conformance table lists
+// every field of every struct binding.h mirrors and every enum value or
+// constant it declares, so that a declaration added to binding.h without a
+// table entry cannot escape TestLayoutMatchesPinnedHeaders.
+func TestLayoutTableCoversBindingH(t *testing.T) {
+	h, err := os.ReadFile("binding.h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := regexp.MustCompile(`//[^\n]*`).ReplaceAllString(string(h), "")
+	ours := layout()
+	var checked int
+	need := func(key, what string) {
+		checked++
+		if _, ok := ours[key]; !ok {
+			t.Errorf("binding.h declares %s but the layout table lacks %q", what, key)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s*([A-Z][A-Z0-9_]+)\s*=`).FindAllStringSubmatch(src, -1) {
+		need(m[1], "enum value "+m[1])
+	}
+	for _, m := range regexp.MustCompile(`(?m)^#define\s+((?:GGML|LLAMA)_[A-Z0-9_]+)\s+\S`).FindAllStringSubmatch(src, -1) {
+		need(m[1], "constant "+m[1])
+	}
+	fnPtr := regexp.MustCompile(`\(\s*\*\s*(\w+)\s*\)`)
+	last := regexp.MustCompile(`(\w+)\s*(?:\[[^\]]*\])?\s*$`)
+	structs := regexp.MustCompile(`(?s)struct\s+(\w+)\s*\{(.*?)\}`).FindAllStringSubmatch(src, -1)
+	if len(structs) < 5 {
+		t.Fatalf("found %d struct mirrors in binding.h, want at least 5", len(structs))
+	}
+	for _, m := range structs {
+		name := m[1]
+		if name != "ggml_tensor" { // mirrored only up to name: no sizeof
+			need("sizeof "+name, "struct "+name)
+		}
+		for _, decl := range strings.Split(m[2], ";") {
+			decl = strings.TrimSpace(decl)
+			if decl == "" {
+				continue
+			}
+			f := fnPtr.FindStringSubmatch(decl)
+			if f == nil {
+				f = last.FindStringSubmatch(decl)
+			}
+			if f == nil {
+				t.Errorf("struct %s: cannot read the field of %q", name, decl)
+				continue
+			}
+			need(name+"."+f[1], "field "+name+"."+f[1])
+		}
+	}
+	t.Logf("%d declarations of binding.h covered", checked)
+}
