@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -460,7 +461,11 @@ func (s *Splitter) continues(line []byte, pos int) bool {
 		(before < utf8.RuneSelf && isASCIIAlnum(byte(before)) || unicode.IsDigit(before))
 	switch d {
 	case '.', '．':
-		if inWord {
+		// A file path or handle: ~/.config, ./run.sh, @user.name.
+		inPath := d == '.' && (next == '/' || next == '\\' ||
+			next < utf8.RuneSelf && isASCIIAlnum(byte(next)) &&
+				before < utf8.RuneSelf && strings.IndexByte(pathPunct, byte(before)) >= 0)
+		if inWord || inPath {
 			return true
 		}
 	case '!', '?':
@@ -517,6 +522,10 @@ func isInitials(w []byte) bool {
 	}
 	return len(w)%2 == 1
 }
+
+// pathPunct are the ASCII characters of paths and handles that may come
+// right before a period that does not end a sentence: ~/.config, ./run.sh.
+const pathPunct = "/\\_~-@:%+=#&"
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 

@@ -79,6 +79,8 @@ var splitterCases = []struct {
 	{"ascii quotes after NFKC", `"はい。そうです。"と彼は言った。次。`, []string{`"はい。そうです。"と彼は言った。`, "次。"}},
 	{"numbered heading", "1. 概要\n2.歴史の概要。次。\n12. Intro. Then.", []string{"1. 概要", "2.歴史の概要。", "次。", "12. Intro.", "Then."}},
 	{"number ends a sentence after words", "答えは1.次の問い。", []string{"答えは1.", "次の問い。"}},
+	{"dot files and relative paths", "設定は~/.config/app.yamlに置く。次に./run.shを実行する。", []string{"設定は~/.config/app.yamlに置く。", "次に./run.shを実行する。"}},
+	{"period after a path character then space ends", "パスは~/. 次の文。", []string{"パスは~/.", "次の文。"}},
 	{"number then period ends", "The year was 1999. Then 2000 came.", []string{"The year was 1999.", "Then 2000 came."}},
 	{"ellipsis of periods", "Wait... What?", []string{"Wait...", "What?"}},
 	{"whitespace inside kept", "前半　と 後半\tの文。 次  の文。", []string{"前半　と 後半\tの文。", "次  の文。"}},
