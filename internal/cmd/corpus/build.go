@@ -169,9 +169,13 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		}
 	}
 	if opts.IO.ShowProgress() {
-		fmt.Fprintf(opts.IO.ErrOut, "%s: %d documents, %d paragraphs, %d sentences, %d characters (%s) from %d documents in %d files; %.1f MB/s\n",
+		files := "files"
+		if st.Inputs == 1 {
+			files = "file"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "%s: wrote %d documents, %d paragraphs, %d sentences, %d characters (%s); read %d documents from %d %s at %.1f MB/s\n",
 			opts.Output, st.DocumentsWritten, st.Paragraphs, st.Sentences, st.Characters, humanBytes(st.Bytes),
-			st.DocumentsRead, st.Inputs, float64(st.InputTextBytes)/1e6/max(secs, 1e-9))
+			st.DocumentsRead, st.Inputs, files, float64(st.InputTextBytes)/1e6/max(secs, 1e-9))
 		r := st.Removed
 		fmt.Fprintf(opts.IO.ErrOut, "removed: %d trailing sections, %d empty brackets, %d headings, %d non-Japanese lines, %d too short, %d too long, %d duplicates, %d emptied documents; %d invalid UTF-8 replaced\n",
 			r.TrailingSectionDocs, r.EmptyBrackets, r.HeadingLines, r.NonJapaneseLines, r.TooShort, r.TooLong, r.Duplicates, r.EmptyDocuments, st.InvalidUTF8)

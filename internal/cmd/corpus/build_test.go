@@ -111,7 +111,7 @@ func TestBuildRun(t *testing.T) {
 	if sum.Stats.Sentences != 2 || sum.Stats.Removed.Duplicates != 1 || sum.Stats.Removed.EmptyDocuments != 1 || sum.Manifest != out+".manifest.json" {
 		t.Errorf("summary %+v", sum)
 	}
-	if !strings.Contains(stderr.String(), "1 duplicates") {
+	if !strings.Contains(stderr.String(), "1 duplicates") || !strings.Contains(stderr.String(), "read 2 documents from 1 file at") {
 		t.Errorf("stderr %q", stderr)
 	}
 	if _, err := os.Stat(out + ".manifest.json"); err != nil {
