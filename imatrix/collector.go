@@ -184,6 +184,9 @@ func (c *Collector) Commit() {
 	clear(c.pending)
 }
 
+// staged returns the number of weights with activations staged.
+func (c *Collector) staged() int { return len(c.pending) }
+
 // Discard drops the staged activations (a decode that did not finish).
 func (c *Collector) Discard() { clear(c.pending) }
 

@@ -90,6 +90,11 @@ func (r *Result) TokensPerSecond() float64 {
 // ErrTooShort reports a text that does not give two full chunks.
 var ErrTooShort = errors.New("text too short")
 
+// ErrNothingCollected reports a run that decoded its chunks but saw no
+// matrix multiplication it may collect (micro-batches under 16 tokens, no
+// blk.* weights): its file would hold no data.
+var ErrNothingCollected = errors.New("no activations collected")
+
 // Compute tokenizes text with the model (BOS added as the vocabulary asks,
 // the whole text at once), cuts it into chunks of NCtx tokens with BOS
 // written over each chunk's first token when the vocabulary adds BOS, and
@@ -174,6 +179,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 	}
 	var nll, nll2 float64
 	var count int
+	collected := false
 	prevChunks := 0
 	if c != nil {
 		prevChunks = c.ChunkCount()
@@ -196,6 +202,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 			return res, err
 		}
 		if c != nil {
+			collected = collected || c.staged() > 0
 			c.Commit()
 		}
 		res.Chunks += nSeqBatch
@@ -230,6 +237,16 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 			}
 			opts.Progress(Progress{Chunks: res.Chunks, TotalChunks: nChunk, ChunkSize: nCtx, Tokens: res.Tokens, Elapsed: res.Elapsed, PPL: ppl})
 		}
+	}
+	if c != nil && !collected {
+		if run.ppl {
+			fmt.Fprintln(pplOut)
+		}
+		hint := "no weight named blk.* was multiplied by float32 activations"
+		if u := min(nUBatch, nBatch); u < 16 {
+			hint = fmt.Sprintf("llama-imatrix skips micro-batches under 16 tokens and this run's had %d; use -b and --ubatch-size of 16 or more", u)
+		}
+		return res, fmt.Errorf("%w in %d chunks: %s", ErrNothingCollected, res.Chunks, hint)
 	}
 	if run.ppl {
 		fmt.Fprintln(pplOut)

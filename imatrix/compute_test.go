@@ -364,6 +364,11 @@ func TestComputeErrors(t *testing.T) {
 	if !errors.Is(err, ErrTooShort) {
 		t.Errorf("skipping past the end: %v", err)
 	}
+	// micro-batches under 16 tokens are all skipped: an error, not an empty matrix
+	res, err := Compute(context.Background(), m, c, calibText(30), ComputeOptions{NCtx: 64, NBatch: 8, NUBatch: 8, Chunks: 2, Threads: 1})
+	if !errors.Is(err, ErrNothingCollected) || !strings.Contains(err.Error(), "had 8") || res.Chunks != 2 {
+		t.Errorf("tiny micro-batches: %v (%d chunks)", err, res.Chunks)
+	}
 	if c.Len() != 0 {
 		t.Errorf("failed runs left %d entries", c.Len())
 	}

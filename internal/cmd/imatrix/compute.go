@@ -128,7 +128,7 @@ func computeRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	if runErr != nil {
-		if res.Chunks == 0 {
+		if res.Chunks == 0 || errors.Is(runErr, imatrix.ErrNothingCollected) {
 			return fmt.Errorf("imatrix %s: %w", opts.File, runErr)
 		}
 		// keep what was collected, with its true chunk count

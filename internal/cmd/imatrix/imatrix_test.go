@@ -294,6 +294,7 @@ func TestBadInputs(t *testing.T) {
 		{"short text", func(o *Options) { o.File = short }, "text too short"},
 		{"unwritable output", func(o *Options) { o.Output = filepath.Join(dir, "no", "such", "dir", "x.gguf") }, "create output"},
 		{"bad in-file", func(o *Options) { o.InFiles = []string{badIn} }, "bad.dat"},
+		{"micro-batches too small to collect", func(o *Options) { o.BatchSize, o.UBatchSize = 8, 8 }, "under 16 tokens"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
