@@ -3,6 +3,7 @@ package corpuscmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -158,6 +159,9 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	st, err := corpus.Build(ctx, inputs, opts.Output, opts.Command, co)
 	if p != nil {
 		p.Shutdown()
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: %s was not written: %w", opts.Output, err)
 	}
 	if err != nil {
 		return err

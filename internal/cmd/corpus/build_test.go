@@ -146,3 +146,23 @@ func TestBuildRunWarnsOfEmptyInput(t *testing.T) {
 		t.Errorf("stderr %q, want %q", stderr, want)
 	}
 }
+
+// Ctrl-C cancels the command's context: the error says so and names the
+// output that was not written.
+func TestBuildRunInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "out.txt")
+	os.WriteFile(in, []byte("{\"text\": \"一文目です。\"}\n"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	io, _, _, _ := iostreams.Test()
+	opts := &BuildOptions{IO: io, Inputs: []string{in}, Output: out,
+		Corpus: corpus.DefaultOptions(), Command: []string{"calibkit", "corpus", "build"}}
+	err := buildRun(ctx, opts)
+	if err == nil || !strings.Contains(err.Error(), "interrupted: "+out+" was not written") || !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("output left behind: %v", err)
+	}
+}
