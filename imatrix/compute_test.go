@@ -210,8 +210,16 @@ func TestProcessOutputAndParallelSequences(t *testing.T) {
 	}
 	assertSameData(t, a, many.Data(""), 1e-4)
 	assertSameData(t, a, half.Data(""), 1e-4)
+	// several physical batches in one decode, the graph rebuilt for each:
+	// two chunks side by side, split by llama.cpp into two micro-batches of
+	// 16 tokens per sequence. (A split that leaves a micro-batch under 16
+	// tokens, e.g. 3 sequences in micro-batches of 32, skips it, as
+	// llama-imatrix does, so its counts differ.)
+	split := NewCollector(CollectorOptions{ChunkSize: nCtx, ProcessOutput: true})
+	r5 := run(t, m, split, text, ComputeOptions{NCtx: nCtx, NBatch: 2 * nCtx, NUBatch: nCtx, Chunks: 6})
 	assertSameData(t, a, odd.Data(""), 1e-4)
-	for _, r := range []*Result{r2, r3, r4} {
+	assertSameData(t, a, split.Data(""), 1e-4)
+	for _, r := range []*Result{r2, r3, r4, r5} {
 		if math.Abs(r.PPL-r1.PPL)/r1.PPL > 1e-4 {
 			t.Errorf("perplexity %v, one chunk at a time gave %v", r.PPL, r1.PPL)
 		}
