@@ -427,9 +427,20 @@ func TestBPEModelWithParseSpecial(t *testing.T) {
 	o.Vocab = synth.VocabBPE
 	m := loadModel(t, testModel(t, "bpe", o))
 	c := NewCollector(CollectorOptions{ChunkSize: 32})
-	res := run(t, m, c, calibText(20), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 2, ParseSpecial: true})
+	text := strings.Repeat("<|end_of_text|>", 10) + calibText(20)
+	res := run(t, m, c, text, ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 2, ParseSpecial: true})
 	if res.Chunks != 2 || c.ChunkCount() != 2 || c.Len() != 14 {
 		t.Errorf("%+v, %d chunks, %d entries", res, c.ChunkCount(), c.Len())
+	}
+	// --parse-special makes each "<|end_of_text|>" one token (EOS) instead of
+	// the pieces of its characters; the whole text is tokenized with BOS
+	plain := run(t, m, nil, text, ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 2})
+	want, err := m.Tokenize(text, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TextTokens != len(want) || want[0] != m.BOS() || want[1] != m.EOS() || plain.TextTokens <= res.TextTokens+10 {
+		t.Errorf("text tokens: %d with --parse-special (want %d, first %v), %d without", res.TextTokens, len(want), want[:2], plain.TextTokens)
 	}
 }
 
