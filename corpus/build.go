@@ -18,6 +18,9 @@ func Build(ctx context.Context, inputs []string, output string, command []string
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNotOutput(inputs, output); err != nil {
+		return nil, err
+	}
 	f, err := atomicfile.Create(output)
 	if err != nil {
 		return nil, err

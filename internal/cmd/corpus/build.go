@@ -150,6 +150,10 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	if err != nil {
 		return err
 	}
+	inputs, err = dropOutput(opts, inputs)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	co := opts.Corpus
 	var p *mpb.Progress
@@ -235,4 +239,26 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// dropOutput leaves out of inputs the output file of an earlier run, which
+// a folder or glob argument picks up when the output is written inside it.
+// An output named as an input argument itself is an error.
+func dropOutput(opts *BuildOptions, inputs []string) ([]string, error) {
+	kept, dropped := corpus.DropOutput(inputs, opts.Output)
+	if len(dropped) == 0 {
+		return inputs, nil
+	}
+	if named, _ := corpus.DropOutput(opts.Inputs, opts.Output); len(named) < len(opts.Inputs) {
+		return nil, cmdutil.FlagErrorf("input %s is the output file or its manifest: write the output elsewhere", opts.Output)
+	}
+	if !opts.IO.Quiet {
+		for _, d := range dropped {
+			fmt.Fprintf(opts.IO.ErrOut, "calibkit: note: not reading %s, the output of this run\n", d)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("no input left once the output %s is left out", opts.Output)
+	}
+	return kept, nil
 }

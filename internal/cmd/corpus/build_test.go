@@ -166,3 +166,45 @@ func TestBuildRunInterrupted(t *testing.T) {
 		t.Errorf("output left behind: %v", err)
 	}
 }
+
+// A run writing into the folder it reads must not read its earlier output.
+func TestBuildRunLeavesOutOwnOutput(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "out.txt")
+	os.WriteFile(in, []byte("{\"text\": \"一文目です。\"}\n"), 0o644)
+	os.WriteFile(out, []byte("前の実行の出力です。\n"), 0o644)
+	tests := []struct {
+		name     string
+		inputs   []string
+		wantErr  string
+		wantNote bool
+	}{
+		{"folder", []string{dir}, "", true},
+		{"glob", []string{filepath.Join(dir, "*")}, "", true},
+		{"named", []string{in, out}, "is the output file", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, _, _, stderr := iostreams.Test()
+			opts := &BuildOptions{IO: io, Inputs: tt.inputs, Output: out,
+				Corpus: corpus.DefaultOptions(), Command: []string{"calibkit", "corpus", "build"}}
+			err := buildRun(context.Background(), opts)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+					t.Fatalf("error %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(stderr.String(), "not reading "+out); got != tt.wantNote {
+				t.Errorf("stderr %q", stderr)
+			}
+			if b, _ := os.ReadFile(out); string(b) != "一文目です。\n" {
+				t.Errorf("output %q", b)
+			}
+			os.WriteFile(out, []byte("前の実行の出力です。\n"), 0o644)
+		})
+	}
+}
