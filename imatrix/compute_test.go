@@ -328,6 +328,19 @@ func TestMixtureOfExperts(t *testing.T) {
 	if seen != 2*3 {
 		t.Errorf("%d expert weights, want 6 (gate, up, down × 2 layers)", seen)
 	}
+	// gate and up multiply the same input, which up observes early (at the
+	// scheduler's question): had it read the input before it was
+	// computed, their sums would differ
+	byName := map[string]*Entry{}
+	for _, e := range d.Entries {
+		byName[e.Name] = e
+	}
+	for l := range 2 {
+		g, u := byName[fmt.Sprintf("blk.%d.ffn_gate_exps.weight", l)], byName[fmt.Sprintf("blk.%d.ffn_up_exps.weight", l)]
+		if g == nil || u == nil || fmt.Sprint(g.Sums) != fmt.Sprint(u.Sums) || fmt.Sprint(g.Counts) != fmt.Sprint(u.Counts) {
+			t.Errorf("layer %d: gate and up experts saw different inputs", l)
+		}
+	}
 }
 
 // refHook passes everything to the collector and also sums MUL_MAT_ID
