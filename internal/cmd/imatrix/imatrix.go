@@ -142,6 +142,9 @@ func validate(opts *Options, format string, formatSet bool) error {
 	case opts.SaveFreq < 0:
 		return cmdutil.FlagErrorf("--save-frequency must not be negative")
 	}
+	if sameFile(opts.Output, opts.Model) || sameFile(opts.Output, opts.File) {
+		return cmdutil.FlagErrorf("-o %s would overwrite the model or the calibration text", opts.Output)
+	}
 	for _, in := range opts.InFiles {
 		if sameFile(in, opts.File) {
 			return cmdutil.FlagErrorf("--in-file %s is the calibration text", in)

@@ -311,3 +311,31 @@ func TestBadInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagsRefuseOverwritingInputs: -o naming the model or the text, or an
+// --in-file naming the text, is a usage error before anything runs.
+func TestFlagsRefuseOverwritingInputs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, name := range []string{"m.gguf", "t.txt"} {
+		if err := os.WriteFile(name, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct{ args, want string }{
+		{"-m m.gguf -f t.txt -o m.gguf", "would overwrite"},
+		{"-m m.gguf -f t.txt -o ./t.txt", "would overwrite"},
+		{"-m m.gguf -f t.txt --in-file t.txt", "is the calibration text"},
+	} {
+		io, _, _, _ := iostreams.Test()
+		ran := false
+		cmd := NewCmdImatrix(io, func(*Options) error { ran = true; return nil })
+		cmd.SetArgs(strings.Fields(tt.args))
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		err := cmd.Execute()
+		if err == nil || !strings.Contains(err.Error(), tt.want) || cmdutil.ExitCode(err) != cmdutil.ExitUsage || ran {
+			t.Errorf("%s: err = %v (ran %v), want usage error %q", tt.args, err, ran, tt.want)
+		}
+	}
+}
