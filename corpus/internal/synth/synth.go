@@ -1,8 +1,9 @@
 // Package synth generates Wikipedia-like Japanese articles for benchmarks
 // and real-size runs: sentences built from kanji, kana and katakana words,
 // readings in full-width brackets, full-width digits, boilerplate sentences
-// that repeat across articles, and trailing sections (脚注, 参考文献,
-// 関連項目, 外部リンク). The same seed gives the same text.
+// that repeat across articles, section headings on lines of their own, and
+// trailing sections (脚注, 参考文献, 関連項目, 外部リンク). The same seed
+// gives the same text.
 package synth
 
 import (
@@ -31,6 +32,7 @@ var (
 		"以下に主な出来事を示す。",
 	}
 	trailing = []string{"脚注", "出典", "参考文献", "関連項目", "外部リンク"}
+	sections = []string{"概要", "歴史", "地理", "文化", "経済", "人物", "評価", "作品"}
 )
 
 // Generator makes articles from a seeded random source.
@@ -91,12 +93,22 @@ type Article struct {
 }
 
 // Article returns the next article: 3 to 12 paragraphs of 1 to 6
-// sentences, then two trailing sections.
+// sentences, a third of them after a section heading on a line of its own
+// (as the Wikipedia dump keeps them), then two trailing sections.
 func (g *Generator) Article() Article {
 	g.n++
 	var b strings.Builder
 	paras := 3 + g.r.IntN(10)
-	for range paras {
+	for p := range paras {
+		if p > 0 && g.r.IntN(3) == 0 {
+			b.WriteByte('\n')
+			if g.r.IntN(2) == 0 {
+				b.WriteString(g.pick(sections))
+			} else {
+				b.WriteString(g.pick(nouns) + "の" + g.pick(sections))
+			}
+			b.WriteString("\n")
+		}
 		for range 1 + g.r.IntN(6) {
 			b.WriteString(g.Sentence())
 		}
