@@ -139,8 +139,8 @@ func computeRun(ctx context.Context, opts *Options) error {
 		if err := finish(opts, c, &sum, res); err != nil {
 			return errors.Join(fmt.Errorf("imatrix %s: %w", opts.File, runErr), err)
 		}
-		return fmt.Errorf("imatrix %s: stopped after %d chunks (%w); %s holds the %d chunks collected",
-			opts.File, res.Chunks, runErr, opts.Output, c.ChunkCount())
+		return fmt.Errorf("imatrix %s: stopped after %d chunks (%w); %s holds the %d chunks collected; to resume, run the same command with --in-file %s --from-chunk %d and another -o",
+			opts.File, res.Chunks, runErr, opts.Output, c.ChunkCount(), opts.Output, opts.FromChunk+res.Chunks)
 	}
 	if err := save(opts, c, 0); err != nil {
 		return err

@@ -249,6 +249,7 @@ func TestInterruptedRunSavesWholeChunks(t *testing.T) {
 	// cancel as the third group of chunks is saved periodically
 	o.OutFreq = 1
 	o.BatchSize = 32
+	o.FromChunk = 1 // this run itself resumes: the hint must count the skipped chunk
 	calls := 0
 	savedBefore := saveHook
 	saveHook = func() {
@@ -259,7 +260,8 @@ func TestInterruptedRunSavesWholeChunks(t *testing.T) {
 	}
 	defer func() { saveHook = savedBefore }()
 	err := computeRun(ctx, o)
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped after 3 chunks") {
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped after 3 chunks") ||
+		!strings.Contains(err.Error(), "--in-file "+o.Output+" --from-chunk 4 ") {
 		t.Fatalf("err = %v", err)
 	}
 	d, rerr := imatrix.ReadFile(o.Output)
