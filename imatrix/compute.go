@@ -23,7 +23,8 @@ type ComputeOptions struct {
 	NBatch int
 	// NUBatch is the physical batch (-ub, default 512).
 	NUBatch int
-	// Threads is the number of threads (0: every CPU).
+	// Threads is the number of threads (0: llama.DefaultThreads, the
+	// physical cores).
 	Threads int
 	// Chunks caps the number of chunks (--chunks); 0 or less means all.
 	Chunks int

@@ -28,7 +28,8 @@ type ContextParams struct {
 	// NSeqMax is the number of sequences decoded side by side (default 1);
 	// each gets NCtx/NSeqMax cells.
 	NSeqMax int
-	// Threads is the number of threads; 0 means every CPU.
+	// Threads is the number of threads; 0 means DefaultThreads (the
+	// physical cores, as llama.cpp's tools default to).
 	Threads int
 	// EvalHook, if not nil, sees every matrix multiplication it asks for.
 	EvalHook EvalHook
@@ -70,7 +71,7 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	}
 	threads := p.Threads
 	if threads == 0 {
-		threads = runtime.NumCPU()
+		threads = DefaultThreads()
 	}
 	cp.n_threads = C.int32_t(threads)
 	cp.n_threads_batch = C.int32_t(threads)

@@ -90,7 +90,7 @@ Ctrl-C with the chunks completed so far.`,
 	f.IntVarP(&opts.CtxSize, "ctx-size", "c", 512, "tokens per chunk")
 	f.IntVarP(&opts.BatchSize, "batch-size", "b", 2048, "logical batch size; when it holds several chunks, that many are decoded side by side (trimmed to whole chunks)")
 	f.IntVar(&opts.UBatchSize, "ubatch-size", 512, "physical batch size")
-	f.IntVarP(&opts.Threads, "threads", "t", 0, "threads (0: every CPU)")
+	f.IntVarP(&opts.Threads, "threads", "t", 0, "threads (0: the physical cores, as llama.cpp)")
 	f.IntVar(&opts.Chunks, "chunks", -1, "maximum number of chunks to process (-1: all)")
 	f.IntVar(&opts.FromChunk, "from-chunk", 0, "skip the first N chunks of the text (resume with --in-file)")
 	f.BoolVar(&opts.ProcessOut, "process-output", false, "also collect output.weight")
@@ -132,7 +132,7 @@ func validate(opts *Options, format string, formatSet bool) error {
 	case opts.BatchSize <= 0 || opts.UBatchSize <= 0:
 		return cmdutil.FlagErrorf("--batch-size and --ubatch-size must be positive")
 	case opts.Threads < 0:
-		return cmdutil.FlagErrorf("--threads must be 0 (every CPU) or more")
+		return cmdutil.FlagErrorf("--threads must be 0 (the physical cores) or more")
 	case opts.Chunks == 0 || opts.Chunks < -1:
 		return cmdutil.FlagErrorf("--chunks must be positive or -1 (all), not %d", opts.Chunks)
 	case opts.FromChunk < 0:
