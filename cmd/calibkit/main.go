@@ -23,6 +23,12 @@ func main() {
 func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first Ctrl-C the run saves what it can and stops; restoring
+	// the default handler lets a second Ctrl-C end the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	io := iostreams.System()
 	cmd := root.NewCmdRoot(io)
 	_, err := cmd.ExecuteContextC(ctx)
