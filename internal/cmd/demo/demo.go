@@ -49,6 +49,8 @@ func Steps() []Step {
 	return []Step{
 		{Name: "sample data", Run: extractSamples},
 		{Name: "clean corpus", Run: buildCorpus},
+		{Name: "Japanese eval set size-matched to the English sample", Run: buildEvalSet},
+		{Name: "three-point sweep", Run: buildSweep},
 	}
 }
 
@@ -64,7 +66,12 @@ with no download, and print what each step made:
 
   1. sample data: write the embedded shards and text to DIR/samples;
   2. clean corpus: calibkit corpus build on the shards with --lang ja,
-     giving DIR/corpus/ja-wiki.txt (one sentence per line) and its manifest.
+     giving DIR/corpus/ja-wiki.txt (one sentence per line) and its manifest;
+  3. Japanese eval set: calibkit eval build --like the English sample, giving
+     DIR/eval/ja-wiki.test.raw of exactly its size in wiki.test.raw's layout;
+  4. three-point sweep: calibkit sweep of the English sample with 0, 50 and
+     100% Japanese at one total size (--nested, the eval set's articles
+     excluded), giving DIR/sweep/share-{0,0.5,1}.txt.
 
 Without -o, DIR is a new temporary folder, which is kept.`,
 		Example: `  calibkit demo

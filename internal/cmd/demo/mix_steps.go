@@ -1,0 +1,99 @@
+package democmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
+	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
+	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
+	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/mix"
+)
+
+// quiet returns the demo's streams with chatter off: the steps print their
+// own summary; warnings still reach stderr.
+func (s *State) quiet() *iostreams.IOStreams {
+	q := *s.IO
+	q.Quiet = true
+	return &q
+}
+
+// buildEvalSet cuts a Japanese eval set of exactly the English sample's
+// size in bytes, in wiki.test.raw's layout. Key: "eval.ja".
+func buildEvalSet(ctx context.Context, s *State) error {
+	corpusPath, like := s.Files["corpus.ja"], s.Files["samples.wikitext"]
+	if corpusPath == "" || like == "" {
+		return fmt.Errorf("no corpus or English sample (the sample data and clean corpus steps must run first)")
+	}
+	out := filepath.Join(s.Dir, "eval", "ja-wiki.test.raw")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	opts := &evalcmd.BuildOptions{IO: s.quiet(), From: corpusPath, Like: like, Unit: mix.Bytes, Format: mix.Wikitext, Seed: 1, Output: out,
+		Command: []string{"calibkit", "eval", "build", "--from", corpusPath, "--like", like, "-o", out}}
+	if err := evalcmd.RunBuild(ctx, opts); err != nil {
+		return err
+	}
+	s.Files["eval.ja"] = out
+	m, err := manifest.Read(manifest.Path(out))
+	if err != nil {
+		return err
+	}
+	l, _ := m.Extra["like"].(map[string]any)
+	fmt.Fprintf(s.IO.Out, "      %s: %v bytes, %v chars, %v sentences from %v whole and %v partial articles (deviation %v)\n",
+		s.rel(out), m.Counts["bytes"], m.Counts["chars"], m.Counts["sentences"], m.Counts["articles"], m.Counts["partial_articles"], m.Extra["deviation"])
+	fmt.Fprintf(s.IO.Out, "      %s: %v bytes, %v chars, %v sentences\n", s.rel(like), l["bytes"], l["chars"], l["sentences"])
+	fmt.Fprintf(s.IO.Out, "      manifest: %s\n", s.rel(manifest.Path(out)))
+	return nil
+}
+
+// demoSweepShares and demoSweepTotal size the demo's sweep to the sample
+// data: mixes of 1200 bytes with no, half and only Japanese text, in blocks
+// of 32 tokens (about 128 bytes) so the interleaving shows.
+var (
+	demoSweepShares = []float64{0, 0.5, 1}
+	demoSweepTotal  = int64(1200)
+)
+
+// buildSweep mixes the English sample with Japanese corpus text at three
+// shares, leaving out the eval set's articles. Keys: "sweep" (the folder)
+// and Inputs["sweep.mixes"] (the mixes, by increasing share).
+func buildSweep(ctx context.Context, s *State) error {
+	corpusPath, base, eval := s.Files["corpus.ja"], s.Files["samples.wikitext"], s.Files["eval.ja"]
+	if corpusPath == "" || base == "" || eval == "" {
+		return fmt.Errorf("no corpus, English sample or eval set (the earlier steps must run first)")
+	}
+	dir := filepath.Join(s.Dir, "sweep")
+	opts := &sweepcmd.Options{IO: s.quiet(), Base: base, Add: mixcmd.Source{Name: "ja", Corpus: corpusPath},
+		Shares: demoSweepShares, Total: demoSweepTotal, Unit: mix.Bytes, Chunk: 32, Seed: 1, Nested: true,
+		Exclude: []string{manifest.Path(eval)}, Eval: eval, Dir: dir,
+		Command: []string{"calibkit", "sweep", "--base", base, "--add", "ja=" + corpusPath, "--shares", "0,0.5,1",
+			"--total", "1200", "--chunk-tokens", "32", "--nested", "--exclude", manifest.Path(eval), "--eval", eval, "-o", dir}}
+	if err := sweepcmd.RunSweep(ctx, opts); err != nil {
+		return err
+	}
+	s.Files["sweep"] = dir
+	var mixes []string
+	for _, sh := range demoSweepShares {
+		p := filepath.Join(dir, mix.ShareFileName(sh))
+		m, err := manifest.Read(manifest.Path(p))
+		if err != nil {
+			return err
+		}
+		mixes = append(mixes, p)
+		ja := "0.0%"
+		if srcs, ok := m.Extra["sources"].([]any); ok && len(srcs) == 2 {
+			if src, ok := srcs[1].(map[string]any); ok {
+				ja = fmt.Sprintf("%.1f%%", 100*src["share_bytes"].(float64))
+			}
+		}
+		fmt.Fprintf(s.IO.Out, "      %-22s %5v bytes, Japanese %6s of the bytes, %v blocks\n", s.rel(p), m.Counts["bytes"], ja, m.Counts["blocks"])
+	}
+	s.Inputs["sweep.mixes"] = mixes
+	fmt.Fprintf(s.IO.Out, "      manifest: %s (eval-set articles excluded, 13-gram overlap checked)\n", s.rel(filepath.Join(dir, sweepcmd.ManifestName)))
+	return nil
+}

@@ -1,0 +1,82 @@
+package democmd
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/mix"
+)
+
+func TestDemoEvalAndSweep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	io, _, out, _ := iostreams.Test()
+	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2}, Steps()); err != nil {
+		t.Fatal(err)
+	}
+	// The eval set has exactly the English sample's size.
+	like, err := os.Stat(filepath.Join(dir, "samples", "wikitext-sample.raw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := filepath.Join(dir, "eval", "ja-wiki.test.raw")
+	b, err := os.ReadFile(eval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) != like.Size() || !strings.HasPrefix(string(b), " \n") {
+		t.Errorf("eval set: %d bytes, want %d in wikitext layout", len(b), like.Size())
+	}
+	em, err := manifest.Read(manifest.Path(eval))
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, id := range em.Extra["article_ids"].([]any) {
+		used[id.(string)] = true
+	}
+	for _, p := range em.Extra["partial_articles"].([]any) {
+		used[p.(map[string]any)["id"].(string)] = true
+	}
+	// Three mixes: English only, half, Japanese only; none uses an eval article.
+	for _, sh := range demoSweepShares {
+		p := filepath.Join(dir, "sweep", mix.ShareFileName(sh))
+		m, err := manifest.Read(manifest.Path(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs := m.Extra["sources"].([]any)
+		ja := srcs[1].(map[string]any)
+		if got := ja["share_bytes"].(float64); got < sh-0.1 || got > sh+0.1 {
+			t.Errorf("%s: Japanese share %.3f", p, got)
+		}
+		ids, _ := ja["article_ids"].([]any)
+		for _, id := range ids {
+			if used[id.(string)] {
+				t.Errorf("%s uses eval article %v", p, id)
+			}
+		}
+	}
+	if _, err := manifest.Read(filepath.Join(dir, "sweep", "sweep.manifest.json")); err != nil {
+		t.Error(err)
+	}
+	for _, want := range []string{"[3/4] Japanese eval set size-matched to the English sample", "[4/4] three-point sweep", "(deviation 0)", "share-0.5.txt"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDemoMixStepsNeedInputs(t *testing.T) {
+	for _, st := range []Step{{Name: "eval", Run: buildEvalSet}, {Name: "sweep", Run: buildSweep}} {
+		io, _, _, _ := iostreams.Test()
+		err := demoRun(context.Background(), &Options{IO: io, Dir: t.TempDir(), Workers: 1}, []Step{st})
+		if err == nil || !strings.Contains(err.Error(), "must run first") {
+			t.Errorf("%s: error %v", st.Name, err)
+		}
+	}
+}
