@@ -51,6 +51,8 @@ func Steps() []Step {
 		{Name: "clean corpus", Run: buildCorpus},
 		{Name: "Japanese eval set size-matched to the English sample", Run: buildEvalSet},
 		{Name: "three-point sweep", Run: buildSweep},
+		{Name: "synthesized model", Run: synthModel},
+		{Name: "imatrix per mix, with llama.cpp", Run: imatrixPerMix},
 	}
 }
 
@@ -71,7 +73,13 @@ with no download, and print what each step made:
      DIR/eval/ja-wiki.test.raw of exactly its size in wiki.test.raw's layout;
   4. three-point sweep: calibkit sweep of the English sample with 0, 50 and
      100% Japanese at one total size (--nested, the eval set's articles
-     excluded), giving DIR/sweep/share-{0,0.5,1}.txt.
+     excluded), giving DIR/sweep/share-{0,0.5,1}.txt;
+  5. synthesized model: calibkit model synth, a small llama-architecture
+     GGUF with a real SPM tokenizer and seeded weights, DIR/model/tiny.gguf;
+  6. imatrix per mix: calibkit imatrix -m the model -f each mix -c 64 (llama.cpp
+     linked in), giving DIR/imatrix/share-*.gguf, and a summary table of
+     tokens, chunks, perplexity and each imatrix's similarity to the
+     English-only one.
 
 Without -o, DIR is a new temporary folder, which is kept.`,
 		Example: `  calibkit demo

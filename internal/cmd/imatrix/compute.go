@@ -294,3 +294,7 @@ func (b *bar) finish(ok bool) {
 	}
 	b.p.Wait()
 }
+
+// RunCompute runs `calibkit imatrix` with opts already parsed, for other
+// commands that compute importance matrices as a step (the demo).
+func RunCompute(ctx context.Context, opts *Options) error { return computeRun(ctx, opts) }

@@ -1,0 +1,131 @@
+package democmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/calibkit/calibkit/imatrix"
+	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
+	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/internal/synth"
+)
+
+// demoCtx is the imatrix chunk size of the demo: the sample mixes hold a
+// few hundred tokens, and llama-imatrix needs at least two chunks.
+const demoCtx = 64
+
+// synthModel writes a small llama model with a real SPM tokenizer (so the
+// Japanese text tokenizes) and seeded weights. Key: "model".
+func synthModel(ctx context.Context, s *State) error {
+	out := filepath.Join(s.Dir, "model", "tiny.gguf")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	o := synth.Default()
+	if err := synth.WriteFileContext(ctx, out, o); err != nil {
+		return err
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return err
+	}
+	s.Files["model"] = out
+	fmt.Fprintf(s.IO.Out, "      %s: llama architecture, %d layers, %d embedding, %s vocabulary of %d tokens, %d parameters (%d bytes)\n",
+		s.rel(out), o.Layers, o.Embd, o.Vocab, o.VocabSize, o.ParamCount(), st.Size())
+	return nil
+}
+
+// mixResult is one row of the demo's summary table.
+type mixResult struct {
+	mix      string
+	share    string
+	bytes    any
+	tokens   int
+	chunks   int
+	ppl      *float64
+	pplErr   *float64
+	imatrix  string
+	cosine   float64 // mean over weights, against the English-only mix
+	spearman float64
+}
+
+// imatrixPerMix computes an importance matrix for each sweep mix with
+// llama.cpp, as `calibkit imatrix -m model -f mix -c 64` does, then prints
+// a table: tokens, chunks, perplexity, and how far each imatrix moved from
+// the English-only one.
+func imatrixPerMix(ctx context.Context, s *State) error {
+	model, mixes := s.Files["model"], s.Inputs["sweep.mixes"]
+	if model == "" || len(mixes) == 0 {
+		return fmt.Errorf("no model or sweep mixes (the earlier steps must run first)")
+	}
+	dir := filepath.Join(s.Dir, "imatrix")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var rows []mixResult
+	var base *imatrix.Data
+	for _, mixPath := range mixes {
+		name := strings.TrimSuffix(filepath.Base(mixPath), filepath.Ext(mixPath))
+		out := filepath.Join(dir, name+".gguf")
+		var js bytes.Buffer
+		q := s.quiet()
+		q.Out = &js
+		opts := &imatrixcmd.Options{IO: q, Model: model, File: mixPath, Output: out, Format: imatrix.FormatGGUF,
+			CtxSize: demoCtx, BatchSize: 2048, UBatchSize: 512, Chunks: -1, OutFreq: 10, JSON: true,
+			Command: []string{"calibkit", "imatrix", "-m", model, "-f", mixPath, "-c", fmt.Sprint(demoCtx), "-o", out}}
+		if err := imatrixcmd.RunCompute(ctx, opts); err != nil {
+			return err
+		}
+		var sum struct {
+			TextTokens int      `json:"text_tokens"`
+			ChunkCount int      `json:"chunk_count"`
+			PPL        *float64 `json:"ppl"`
+			PPLError   *float64 `json:"ppl_error"`
+		}
+		if err := json.Unmarshal(js.Bytes(), &sum); err != nil {
+			return fmt.Errorf("imatrix summary for %s: %w", mixPath, err)
+		}
+		m, err := manifest.Read(manifest.Path(mixPath))
+		if err != nil {
+			return err
+		}
+		d, err := imatrix.ReadFile(out)
+		if err != nil {
+			return err
+		}
+		r := mixResult{mix: s.rel(mixPath), share: strings.TrimPrefix(name, "share-"), bytes: m.Counts["bytes"],
+			tokens: sum.TextTokens, chunks: sum.ChunkCount, ppl: sum.PPL, pplErr: sum.PPLError, imatrix: s.rel(out)}
+		if base == nil {
+			base = d
+		}
+		cmp, err := imatrix.Compare(ctx, base, d, "base", name)
+		if err != nil {
+			return err
+		}
+		for _, w := range cmp.Weights {
+			r.cosine += w.Cosine / float64(len(cmp.Weights))
+			r.spearman += w.Spearman / float64(len(cmp.Weights))
+		}
+		rows = append(rows, r)
+	}
+	s.Inputs["imatrix"] = nil
+	fmt.Fprintf(s.IO.Out, "      %-8s %6s %7s %7s %16s %12s %12s  %s\n", "share ja", "bytes", "tokens", "chunks", "PPL (mix)", "cos vs 0", "spearman", "imatrix")
+	for _, r := range rows {
+		ppl := "n/a"
+		if r.ppl != nil {
+			ppl = fmt.Sprintf("%.2f", *r.ppl)
+			if r.pplErr != nil {
+				ppl += fmt.Sprintf(" ± %.2f", *r.pplErr)
+			}
+		}
+		fmt.Fprintf(s.IO.Out, "      %-8s %6v %7d %7d %16s %12.4f %12.4f  %s\n", r.share, r.bytes, r.tokens, r.chunks, ppl, r.cosine, r.spearman, r.imatrix)
+		s.Inputs["imatrix"] = append(s.Inputs["imatrix"], filepath.Join(s.Dir, r.imatrix))
+	}
+	fmt.Fprintf(s.IO.Out, "      (cos/spearman: mean over weights of each imatrix against the English-only one; -c %d)\n", demoCtx)
+	return nil
+}
