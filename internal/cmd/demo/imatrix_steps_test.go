@@ -58,6 +58,9 @@ func TestDemoImatrixPerMix(t *testing.T) {
 		if len(cmp.Weights) != len(first.Entries) {
 			t.Errorf("%s: compared %d weights, want %d", p, len(cmp.Weights), len(first.Entries))
 		}
+		if len(cmp.Weights) > 0 && cmp.Weights[0].Cosine > 0.9999 {
+			t.Errorf("%s: the most different weight still has cosine %.6f against English only", p, cmp.Weights[0].Cosine)
+		}
 	}
 	text := out.String()
 	for _, want := range []string{"[5/6] synthesized model", "[6/6] imatrix per mix", "share ja", "imatrix/share-0.5.gguf", "1.0000"} {
