@@ -236,6 +236,7 @@ type columnCursor struct {
 	name  string
 	index int
 	pages parquet.Pages
+	page  parquet.Page // the page vals reads, returned to parquet-go's pool once read
 	vals  parquet.ValueReader
 	buf   []parquet.Value
 	i, n  int
@@ -251,8 +252,20 @@ func (c *columnCursor) close() {
 		c.pages.Close()
 		c.pages = nil
 	}
+	c.releasePage()
 	c.vals = nil
 	c.i, c.n = 0, 0
+}
+
+// releasePage hands the current page's buffers back to parquet-go for the
+// next page: without it every page's decompressed data is a fresh
+// allocation, which made the garbage collector run several hundred times
+// on a gigabyte of text. Values read from the page are copied first.
+func (c *columnCursor) releasePage() {
+	if c.page != nil {
+		parquet.Release(c.page)
+		c.page = nil
+	}
 }
 
 // next returns the column's next value as a string (numbers formatted,
@@ -260,6 +273,7 @@ func (c *columnCursor) close() {
 func (c *columnCursor) next() (string, error) {
 	for c.i >= c.n {
 		if c.vals == nil {
+			c.releasePage()
 			p, err := c.pages.ReadPage()
 			if err != nil {
 				if errors.Is(err, io.EOF) {
@@ -267,7 +281,7 @@ func (c *columnCursor) next() (string, error) {
 				}
 				return "", fmt.Errorf("column %q: %w", c.name, err)
 			}
-			c.vals = p.Values()
+			c.page, c.vals = p, p.Values()
 		}
 		n, err := c.vals.ReadValues(c.buf)
 		c.i, c.n = 0, n
