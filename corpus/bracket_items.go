@@ -86,6 +86,17 @@ func dropEmptyItems(s string) (string, int) {
 	if len(items) == 1 && !isEmptyLabel(items[0].text) {
 		return s, 0
 	}
+	// Most brackets hold no empty item: say so before building anything.
+	empty := false
+	for _, it := range items {
+		if isBlankItem(it.text) || isEmptyLabel(it.text) {
+			empty = true
+			break
+		}
+	}
+	if !empty {
+		return s, 0
+	}
 	var b strings.Builder
 	kept, blanks, labels := 0, 0, 0
 	pendingSep := ""
@@ -147,6 +158,14 @@ func isEmptyLabel(item string) bool {
 // nested pairs are cleaned from the inside out. It returns the line, the
 // pairs removed and the items dropped.
 func cleanBrackets(line string) (string, int, int) {
+	if !bracketsNeedWork(line) {
+		return line, 0, 0
+	}
+	return cleanBracketsSlow(line)
+}
+
+// cleanBracketsSlow is cleanBrackets without the fast check.
+func cleanBracketsSlow(line string) (string, int, int) {
 	pairs, items := 0, 0
 	for {
 		var a, b int
@@ -158,4 +177,81 @@ func cleanBrackets(line string) (string, int, int) {
 			return line, pairs, items
 		}
 	}
+}
+
+// isBlankItem reports whether a bracket item holds only white space.
+func isBlankItem(s string) bool {
+	return strings.TrimFunc(s, unicode.IsSpace) == ""
+}
+
+// bracketsNeedWork reports whether cleanBrackets would change line: whether
+// some innermost round bracket pair (an opener whose next bracket is a
+// closer, of either width) holds only fillers, which removeEmptyBrackets
+// takes, or empty items, which removeEmptyBracketItems drops. One byte scan
+// settles it for the many lines whose brackets hold readings or notes, so
+// that they are not copied and rescanned rune by rune.
+func bracketsNeedWork(line string) bool {
+	open := -1 // start of the text after the last opener, if no bracket followed it
+	for i := 0; i < len(line); {
+		c := line[i]
+		switch {
+		case c == '(':
+			i++
+			open = i
+			continue
+		case c == ')':
+			if open >= 0 && innerNeedsWork(line[open:i]) {
+				return true
+			}
+			open = -1
+			i++
+			continue
+		case c == 0xEF && i+2 < len(line) && line[i+1] == 0xBC && (line[i+2] == 0x88 || line[i+2] == 0x89):
+			if line[i+2] == 0x88 { // （
+				i += 3
+				open = i
+				continue
+			}
+			if open >= 0 && innerNeedsWork(line[open:i]) { // ）
+				return true
+			}
+			open = -1
+			i += 3
+			continue
+		case c >= 0xE0 && c < 0xF0 && i+2 < len(line) && line[i+1]&0xC0 == 0x80 && line[i+2]&0xC0 == 0x80:
+			i += 3 // kana, kanji and the rest of the 3-byte range
+			continue
+		}
+		i++
+	}
+	return false
+}
+
+// innerNeedsWork reports whether the inside of an innermost bracket pair is
+// only fillers (an empty pair) or has items to drop.
+func innerNeedsWork(s string) bool {
+	if isFillerOnly(s) {
+		return true
+	}
+	_, n := dropEmptyItems(s)
+	return n > 0
+}
+
+// isFillerOnly reports whether s holds only what removeEmptyBracketsOnce
+// skips between an opener and its closer.
+func isFillerOnly(s string) bool {
+	for j := 0; j < len(s); {
+		switch {
+		case isBracketFiller(s[j]):
+			j++
+			continue
+		case strings.HasPrefix(s[j:], "、"), strings.HasPrefix(s[j:], "，"),
+			strings.HasPrefix(s[j:], "；"), strings.HasPrefix(s[j:], "："),
+			strings.HasPrefix(s[j:], "・"), strings.HasPrefix(s[j:], "　"):
+			j += 3
+			continue
+		}
+		return false
+	}
+	return true
 }

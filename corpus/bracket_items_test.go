@@ -69,3 +69,45 @@ func FuzzCleanBrackets(f *testing.F) {
 		}
 	})
 }
+
+// bracketSamples are lines for the fast check: readings, nested pairs,
+// both widths, empty items, fillers, unclosed and stray brackets.
+var bracketSamples = []string{
+	"", "東京都は首都。", "東京都(とうきょうと、英: )は首都。", "大阪(おおさか)は都市。",
+	"京都(、きょうと)は古都。", "札幌(英語: )は都市。", "東京（とうきょう、英：）は首都。",
+	"人口(12,345人)は多い。", "入れ子(外(英: )側、)だ", "閉じない(英: ", "(、)(英:)",
+	"(英: , 仏: )", "空 ( ) と （　） と （、・）", "混在(とうきょう）と（とうきょう)",
+	"閉じ)だけ）", "((()))", "(a, , b)", "(/;:)", "語(読み)(、)", "(\xe3(、)",
+}
+
+// TestBracketsNeedWork holds the fast check to the slow path: it must say
+// yes exactly when cleanBracketsSlow changes the line.
+func TestBracketsNeedWork(t *testing.T) {
+	for _, s := range bracketSamples {
+		checkBracketsNeedWork(t, s)
+	}
+}
+
+func checkBracketsNeedWork(t *testing.T, s string) {
+	t.Helper()
+	out, pairs, items := cleanBracketsSlow(s)
+	changed := out != s || pairs+items > 0
+	if got := bracketsNeedWork(s); got != changed {
+		t.Errorf("bracketsNeedWork(%q) = %v; cleanBracketsSlow gives %q, %d pairs, %d items", s, got, out, pairs, items)
+	}
+	if o, p, i := cleanBrackets(s); o != out || p != pairs || i != items {
+		t.Errorf("cleanBrackets(%q) = %q, %d, %d; slow path %q, %d, %d", s, o, p, i, out, pairs, items)
+	}
+}
+
+func FuzzBracketsNeedWork(f *testing.F) {
+	for _, s := range bracketSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // lines are normalized, valid UTF-8
+		}
+		checkBracketsNeedWork(t, s)
+	})
+}
