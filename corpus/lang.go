@@ -20,16 +20,18 @@ func JapaneseShare(s string) float64 {
 			i++
 			continue
 		}
-		var r rune
 		if c >= 0xE3 && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			// U+3000..U+9FFF, decoded inline: kana, punctuation, kanji.
-			r = rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			// U+3000..U+9FFF, decoded inline: kana, punctuation, kanji,
+			// looked up in a table.
+			r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			k := cjkClass[r-0x3000]
+			ja += int(k >> 1)
+			all += int(k & 1)
 			i += 3
-		} else {
-			var size int
-			r, size = utf8.DecodeRuneInString(s[i:])
-			i += size
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
 		case isJapanese(r):
 			ja++
@@ -63,3 +65,18 @@ func isJapanese(r rune) bool {
 	}
 	return false
 }
+
+// cjkClass holds, for U+3000..U+9FFF, how JapaneseShare counts the
+// character: bit 0 set for a letter or Japanese character, bit 1 for a
+// Japanese one.
+var cjkClass = func() (t [0xA000 - 0x3000]uint8) {
+	for r := rune(0x3000); r < 0xA000; r++ {
+		switch {
+		case isJapanese(r):
+			t[r-0x3000] = 3
+		case unicode.IsLetter(r):
+			t[r-0x3000] = 1
+		}
+	}
+	return t
+}()
