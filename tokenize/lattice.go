@@ -28,37 +28,47 @@ const (
 	classUnknown              // built by the unknown-word rules
 )
 
-// latNode is one candidate morpheme: input[pos:pos+size], runes [start, end).
+// latNode is one candidate morpheme, input[pos:pos+size]. Its left id,
+// word cost and end are used when it is created and not kept.
 type latNode struct {
-	id          int32
-	pos, size   int32
-	start, end  int32
-	cost        int32
-	prev        int32 // index of the best previous node, -1 for none
-	nextEnd     int32 // the next node (in creation order) with the same end, -1 for none
-	left, right int16 // connection ids and word cost, as the dictionary stores them
-	weight      int16
-	class       uint8
+	id        int32
+	pos, size int32
+	cost      int32
+	prev      int32 // index of the best previous node, -1 for none
+	nextEnd   int32 // the next node (in creation order) with the same end, -1 for none
+	right     int16 // right connection id
+	class     uint8
+}
+
+// latMorph is a dictionary entry's connection ids and word cost, with the
+// number of entries after it that share its surface (for known words).
+type latMorph struct {
+	left, right, weight int16
+	dup                 int32
 }
 
 // latDict is the dictionary data the analyser reads, flattened once.
 type latDict struct {
 	d      *dict.Dict
-	dup    []int32 // extra entries sharing a trie id, by id
+	morphs []latMorph // by known-word id
 	unkID  [256]int32
 	unkDup [256]int32
 	// conn is the connection-cost matrix as kagome stores it (transposed):
 	// the costs of all right ids into left id l are conn[l*connRow:][:connRow].
 	conn    []int16
 	connRow int
+	connCol int // the number of left ids
 }
 
 func newLatDict(d *dict.Dict) *latDict {
-	ld := &latDict{d: d, dup: make([]int32, len(d.Morphs)),
-		conn: d.Connection.Vec, connRow: int(d.Connection.Row)}
+	ld := &latDict{d: d, morphs: make([]latMorph, len(d.Morphs)),
+		conn: d.Connection.Vec, connRow: int(d.Connection.Row), connCol: int(d.Connection.Col)}
+	for id, m := range d.Morphs {
+		ld.morphs[id] = latMorph{left: m.LeftID, right: m.RightID, weight: m.Weight}
+	}
 	for id, n := range d.Index.Dup {
-		if int(id) < len(ld.dup) {
-			ld.dup[id] = n
+		if id >= 0 && int(id) < len(ld.morphs) {
+			ld.morphs[id].dup = n
 		}
 	}
 	for class, id := range d.UnkDict.Index {
@@ -90,28 +100,41 @@ type lattice struct {
 	runeAt  []int32 // rune index of each byte offset that starts a rune, else -1
 	prevs   []latPrev
 	path    []int32
+
+	// The cheapest way into each left id from la.prevs, computed once per
+	// left id and position (many nodes starting at a position share left
+	// ids): valid where memoGen[left] == gen.
+	gen      uint32
+	memoGen  []uint32
+	memoCost []int64
+	memoPrev []int32
 }
 
 var latticePool = sync.Pool{New: func() any { return new(lattice) }}
 
-// add appends n, costed against the nodes in la.prevs, and links it into
-// the list of nodes ending where it ends.
-func (la *lattice) add(ld *latDict, n latNode) {
-	n.cost, n.prev = la.best(ld, n.left, n.weight)
-	n.nextEnd = -1
+// add appends a node for input[pos:pos+size], ending at rune end, costed
+// against the nodes in la.prevs, and links it into the list of nodes
+// ending at end.
+func (la *lattice) add(ld *latDict, id, pos, size, end int32, m latMorph, class uint8) {
+	cost, prev := la.best(ld, m.left, m.weight)
 	i := int32(len(la.nodes))
-	la.nodes = append(la.nodes, n)
-	if t := la.endTail[n.end]; t >= 0 {
+	la.nodes = append(la.nodes, latNode{id: id, pos: pos, size: size, cost: cost, prev: prev, nextEnd: -1, right: m.right, class: class})
+	if t := la.endTail[end]; t >= 0 {
 		la.nodes[t].nextEnd = i
 	} else {
-		la.endHead[n.end] = i
+		la.endHead[end] = i
 	}
-	la.endTail[n.end] = i
+	la.endTail[end] = i
 }
 
 // gatherPrevs loads la.prevs with the nodes ending at rune e, in creation
 // order (the order kagome tries them in, which settles ties).
 func (la *lattice) gatherPrevs(e int32) {
+	la.gen++
+	if la.gen == 0 { // wrapped: forget every memo
+		clear(la.memoGen)
+		la.gen = 1
+	}
 	la.prevs = la.prevs[:0]
 	for i := la.endHead[e]; i >= 0; i = la.nodes[i].nextEnd {
 		n := &la.nodes[i]
@@ -155,9 +178,9 @@ func (ld *latDict) analyze(la *lattice, input string) {
 	// BOS (node 0) ends at rune 0; EOS (node 1) starts at rc and is placed
 	// at rc+1; it is costed last.
 	la.prevs = la.prevs[:0]
-	la.add(ld, latNode{id: -1, end: 0, class: classDummy})
+	la.add(ld, -1, 0, 0, 0, latMorph{}, classDummy)
 	la.nodes[0].cost, la.nodes[0].prev = 0, -1
-	la.nodes = append(la.nodes, latNode{id: -1, pos: int32(len(input)), start: rc, end: rc + 1, prev: -1, nextEnd: -1, class: classDummy})
+	la.nodes = append(la.nodes, latNode{id: -1, pos: int32(len(input)), prev: -1, nextEnd: -1, class: classDummy})
 
 	da := d.Index.Da
 	daLen := uint(len(da))
@@ -187,10 +210,8 @@ func (ld *latDict) analyze(la *lattice, input string) {
 			if end < 0 {
 				end = runePos + int32(utf8.RuneCountInString(input[pos:pos+l]))
 			}
-			for id := x; id <= x+int(ld.dup[x]); id++ {
-				m := d.Morphs[id]
-				la.add(ld, latNode{id: int32(id), pos: int32(pos), size: int32(l), start: runePos, end: end,
-					left: m.LeftID, right: m.RightID, weight: m.Weight, class: classKnown})
+			for id := x; id <= x+int(ld.morphs[x].dup); id++ {
+				la.add(ld, int32(id), int32(pos), int32(l), end, ld.morphs[id], classKnown)
 			}
 			anyMatch = true
 		}
@@ -232,22 +253,19 @@ func (ld *latDict) analyze(la *lattice, input string) {
 		}
 		id0 := ld.unkID[class]
 		for x := range ld.unkDup[class] + 1 {
-			m := d.UnkDict.Morphs[id0+x]
-			n := latNode{id: id0 + x, pos: int32(pos), start: runePos,
-				left: m.LeftID, right: m.RightID, weight: m.Weight, class: classUnknown}
+			um := d.UnkDict.Morphs[id0+x]
+			m := latMorph{left: um.LeftID, right: um.RightID, weight: um.Weight}
 			if pos < prev {
-				n.size, n.end = int32(prev-pos), endShort
-				la.add(ld, n)
+				la.add(ld, id0+x, int32(pos), int32(prev-pos), endShort, m, classUnknown)
 			}
-			n.size, n.end = int32(endPos-pos), endFull
-			la.add(ld, n)
+			la.add(ld, id0+x, int32(pos), int32(endPos-pos), endFull, m, classUnknown)
 		}
 	}
 
 	// EOS, then backward from it.
 	la.gatherPrevs(rc)
 	nodes := la.nodes
-	nodes[1].cost, nodes[1].prev = la.best(ld, nodes[1].left, nodes[1].weight)
+	nodes[1].cost, nodes[1].prev = la.best(ld, 0, 0) // BOS and EOS connect with id 0
 	for i := nodes[1].prev; i >= 0 && nodes[i].class != classDummy; i = nodes[i].prev {
 		la.path = append(la.path, i)
 	}
@@ -260,23 +278,39 @@ func (ld *latDict) analyze(la *lattice, input string) {
 // word cost weight from the nodes in la.prevs: the total cost and the
 // predecessor; the first of equal costs wins. With no predecessor the cost
 // is latMaxCost and the predecessor -1.
+//
+// kagome compares totals clamped to latMaxCost. The weight is the same for
+// every predecessor, so the first cheapest one without the weight is the
+// first cheapest one with it, unless even that one reaches latMaxCost: then
+// all totals clamp to latMaxCost and the first predecessor wins. That lets
+// best share the search among the nodes of a position with the same left id.
 func (la *lattice) best(ld *latDict, left, weight int16) (cost, prev int32) {
 	if len(la.prevs) == 0 {
 		return latMaxCost, -1
 	}
-	row := ld.conn[int(left)*ld.connRow:][:ld.connRow]
-	w := int64(weight)
-	best, bestIdx := int64(0), int32(-1)
-	for j, p := range la.prevs {
-		total := int64(row[p.right]) + w + int64(p.cost)
-		if total > latMaxCost {
-			total = latMaxCost
-		}
-		if j == 0 || total < best {
-			best, bestIdx = total, p.idx
-		}
+	if len(la.memoGen) != ld.connCol {
+		la.memoGen = make([]uint32, ld.connCol)
+		la.memoCost = make([]int64, ld.connCol)
+		la.memoPrev = make([]int32, ld.connCol)
 	}
-	return int32(best), bestIdx
+	var m int64
+	var mi int32
+	if la.memoGen[left] == la.gen {
+		m, mi = la.memoCost[left], la.memoPrev[left]
+	} else {
+		row := ld.conn[int(left)*ld.connRow:][:ld.connRow]
+		m, mi = int64(row[la.prevs[0].right])+int64(la.prevs[0].cost), la.prevs[0].idx
+		for _, p := range la.prevs[1:] {
+			if total := int64(row[p.right]) + int64(p.cost); total < m {
+				m, mi = total, p.idx
+			}
+		}
+		la.memoGen[left], la.memoCost[left], la.memoPrev[left] = la.gen, m, mi
+	}
+	if total := m + int64(weight); total < latMaxCost {
+		return int32(total), mi
+	}
+	return latMaxCost, la.prevs[0].idx
 }
 
 // appendFeatures appends node n's features, comma-separated, as kagome's
