@@ -76,6 +76,12 @@ func (n *normalizer) stripAndBreak(dst []byte, s string, st *normStats) []byte {
 				j++
 				continue
 			}
+			// Kana, kanji and CJK punctuation (what plain3 accepts first),
+			// tested inline: plain3 is too large to be inlined.
+			if c >= 0xE3 && c <= 0xEC && j+2 < len(s) && s[j+1]&0xC0 == 0x80 && s[j+2]&0xC0 == 0x80 {
+				j += 3
+				continue
+			}
 			if c >= utf8.RuneSelf && plain3(s, j) {
 				j += 3
 				continue
