@@ -259,3 +259,40 @@ func FuzzSentences(f *testing.F) {
 		}
 	})
 }
+
+// checkCutAfter compares cutAfter with kagome's ScanSentences at every
+// delimiter of in.
+func checkCutAfter(t *testing.T, s *Splitter, in string) {
+	t.Helper()
+	b := []byte(in)
+	for d := 0; d < len(b); {
+		r, size := utf8.DecodeRune(b[d:])
+		if r != utf8.RuneError && s.delims.has(r) {
+			adv, _, _ := s.ks.ScanSentences(b[d:], true)
+			if got := s.cutAfter(b, d); got != d+adv {
+				t.Fatalf("cutAfter(%q, %d) = %d, kagome cuts at %d", in, d, got, d+adv)
+			}
+		}
+		d += size
+	}
+}
+
+func TestCutAfterMatchesKagome(t *testing.T) {
+	s := newTestSplitter(t)
+	extra := []string{"終わり。」』）)次", "本当!?」…", "え？！」\"'〞次", "x.」\xff。", "。", "「。」」", "。\u3000」"}
+	for _, tc := range splitterCases {
+		checkCutAfter(t, s, tc.in)
+	}
+	for _, in := range extra {
+		checkCutAfter(t, s, in)
+	}
+}
+
+func FuzzCutAfter(f *testing.F) {
+	for _, tc := range splitterCases {
+		f.Add(tc.in)
+	}
+	f.Add("x.」\xff。」")
+	s := newTestSplitter(f)
+	f.Fuzz(func(t *testing.T, in string) { checkCutAfter(t, s, in) })
+}
