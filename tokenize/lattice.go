@@ -1,6 +1,7 @@
 package tokenize
 
 import (
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -118,7 +119,14 @@ var latticePool = sync.Pool{New: func() any { return new(lattice) }}
 func (la *lattice) add(ld *latDict, id, pos, size, end int32, m latMorph, class uint8) {
 	cost, prev := la.best(ld, m.left, m.weight)
 	i := int32(len(la.nodes))
-	la.nodes = append(la.nodes, latNode{id: id, pos: pos, size: size, cost: cost, prev: prev, nextEnd: -1, right: m.right, class: class})
+	if len(la.nodes) == cap(la.nodes) {
+		la.nodes = slices.Grow(la.nodes, 1)
+	}
+	la.nodes = la.nodes[:i+1]
+	// Field by field: a struct literal is built on the stack with narrow
+	// stores and copied with wide loads, which stalls store forwarding.
+	n := &la.nodes[i]
+	n.id, n.pos, n.size, n.cost, n.prev, n.nextEnd, n.right, n.class = id, pos, size, cost, prev, -1, m.right, class
 	if t := la.endTail[end]; t >= 0 {
 		la.nodes[t].nextEnd = i
 	} else {
