@@ -97,6 +97,16 @@ var stableE3 = func() (t [0x1000 / 64]uint64) {
 	return t
 }()
 
+// stable3 is stableE3 extended to U+3000..U+9FFF: the characters that
+// stableLen accepts among those encoded with lead bytes 0xE3..0xE9.
+var stable3 = func() (t [0x7000 / 64]uint64) {
+	copy(t[:], stableE3[:])
+	for r := 0x4000 - 0x3000; r < 0x7000; r++ {
+		t[r>>6] |= 1 << (r & 63)
+	}
+	return t
+}()
+
 // stableLen returns the byte length of the character at src[i] when NFKC
 // leaves it unchanged in every context and it is never the second part of
 // a composition, or 0 otherwise. src is valid UTF-8.
@@ -133,12 +143,11 @@ func stableSpan(src []byte, i int) int {
 			continue
 		case i+2 >= len(src):
 			return i
-		case c >= 0xE4 && c <= 0xE9:
-			i += 3
-			continue
-		case c == 0xE3:
-			r := uint(src[i+1]&0x3F)<<6 | uint(src[i+2]&0x3F)
-			if stableE3[r>>6]&(1<<(r&63)) != 0 {
+		case c >= 0xE3 && c <= 0xE9:
+			// One table for kana and kanji alike: branching on 0xE3 first
+			// mispredicts in text that mixes them.
+			r := uint(c&0x0F)<<12 | uint(src[i+1]&0x3F)<<6 | uint(src[i+2]&0x3F) - 0x3000
+			if stable3[r>>6]&(1<<(r&63)) != 0 {
 				i += 3
 				continue
 			}
