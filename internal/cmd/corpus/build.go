@@ -15,6 +15,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/calibkit/calibkit/corpus"
+	"github.com/calibkit/calibkit/datasets"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 )
@@ -46,7 +47,9 @@ func NewCmdBuild(io *iostreams.IOStreams, runF func(*BuildOptions) error) *cobra
 		Long: `Read documents from INPUT (parquet shards with the Wikipedia schema id, url,
 title, text by default; JSONL {id, title, url, text}; or plain text with
 documents separated by blank lines; globs and folders work, symlinks are
-followed) and write a clean corpus to OUT:
+followed, so a Hugging Face snapshot folder works; an
+hf://datasets/OWNER/NAME[@REV]/PATH-GLOB address is fetched through the
+Hugging Face cache first, see 'calibkit fetch') and write a clean corpus to OUT:
 
   1. normalize: invalid UTF-8 replaced (and counted), line ends to \n,
      control and zero-width characters removed, Unicode NFKC, runs of
@@ -146,7 +149,13 @@ type Summary struct {
 }
 
 func buildRun(ctx context.Context, opts *BuildOptions) error {
-	inputs, err := corpus.ExpandInputs(opts.Inputs)
+	// hf://datasets/... inputs are fetched through the Hugging Face cache
+	// and replaced by their snapshot paths; other inputs pass through.
+	resolved, err := datasets.ResolveInputs(ctx, nil, opts.Inputs)
+	if err != nil {
+		return err
+	}
+	inputs, err := corpus.ExpandInputs(resolved)
 	if err != nil {
 		return err
 	}
