@@ -59,10 +59,13 @@ type latDict struct {
 	conn    []int16
 	connRow int
 	connCol int // the number of left ids
+	// needPOS loads d.POSTable if it is not loaded yet; appendFeatures
+	// calls it.
+	needPOS func()
 }
 
 func newLatDict(d *dict.Dict) *latDict {
-	ld := &latDict{d: d, morphs: make([]latMorph, len(d.Morphs)),
+	ld := &latDict{d: d, needPOS: func() {}, morphs: make([]latMorph, len(d.Morphs)),
 		conn: d.Connection.Vec, connRow: int(d.Connection.Row), connCol: int(d.Connection.Col)}
 	for id, m := range d.Morphs {
 		ld.morphs[id] = latMorph{left: m.LeftID, right: m.RightID, weight: m.Weight}
@@ -324,6 +327,7 @@ func (la *lattice) best(ld *latDict, left, weight int16) (cost, prev int32) {
 // appendFeatures appends node n's features, comma-separated, as kagome's
 // Token.Features would give them.
 func (ld *latDict) appendFeatures(dst []byte, n *latNode) []byte {
+	ld.needPOS()
 	d := ld.d
 	first := true
 	put := func(s string) {

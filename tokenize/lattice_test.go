@@ -14,6 +14,7 @@ import (
 // omitted) as one "surface id class features" line per token.
 func kagomeView(tk *Tokenizer, text string) string {
 	var sb strings.Builder
+	tk.needPOS()
 	for _, tok := range tk.t.Analyze(text, tokenizer.Normal) {
 		fmt.Fprintf(&sb, "%q %d %d %s\n", tok.Surface, tok.ID, tok.Class, strings.Join(tok.Features(), ","))
 	}

@@ -22,13 +22,16 @@ var ipaDict = sync.OnceValues(func() (*latDict, error) { return loadLatDict(true
 var ipaShrinkDict = sync.OnceValues(func() (*latDict, error) { return loadLatDict(false) })
 
 // loadLatDict loads the IPA dictionary (full, or without the content
-// columns) and flattens it for the lattice analyser.
+// columns) and flattens it for the lattice analyser. Without the content
+// columns (wakati), the part-of-speech table is loaded on first use.
 func loadLatDict(full bool) (*latDict, error) {
-	d, err := loadIPA(full)
+	d, loadPOS, err := loadIPA(full, !full)
 	if err != nil {
 		return nil, err
 	}
-	return newLatDict(d), nil
+	ld := newLatDict(d)
+	ld.needPOS = loadPOS
+	return ld, nil
 }
 
 // Tokenizer segments Japanese text into morphemes with kagome, the IPA
@@ -41,6 +44,10 @@ type Tokenizer struct {
 	// lat segments exactly as t does, faster; nil with a user dictionary,
 	// which only kagome's tokenizer handles.
 	lat *latDict
+	// needPOS loads the dictionary's part-of-speech table if it is not
+	// loaded yet (see loadLatDict); call it before kagome's tokens'
+	// features are read.
+	needPOS func()
 }
 
 // TokenizerOption configures a Tokenizer.
@@ -117,7 +124,7 @@ func NewTokenizer(opts ...TokenizerOption) (*Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new tokenizer: %w", err)
 	}
-	tk := &Tokenizer{t: t}
+	tk := &Tokenizer{t: t, needPOS: ld.needPOS}
 	if c.userDict == nil {
 		tk.lat = ld
 	}
@@ -241,6 +248,7 @@ func (t *Tokenizer) eachSurface(text string, fn func(surface string, ld *latDict
 
 // analyze calls fn for each non-whitespace morpheme of text.
 func (t *Tokenizer) analyze(text string, fn func(*tokenizer.Token)) {
+	t.needPOS() // fn may read the tokens' features
 	for len(text) > 0 {
 		chunk := text
 		if len(chunk) > maxAnalyzeBytes {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"math"
 	"slices"
+	"sync"
 	_ "unsafe" // go:linkname, for the IPA dictionary's embedded file
 
 	"github.com/ikawaha/kagome-dict/dict"
@@ -33,15 +34,19 @@ import (
 var ipaSrc embed.FS
 
 // loadIPA returns the IPA dictionary as ipa.Dict (full) or ipa.DictShrink
-// (without the content columns) give it.
-func loadIPA(full bool) (*dict.Dict, error) {
+// (without the content columns) give it. With lazyPOS its part-of-speech
+// table (a tenth of a second to decode, and unused by wakati) is left out
+// until the returned function is called; that function is safe for
+// concurrent use, does nothing after its first call, and must have
+// returned before anything reads d.POSTable.
+func loadIPA(full, lazyPOS bool) (d *dict.Dict, loadPOS func(), err error) {
 	b, err := fs.ReadFile(ipaSrc, "ipa.dict")
 	if err != nil {
-		return nil, fmt.Errorf("load IPA dictionary: %w", err)
+		return nil, nil, fmt.Errorf("load IPA dictionary: %w", err)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
-		return nil, fmt.Errorf("load IPA dictionary: %w", err)
+		return nil, nil, fmt.Errorf("load IPA dictionary: %w", err)
 	}
 	// klauspost's inflater is a drop-in for compress/flate's, and faster.
 	zr.RegisterDecompressor(zip.Deflate, flate.NewReader)
@@ -57,10 +62,22 @@ func loadIPA(full bool) (*dict.Dict, error) {
 		}
 		return 0
 	})
-	d := new(dict.Dict)
+	d = new(dict.Dict)
+	loadPOS = func() {}
 	var g errgroup.Group
 	for _, f := range files {
 		if !full && f.Name == dict.ContentDictFileName {
+			continue
+		}
+		if lazyPOS && f.Name == dict.POSDictFileName {
+			loadPOS = sync.OnceFunc(func() {
+				if err := loadIPAPart(d, f); err != nil {
+					// The embedded data is fixed at build time and
+					// TestLoadIPAMatchesKagome decodes it: this cannot
+					// happen short of a corrupt binary.
+					panic(fmt.Sprintf("load IPA dictionary: %s: %v", f.Name, err))
+				}
+			})
 			continue
 		}
 		// Each part sets its own fields of d.
@@ -72,9 +89,9 @@ func loadIPA(full bool) (*dict.Dict, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return d, nil
+	return d, loadPOS, nil
 }
 
 func loadIPAPart(d *dict.Dict, f *zip.File) error {
@@ -100,7 +117,7 @@ func loadIPAPart(d *dict.Dict, f *zip.File) error {
 	r := bytes.NewReader(data)
 	switch f.Name {
 	case dict.MorphDictFileName:
-		d.Morphs, err = dict.ReadMorphs(r)
+		d.Morphs, err = decodeMorphs(data)
 	case dict.POSDictFileName:
 		d.POSTable, err = dict.ReadPOSTable(r)
 	case dict.ContentMetaFileName:
@@ -205,4 +222,24 @@ func decodeConnectionTable(data []byte) (dict.ConnectionTable, error) {
 		vec[i] = int16(binary.LittleEndian.Uint16(p[2*i:]))
 	}
 	return dict.ConnectionTable{Row: rows, Col: cols, Vec: vec}, nil
+}
+
+// decodeMorphs decodes what dict.ReadMorphs reads: an int64 count, then
+// LeftID, RightID and Weight int16s per entry.
+func decodeMorphs(data []byte) (dict.Morphs, error) {
+	r := &leReader{b: data}
+	n := r.count(6)
+	m := make(dict.Morphs, n)
+	if p := r.take(6 * n); p != nil {
+		for i := range m {
+			e := p[6*i : 6*i+6]
+			m[i].LeftID = int16(binary.LittleEndian.Uint16(e))
+			m[i].RightID = int16(binary.LittleEndian.Uint16(e[2:]))
+			m[i].Weight = int16(binary.LittleEndian.Uint16(e[4:]))
+		}
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("morphs: %w", r.err)
+	}
+	return m, nil
 }

@@ -12,10 +12,15 @@ import (
 
 // loadIPA must give exactly the dictionary kagome-dict's own loader gives.
 func TestLoadIPAMatchesKagome(t *testing.T) {
-	got, err := loadIPA(false)
+	got, loadPOS, err := loadIPA(false, true)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got.POSTable.POSs != nil {
+		t.Error("POS table loaded before loadPOS was called")
+	}
+	loadPOS()
+	loadPOS() // a no-op
 	want := *ipa.DictShrink()
 	want.Contents = nil // DictShrink is the full dictionary if ipa.Dict ran first
 	if got.Contents != nil {
@@ -45,7 +50,7 @@ func TestLoadIPAMatchesKagome(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	full, err := loadIPA(true)
+	full, _, err := loadIPA(true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +72,14 @@ func TestDecodeDictArrays(t *testing.T) {
 	if _, err := conn.WriteTo(&cb); err != nil {
 		t.Fatal(err)
 	}
+	morphs := dict.Morphs{{LeftID: 1, RightID: -2, Weight: 300}, {LeftID: 1316, RightID: 0, Weight: -32768}}
+	var mb bytes.Buffer
+	if _, err := morphs.WriteTo(&mb); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := decodeMorphs(mb.Bytes()); err != nil || !reflect.DeepEqual(got, morphs) {
+		t.Errorf("decodeMorphs = %v, %v; want %v", got, err, morphs)
+	}
 	if got, err := decodeIndexTable(ib.Bytes()); err != nil || !reflect.DeepEqual(got, idx) {
 		t.Errorf("decodeIndexTable = %v, %v; want %v", got, err, idx)
 	}
@@ -79,6 +92,7 @@ func TestDecodeDictArrays(t *testing.T) {
 		data []byte
 		fn   func([]byte) error
 	}{
+		{"morphs truncated", binary.LittleEndian.AppendUint64(nil, 2), func(b []byte) error { _, err := decodeMorphs(b); return err }},
 		{"index truncated", ib.Bytes()[:ib.Len()-1], func(b []byte) error { _, err := decodeIndexTable(b); return err }},
 		{"index empty", nil, func(b []byte) error { _, err := decodeIndexTable(b); return err }},
 		{"index huge count", huge, func(b []byte) error { _, err := decodeIndexTable(b); return err }},
