@@ -93,6 +93,12 @@ func (s *hashSet) add(h uint64) bool {
 	}
 }
 
+// peek loads the slot where add would first look for h, to bring it into
+// the cache ahead of add; the value means nothing.
+func (s *hashSet) peek(h uint64) uint64 {
+	return s.slots[h&uint64(len(s.slots)-1)]
+}
+
 // Len returns the number of hashes in the set.
 func (s *hashSet) Len() int {
 	if s.zero {
