@@ -109,5 +109,25 @@ func FuzzBracketsNeedWork(f *testing.F) {
 			return // lines are normalized, valid UTF-8
 		}
 		checkBracketsNeedWork(t, s)
+		checkScanLine(t, s)
 	})
+}
+
+// TestScanLineBrackets holds the bracket check folded into scanLine to
+// bracketsNeedWork, and its counts to JapaneseShare's.
+func TestScanLineBrackets(t *testing.T) {
+	for _, s := range bracketSamples {
+		checkScanLine(t, s)
+	}
+}
+
+func checkScanLine(t *testing.T, s string) {
+	t.Helper()
+	ja, all, work := scanLine(s, true)
+	if want := bracketsNeedWork(s); work != want {
+		t.Errorf("scanLine(%q) needs work %v, bracketsNeedWork %v", s, work, want)
+	}
+	if ja2, all2, _ := scanLine(s, false); ja != ja2 || all != all2 {
+		t.Errorf("scanLine(%q) counts %d/%d with brackets, %d/%d without", s, ja, all, ja2, all2)
+	}
 }

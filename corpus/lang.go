@@ -10,12 +10,37 @@ import (
 // letters and Japanese punctuation of s. Digits, spaces and ASCII symbols
 // do not count either way; a line without any letter gives 0.
 func JapaneseShare(s string) float64 {
-	ja, all := 0, 0
+	ja, all, _ := scanLine(s, false)
+	return share(ja, all)
+}
+
+// share is ja/all, or 0 when all is 0.
+func share(ja, all int) float64 {
+	if all == 0 {
+		return 0
+	}
+	return float64(ja) / float64(all)
+}
+
+// scanLine counts the Japanese characters and the letters of s as
+// JapaneseShare does and, when brackets is set, also reports what
+// bracketsNeedWork(s) would, in the same pass: the worker needs both for
+// every line. s is valid UTF-8.
+func scanLine(s string, brackets bool) (ja, all int, work bool) {
+	open := -1 // as in bracketsNeedWork
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
 				all++
+			} else if brackets && !work {
+				switch c {
+				case '(':
+					open = i + 1
+				case ')':
+					work = open >= 0 && innerNeedsWork(s[open:i])
+					open = -1
+				}
 			}
 			i++
 			continue
@@ -31,6 +56,15 @@ func JapaneseShare(s string) float64 {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if brackets && !work {
+			switch r {
+			case '（':
+				open = i + size
+			case '）':
+				work = open >= 0 && innerNeedsWork(s[open:i])
+				open = -1
+			}
+		}
 		i += size
 		switch {
 		case isJapanese(r):
@@ -40,10 +74,7 @@ func JapaneseShare(s string) float64 {
 			all++
 		}
 	}
-	if all == 0 {
-		return 0
-	}
-	return float64(ja) / float64(all)
+	return ja, all, work
 }
 
 // isJapanese reports whether r is hiragana, katakana (full or half width),

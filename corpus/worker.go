@@ -93,7 +93,15 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 			break
 		}
 		off = next
-		if o.Clean.EmptyBrackets {
+		// One pass gives the line's Japanese share and whether its
+		// brackets need clean-up; the share is counted again only for a
+		// line the clean-up changed.
+		ja, all, brackets, counted := 0, 0, true, false
+		if o.Clean.Lang == "ja" {
+			ja, all, brackets = scanLine(line, o.Clean.EmptyBrackets)
+			counted = true
+		}
+		if o.Clean.EmptyBrackets && brackets {
 			var n, items int
 			if line, n, items = cleanBrackets(line); n+items > 0 {
 				st.Removed.EmptyBrackets += int64(n)
@@ -101,12 +109,16 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 				if o.Normalize.CollapseSpaces {
 					line = strings.TrimSpace(line)
 				}
+				counted = false
 			}
 		}
 		if line == "" || !o.Normalize.CollapseSpaces && strings.TrimSpace(line) == "" {
 			continue // with CollapseSpaces lines are already trimmed
 		}
-		if o.Clean.Lang == "ja" && JapaneseShare(line) < o.Clean.JapaneseShare {
+		if o.Clean.Lang == "ja" && !counted {
+			ja, all, _ = scanLine(line, false)
+		}
+		if o.Clean.Lang == "ja" && share(ja, all) < o.Clean.JapaneseShare {
 			st.Removed.NonJapaneseLines++
 			st.Removed.NonJapaneseChars += int64(countRunes(line))
 			continue
