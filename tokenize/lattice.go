@@ -108,10 +108,16 @@ type lattice struct {
 	// The cheapest way into each left id from la.prevs, computed once per
 	// left id and position (many nodes starting at a position share left
 	// ids): valid where memoGen[left] == gen.
-	gen      uint32
-	memoGen  []uint32
-	memoCost []int64
-	memoPrev []int32
+	gen  uint32
+	memo []latMemo // by left id
+}
+
+// latMemo is the cheapest predecessor for one left id at one position,
+// before the word cost: valid when gen is the lattice's.
+type latMemo struct {
+	gen  uint32
+	prev int32
+	cost int64
 }
 
 var latticePool = sync.Pool{New: func() any { return new(lattice) }}
@@ -143,7 +149,7 @@ func (la *lattice) add(ld *latDict, id, pos, size, end int32, m latMorph, class 
 func (la *lattice) gatherPrevs(e int32) {
 	la.gen++
 	if la.gen == 0 { // wrapped: forget every memo
-		clear(la.memoGen)
+		clear(la.memo)
 		la.gen = 1
 	}
 	la.prevs = la.prevs[:0]
@@ -299,15 +305,13 @@ func (la *lattice) best(ld *latDict, left, weight int16) (cost, prev int32) {
 	if len(la.prevs) == 0 {
 		return latMaxCost, -1
 	}
-	if len(la.memoGen) != ld.connCol {
-		la.memoGen = make([]uint32, ld.connCol)
-		la.memoCost = make([]int64, ld.connCol)
-		la.memoPrev = make([]int32, ld.connCol)
+	if len(la.memo) != ld.connCol {
+		la.memo = make([]latMemo, ld.connCol)
 	}
 	var m int64
 	var mi int32
-	if la.memoGen[left] == la.gen {
-		m, mi = la.memoCost[left], la.memoPrev[left]
+	if e := &la.memo[left]; e.gen == la.gen {
+		m, mi = e.cost, e.prev
 	} else {
 		row := ld.conn[int(left)*ld.connRow:][:ld.connRow]
 		m, mi = int64(row[la.prevs[0].right])+int64(la.prevs[0].cost), la.prevs[0].idx
@@ -316,7 +320,7 @@ func (la *lattice) best(ld *latDict, left, weight int16) (cost, prev int32) {
 				m, mi = total, p.idx
 			}
 		}
-		la.memoGen[left], la.memoCost[left], la.memoPrev[left] = la.gen, m, mi
+		e.gen, e.cost, e.prev = la.gen, m, mi
 	}
 	if total := m + int64(weight); total < latMaxCost {
 		return int32(total), mi

@@ -285,6 +285,14 @@ func cutPoint(text string, limit int) int {
 }
 
 func isAllSpace(s string) bool {
+	// Most surfaces start with a character that is plainly not a space:
+	// ASCII other than "\t\n\v\f\r ", or UTF-8 lead bytes 0xE4 and up
+	// (U+4000 on, where Unicode has no spaces).
+	if len(s) > 0 {
+		if b := s[0]; (b < 0x80 && b != ' ' && (b < '\t' || b > '\r')) || b >= 0xE4 {
+			return false
+		}
+	}
 	for _, r := range s {
 		if !unicode.IsSpace(r) {
 			return false

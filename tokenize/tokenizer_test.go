@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/calibkit/calibkit/tokenize/internal/jagen"
 )
@@ -166,4 +167,30 @@ func TestWakatiOnly(t *testing.T) {
 			t.Errorf("WakatiOnly morpheme %+v: POS and BaseForm must be set", m)
 		}
 	}
+}
+
+// isAllSpace's fast path must agree with unicode.IsSpace for every rune.
+func TestIsAllSpaceEveryRune(t *testing.T) {
+	slow := func(s string) bool {
+		for _, r := range s {
+			if !unicode.IsSpace(r) {
+				return false
+			}
+		}
+		return true
+	}
+	check := func(s string) {
+		if got, want := isAllSpace(s), slow(s); got != want {
+			t.Errorf("isAllSpace(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		check(string(r))
+		check(string(r) + " ")
+	}
+	for b := 0; b < 256; b++ {
+		check(string([]byte{byte(b)}))
+	}
+	check("")
+	check(" \u3000\t")
 }
