@@ -69,6 +69,12 @@ func (s *runeSet) index(b []byte, from int) (int, rune, int) {
 		// Three-byte sequences (kana, kanji, CJK punctuation) are decoded
 		// inline; overlong forms and surrogates are not runes.
 		if c >= 0xE0 && c < 0xF0 && i+2 < len(b) && b[i+1]&0xC0 == 0x80 && b[i+2]&0xC0 == 0x80 {
+			// No member starts with these two bytes (all kana and kanji
+			// for the splitter's sets): skip without decoding.
+			if c1 := b[i+1]; s.pair[c][c1>>6]&(1<<(c1&63)) == 0 {
+				i += 3
+				continue
+			}
 			r := rune(c&0x0F)<<12 | rune(b[i+1]&0x3F)<<6 | rune(b[i+2]&0x3F)
 			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) && s.bmp[r>>6]&(1<<(uint(r)&63)) != 0 {
 				return i, r, 3
