@@ -86,3 +86,16 @@ func TestTokenizerPicksAnalyser(t *testing.T) {
 		t.Fatal("no user dictionary: the lattice analyser should run")
 	}
 }
+
+// BenchmarkKagomeWakati is kagome's own tokenizer on BenchmarkWakati's
+// text, for comparison with the lattice analyser.
+func BenchmarkKagomeWakati(b *testing.B) {
+	tk := newTestTokenizer(b)
+	lines := strings.Split(benchText(), "\n")
+	b.SetBytes(int64(len(benchText())))
+	for b.Loop() {
+		for _, l := range lines {
+			tk.t.Wakati(l)
+		}
+	}
+}
