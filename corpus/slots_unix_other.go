@@ -1,0 +1,6 @@
+//go:build unix && !linux
+
+package corpus
+
+// hugePages does nothing outside Linux.
+func hugePages([]byte) {}
