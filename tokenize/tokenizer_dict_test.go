@@ -3,7 +3,9 @@ package tokenize
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/ikawaha/kagome-dict/dict"
@@ -102,5 +104,33 @@ func TestDecodeDictArrays(t *testing.T) {
 		if err := tc.fn(tc.data); err == nil {
 			t.Errorf("%s: no error", tc.name)
 		}
+	}
+}
+
+// A WakatiOnly tokenizer loads its POS table on first use; concurrent
+// first uses must all see it (go test -race checks the hand-off).
+func TestWakatiOnlyPOSConcurrent(t *testing.T) {
+	tk, err := NewTokenizer(WakatiOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "すもも\t名詞,一般,*,*\nも\t助詞,係助詞,*,*\n"
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				if got := string(tk.AppendPOS(nil, "すももも")); got != want {
+					errs <- got
+				}
+			} else if got := tk.Morphemes("すももも"); len(got) != 2 || got[1].POS[0] != "助詞" {
+				errs <- fmt.Sprint(got)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for got := range errs {
+		t.Errorf("got %q", got)
 	}
 }
