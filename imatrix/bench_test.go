@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -24,7 +25,9 @@ import (
 // both, so only the hook differs.
 //
 // Metrics: tokens/s of each from the best wall time over the iterations,
-// their ratio (target ≥ 0.97), and the ratio of process CPU time (robust on
+// their ratio (target ≥ 0.97), the median over iterations of each
+// plain/hook pair's wall-time ratio (steadier than best-of-N on a shared
+// machine; the pair's order alternates), and the ratio of process CPU time (robust on
 // a busy machine when the thread count is 1; with more threads it also
 // counts ggml's spin-waiting). Run with the native build:
 //
@@ -60,22 +63,40 @@ func BenchmarkCollectOverhead(b *testing.B) {
 	bestPlain, bestHook := time.Duration(1<<62), time.Duration(1<<62)
 	var cpuPlain, cpuHook time.Duration
 	var tokens int
+	ratios := make([]float64, 0, b.N)
 	b.ResetTimer()
-	for range b.N {
-		w, c, n := pass(nil)
-		bestPlain, cpuPlain, tokens = min(bestPlain, w), cpuPlain+c, n
-		coll := NewCollector(CollectorOptions{ChunkSize: 512})
-		w, c, _ = pass(coll)
-		bestHook, cpuHook = min(bestHook, w), cpuHook+c
-		if coll.Len() == 0 {
-			b.Fatal("nothing collected")
+	for i := range b.N {
+		// Alternate which pass runs first so that neither always meets a
+		// warmer or colder machine; the pair's ratio is one sample.
+		var wPlain, wHook time.Duration
+		runPlain := func() {
+			w, c, n := pass(nil)
+			wPlain, bestPlain, cpuPlain, tokens = w, min(bestPlain, w), cpuPlain+c, n
 		}
+		runHook := func() {
+			coll := NewCollector(CollectorOptions{ChunkSize: 512})
+			w, c, _ := pass(coll)
+			wHook, bestHook, cpuHook = w, min(bestHook, w), cpuHook+c
+			if coll.Len() == 0 {
+				b.Fatal("nothing collected")
+			}
+		}
+		if i%2 == 0 {
+			runPlain()
+			runHook()
+		} else {
+			runHook()
+			runPlain()
+		}
+		ratios = append(ratios, wPlain.Seconds()/wHook.Seconds())
 	}
 	plainTPS := float64(tokens) / bestPlain.Seconds()
 	hookTPS := float64(tokens) / bestHook.Seconds()
 	b.ReportMetric(plainTPS, "plain-tok/s")
 	b.ReportMetric(hookTPS, "imatrix-tok/s")
 	b.ReportMetric(hookTPS/plainTPS, "ratio")
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "median-pair-ratio")
 	b.ReportMetric(cpuPlain.Seconds()/cpuHook.Seconds(), "cpu-ratio")
 	b.ReportMetric(float64(threads), "threads")
 }
