@@ -1,7 +1,6 @@
 package corpuscmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 
 	"github.com/calibkit/calibkit/corpus"
 	"github.com/calibkit/calibkit/internal/cmdutil"
@@ -67,16 +66,9 @@ func TestNewCmdBuildFlags(t *testing.T) {
 			io, _, _, _ := iostreams.Test()
 			var got *BuildOptions
 			cmd := NewCmdBuild(io, func(o *BuildOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
-			err := cmd.Execute()
+			err := cmdtest.Execute(cmd, tt.args)
 			if tt.wantErr != "" {
-				var fe *cmdutil.FlagError
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &fe) {
-					t.Fatalf("error %v, want usage error with %q", err, tt.wantErr)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

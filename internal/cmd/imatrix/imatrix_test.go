@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/spf13/cobra"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/cmdutil"
@@ -66,19 +66,9 @@ func TestFlagsParse(t *testing.T) {
 			io, _, _, _ := iostreams.Test()
 			var got *Options
 			cmd := NewCmdImatrix(io, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(&strings.Builder{})
-			cmd.SetErr(&strings.Builder{})
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
-			err := cmd.Execute()
+			err := cmdtest.Execute(cmd, tt.args)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Errorf("exit code %d, want usage (2)", cmdutil.ExitCode(err))
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 
 	"github.com/calibkit/calibkit/imatrix"
-	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 )
@@ -47,15 +46,9 @@ func TestMergeFlags(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
 			var got *MergeOptions
 			cmd := NewCmdMerge(ios, func(o *MergeOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(&strings.Builder{})
-			cmd.SetErr(&strings.Builder{})
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
-			err := cmd.Execute()
+			err := cmdtest.Execute(cmd, tt.args)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Fatalf("err = %v, want usage error %q", err, tt.wantErr)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

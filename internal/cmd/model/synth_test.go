@@ -10,9 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 
-	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/synth"
@@ -44,18 +43,9 @@ func TestNewCmdSynthFlags(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
 			var got *SynthOptions
 			cmd := NewCmdSynth(ios, func(o *SynthOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
-			err := cmd.Execute()
+			err := cmdtest.Execute(cmd, tt.args)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-				if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Errorf("exit code %d, want %d", cmdutil.ExitCode(err), cmdutil.ExitUsage)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

@@ -36,9 +36,7 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.SetIn(io.In)
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &cmdutil.FlagError{Err: err}
-	})
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	pf := cmd.PersistentFlags()
 	pf.BoolVarP(&io.Quiet, "quiet", "q", false, "no progress bars or chatter on stderr")
 	pf.BoolVar(&io.Verbose, "verbose", false, "let llama.cpp's own log through to stderr")

@@ -1,0 +1,33 @@
+// Package cmdtest runs one calibkit command in a test the way the root
+// command runs it, for the flag-parsing layer of command tests.
+package cmdtest
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/calibkit/calibkit/internal/cmdutil"
+)
+
+// Execute runs cmd with the whitespace-separated args as it runs under the
+// root: flag errors are usage errors and cobra's own output is discarded.
+func Execute(cmd *cobra.Command, args string) error {
+	cmd.SetArgs(strings.Fields(args))
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+	return cmd.Execute()
+}
+
+// WantUsageError fails the test unless err is a usage error (exit status 2)
+// whose message contains want.
+func WantUsageError(t testing.TB, err error, want string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), want) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("error %v (exit %d), want a usage error mentioning %q", err, cmdutil.ExitCode(err), want)
+	}
+}
