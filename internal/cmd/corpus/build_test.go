@@ -9,10 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
-
 	"github.com/calibkit/calibkit/corpus"
 	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 	"github.com/calibkit/calibkit/internal/iostreams"
 )
 

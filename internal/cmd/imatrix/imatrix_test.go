@@ -11,10 +11,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
-
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/synth"

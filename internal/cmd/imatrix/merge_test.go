@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
-
 	"github.com/calibkit/calibkit/imatrix"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 )

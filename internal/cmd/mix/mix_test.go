@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
-
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/mix"

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
-
 	"github.com/calibkit/calibkit/internal/iostreams"
 )
 
