@@ -3,11 +3,15 @@ package hfdataset
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/calibkit/calibkit/internal/manifest"
 )
 
 // CardHeader is the YAML front matter of a dataset card, in the Hub's
@@ -68,12 +72,15 @@ type cardData struct {
 
 func (d *cardData) render() ([]byte, error) {
 	var b bytes.Buffer
-	y, err := yaml.Marshal(d.header)
-	if err != nil {
+	var y bytes.Buffer
+	enc := yaml.NewEncoder(&y)
+	enc.SetIndent(2)
+	if err := enc.Encode(d.header); err != nil {
 		return nil, fmt.Errorf("dataset card header: %w", err)
 	}
+	enc.Close()
 	b.WriteString("---\n")
-	b.Write(y)
+	b.Write(y.Bytes())
 	b.WriteString("---\n\n")
 	fmt.Fprintf(&b, "# %s\n\n", d.title)
 	what := "Text"
@@ -126,7 +133,9 @@ func (d *cardData) render() ([]byte, error) {
 		b.WriteString(shellJoin(c) + "\n")
 	}
 	if len(d.command) > 0 {
-		b.WriteString(shellJoin(d.command) + "\n")
+		cmd := slices.Clone(d.command)
+		cmd[0] = filepath.Base(cmd[0])
+		b.WriteString(shellJoin(cmd) + "\n")
 	}
 	b.WriteString("```\n")
 	if unknown := unknownOrigins(d.inputs); len(unknown) > 0 {
@@ -199,20 +208,38 @@ func rowsOf(k InputKind) string {
 	return "one per line"
 }
 
-// rebuildCommands lists the recorded commands of the inputs, deduplicated,
-// in input order.
+// rebuildCommands lists the recorded commands that made the inputs, each
+// after the commands that made its own inputs (followed through the
+// manifests beside them, where those files are still on this machine),
+// without repeats.
 func rebuildCommands(inputs []Input) [][]string {
 	seen := map[string]bool{}
+	visiting := map[string]bool{}
 	var out [][]string
+	var visit func(p *Provenance, depth int)
+	visit = func(p *Provenance, depth int) {
+		if p == nil || len(p.Command) == 0 || depth > 16 {
+			return
+		}
+		k := strings.Join(p.Command, "\x00")
+		if seen[k] || visiting[k] {
+			return
+		}
+		visiting[k] = true
+		for _, in := range p.Inputs {
+			if b, err := os.ReadFile(manifest.Path(in.Path)); err == nil {
+				if q, err := ParseManifest(b, manifest.Path(in.Path)); err == nil {
+					visit(q, depth+1)
+				}
+			}
+		}
+		seen[k] = true
+		cmd := slices.Clone(p.Command)
+		cmd[0] = filepath.Base(cmd[0])
+		out = append(out, cmd)
+	}
 	for _, in := range inputs {
-		if in.Manifest == nil || len(in.Manifest.Command) == 0 {
-			continue
-		}
-		k := strings.Join(in.Manifest.Command, "\x00")
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, in.Manifest.Command)
-		}
+		visit(in.Manifest, 0)
 	}
 	return out
 }
@@ -240,8 +267,8 @@ func sortedKeys[V any](m map[string]V) []string {
 func compact(v any) string {
 	s := strings.ReplaceAll(fmt.Sprint(v), "\n", " ")
 	s = strings.ReplaceAll(s, "`", "'")
-	if len(s) > 120 {
-		s = s[:117] + "..."
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:117]) + "..."
 	}
 	return s
 }

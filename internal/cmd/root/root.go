@@ -7,6 +7,7 @@ import (
 	corpuscmd "github.com/calibkit/calibkit/internal/cmd/corpus"
 	democmd "github.com/calibkit/calibkit/internal/cmd/demo"
 	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
+	exportcmd "github.com/calibkit/calibkit/internal/cmd/export"
 	fetchcmd "github.com/calibkit/calibkit/internal/cmd/fetch"
 	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
 	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
@@ -50,5 +51,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
+	cmd.AddCommand(exportcmd.NewCmdExport(io))
 	return cmd
 }
