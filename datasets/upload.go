@@ -82,6 +82,31 @@ type uploadItem struct {
 // commit whose answer is lost is checked before it is sent again, so
 // nothing is committed twice.
 func (c *Client) Upload(ctx context.Context, req UploadRequest) (*UploadResult, error) {
+	res, err := c.upload(ctx, req)
+	if err != nil {
+		return nil, c.scrub(err)
+	}
+	return res, nil
+}
+
+// scrub hides the token should an answer have echoed it into an error.
+func (c *Client) scrub(err error) error {
+	tok := string(c.cfg.Token)
+	if tok == "" || !strings.Contains(err.Error(), tok) {
+		return err
+	}
+	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), tok, Token(tok).String()), err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, error) {
 	if req.RepoType == "" {
 		req.RepoType = "model"
 	}

@@ -264,6 +264,15 @@ func TestUploadRefusals(t *testing.T) {
 			})
 		}, want: []string{"HTTP 409", "run the upload again", "A commit has happened since"}},
 		{name: "bad repo id", token: testToken, req: UploadRequest{Repo: "noowner"}, want: []string{"want OWNER/NAME"}},
+		{name: "echoed token", token: testToken, req: UploadRequest{Repo: "me/r", Create: true}, setup: func(s *hubtest.Server) {
+			s.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
+				if kind == "preupload" {
+					http.Error(w, `{"error":"bad header: `+r.Header.Get("Authorization")+`"}`, http.StatusBadRequest)
+					return true
+				}
+				return false
+			})
+		}, want: []string{"HTTP 400", "Bearer [redacted]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,9 @@ type Options struct {
 	MaxShardBytes int64
 	// Samples, when N > 0, cuts each split into windows instead of rows.
 	Samples SampleSpec
+	// Tokenizer, when set, counts the model tokens of every row (without
+	// samples; each row on its own, no BOS) for the card.
+	Tokenizer Tokenizer
 	// Model names the tokenizer's model in the card and manifest.
 	Model string
 	// Command is the command line, for the card and manifest.
@@ -237,7 +240,19 @@ func writeSplit(ctx context.Context, dir string, sp Split, opts Options, stream 
 		var pipe *rowPipe
 		var write func(*Row) error
 		if !sampling {
-			pipe = newRowPipe(ctx, sw.write)
+			w := sw.write
+			if opts.Tokenizer != nil {
+				sr.Tokens = max(sr.Tokens, 0)
+				w = func(r *Row) error {
+					toks, err := opts.Tokenizer.Tokenize(r.Text)
+					if err != nil {
+						return fmt.Errorf("tokenize %s row %s: %w", f, r.ID, err)
+					}
+					sr.Tokens += int64(len(toks))
+					return sw.write(r)
+				}
+			}
+			pipe = newRowPipe(ctx, w)
 			write = pipe.add
 		} else {
 			write = func(r *Row) error {

@@ -58,6 +58,9 @@ their sha256, the cleaning steps and their counts, the language shares,
 the sizes in bytes, characters and model tokens, and the commands that
 rebuild it. For a file without a manifest it says these are unknown.
 
+With -m MODEL.gguf the card gives each split's size in the model's tokens
+(each row tokenized on its own, no BOS).
+
 --samples N --seq-len L cuts each split's text instead into N samples of L
 model tokens (with -m, the model's tokenizer; only its vocabulary is loaded)
 or L characters, back-to-back windows drawn without replacement by --seed,
@@ -86,8 +89,8 @@ leaves no partial folder. An earlier export at DIR is replaced.`,
 			if opts.Samples > 0 && opts.SeqLen < 1 {
 				return cmdutil.FlagErrorf("--samples needs --seq-len L (at least 1)")
 			}
-			if opts.Samples == 0 && (cmd.Flags().Changed("seq-len") || cmd.Flags().Changed("seed") || opts.Model != "") {
-				return cmdutil.FlagErrorf("--seq-len, --seed and -m go with --samples N")
+			if opts.Samples == 0 && (cmd.Flags().Changed("seq-len") || cmd.Flags().Changed("seed")) {
+				return cmdutil.FlagErrorf("--seq-len and --seed go with --samples N")
 			}
 			if opts.ShardMB < 1 {
 				return cmdutil.FlagErrorf("--max-shard-size %d: want at least 1 (MiB)", opts.ShardMB)
@@ -117,7 +120,7 @@ leaves no partial folder. An earlier export at DIR is replaced.`,
 	f.IntVar(&opts.Samples, "samples", 0, "cut each split into N samples instead of rows")
 	f.IntVar(&opts.SeqLen, "seq-len", 0, "length of each sample: model tokens with -m, else characters")
 	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the sample draw")
-	f.StringVarP(&opts.Model, "model", "m", "", "GGUF model whose tokenizer measures --seq-len (vocabulary only is loaded)")
+	f.StringVarP(&opts.Model, "model", "m", "", "GGUF model whose tokenizer measures --seq-len, or counts the rows' tokens (vocabulary only is loaded)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary")
 	return cmd
 }
@@ -161,16 +164,19 @@ func datasetRun(ctx context.Context, opts *DatasetOptions) error {
 		Splits: opts.Splits, Output: opts.Output, License: opts.License, Languages: opts.Languages,
 		PrettyName: opts.PrettyName, MaxShardBytes: int64(opts.ShardMB) << 20, Model: opts.Model, Command: opts.Command,
 	}
-	if opts.Samples > 0 {
-		o.Samples = hfdataset.SampleSpec{N: opts.Samples, SeqLen: opts.SeqLen, Seed: opts.Seed}
-		if opts.Model != "" {
-			tok, err := llamatok.Open(opts.Model)
-			if err != nil {
-				return err
-			}
-			defer tok.Close()
-			o.Samples.Tokenizer = tok
+	var tok hfdataset.Tokenizer
+	if opts.Model != "" {
+		t, err := llamatok.Open(opts.Model)
+		if err != nil {
+			return err
 		}
+		defer t.Close()
+		tok = t
+	}
+	if opts.Samples > 0 {
+		o.Samples = hfdataset.SampleSpec{N: opts.Samples, SeqLen: opts.SeqLen, Seed: opts.Seed, Tokenizer: tok}
+	} else {
+		o.Tokenizer = tok
 	}
 	res, err := hfdataset.Export(ctx, o)
 	if err != nil {

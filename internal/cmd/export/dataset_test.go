@@ -36,6 +36,7 @@ func TestNewCmdDatasetFlags(t *testing.T) {
 		{args: "a.txt -o ds --split-file nofile", wantErr: "want NAME=FILE"},
 		{args: "a.txt -o ds --samples 3", wantErr: "--seq-len"},
 		{args: "a.txt -o ds --seq-len 3", wantErr: "go with --samples"},
+		{args: "a.txt -o ds -m m.gguf", check: func(o *DatasetOptions) bool { return o.Model == "m.gguf" && o.Samples == 0 }},
 		{args: "a.txt -o ds --language japanese", wantErr: "language code"},
 		{args: "a.txt -o ds --max-shard-size 0", wantErr: "--max-shard-size"},
 	}
@@ -85,6 +86,17 @@ func TestDatasetRun(t *testing.T) {
 	card, _ := os.ReadFile(filepath.Join(out, "README.md"))
 	if !strings.Contains(string(card), "Calibration samples (4 per split of 16 tokens each)") || !strings.Contains(string(card), "tiny.gguf") {
 		t.Errorf("card:\n%s", card)
+	}
+	// -m alone counts the rows' tokens
+	stdout.Reset()
+	err = datasetRun(context.Background(), &DatasetOptions{IO: ios, Output: filepath.Join(dir, "ds1"), JSON: true, ShardMB: 500,
+		Splits: []hfdataset.Split{{Name: "train", Files: []string{in}}}, Model: model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = hfdataset.Result{}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || res.Splits[0].Rows != 30 || res.Splits[0].Tokens < 30*5 {
+		t.Errorf("token count: %+v, %v", res.Splits, err)
 	}
 	// too many samples: an error, no folder
 	err = datasetRun(context.Background(), &DatasetOptions{IO: ios, Output: filepath.Join(dir, "ds2"), ShardMB: 500,
