@@ -240,16 +240,18 @@ func writeSplit(ctx context.Context, dir string, sp Split, opts Options, stream 
 		var pipe *rowPipe
 		var write func(*Row) error
 		if !sampling {
-			w := sw.write
+			w := sw.writeRows
 			if opts.Tokenizer != nil {
 				sr.Tokens = max(sr.Tokens, 0)
-				w = func(r *Row) error {
-					toks, err := opts.Tokenizer.Tokenize(r.Text)
-					if err != nil {
-						return fmt.Errorf("tokenize %s row %s: %w", f, r.ID, err)
+				w = func(rows []Row) error {
+					for _, r := range rows {
+						toks, err := opts.Tokenizer.Tokenize(r.Text)
+						if err != nil {
+							return fmt.Errorf("tokenize %s row %s: %w", f, r.ID, err)
+						}
+						sr.Tokens += int64(len(toks))
 					}
-					sr.Tokens += int64(len(toks))
-					return sw.write(r)
+					return sw.writeRows(rows)
 				}
 			}
 			pipe = newRowPipe(ctx, w)

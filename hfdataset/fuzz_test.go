@@ -3,6 +3,7 @@ package hfdataset
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParseManifest feeds ParseManifest arbitrary bytes: it must not
@@ -69,8 +70,25 @@ func FuzzReadText(f *testing.F) {
 		if got != want {
 			t.Fatalf("rows join to %q, file %q", got, b)
 		}
+		if want := utf8.RuneCountInString(strings.Join(lines, "")); st.Chars != int64(want) {
+			t.Fatalf("%d characters counted, want %d", st.Chars, want)
+		}
 		if st.Size != int64(len(b)) || st.Rows != int64(len(lines)) {
 			t.Fatalf("stats %+v for %d bytes, %d rows", st, len(b), len(lines))
+		}
+	})
+}
+
+// FuzzCountRunes: countRunes is utf8.RuneCount on valid UTF-8.
+func FuzzCountRunes(f *testing.F) {
+	f.Add([]byte("日本語とEnglish。"))
+	f.Add([]byte("abcdefgh\u00e9"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !utf8.Valid(b) {
+			return
+		}
+		if got, want := countRunes(b), utf8.RuneCount(b); got != want {
+			t.Fatalf("countRunes(%q) = %d, want %d", b, got, want)
 		}
 	})
 }

@@ -14,7 +14,7 @@ type rowPipe struct {
 	ctx   context.Context
 }
 
-func newRowPipe(ctx context.Context, write func(*Row) error) *rowPipe {
+func newRowPipe(ctx context.Context, write func([]Row) error) *rowPipe {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &rowPipe{ch: make(chan []Row, 4), free: make(chan []Row, 6), done: make(chan error, 1), stop: cancel, ctx: ctx}
 	for range 6 {
@@ -25,11 +25,8 @@ func newRowPipe(ctx context.Context, write func(*Row) error) *rowPipe {
 		var err error
 		for b := range p.ch {
 			if err == nil {
-				for i := range b {
-					if err = write(&b[i]); err != nil {
-						cancel()
-						break
-					}
+				if err = write(b); err != nil {
+					cancel()
 				}
 			}
 			clear(b)

@@ -138,7 +138,7 @@ func readText(ctx context.Context, path, source, lang string, fn func(*Row) erro
 		row.ID = string(idBuf)
 		st.Rows++
 		st.Bytes += int64(len(text))
-		st.Chars += int64(utf8.RuneCount(text))
+		st.Chars += int64(countRunes(text))
 		if err := fn(&row); err != nil {
 			return st, err
 		}

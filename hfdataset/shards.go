@@ -72,6 +72,49 @@ func (s *shardWriter) write(r *Row) error {
 	return nil
 }
 
+// writeRows adds rows without copying them into the writer's own batch
+// (the parquet writer copies what it keeps), cutting at row group and
+// shard boundaries as write does.
+func (s *shardWriter) writeRows(rows []Row) error {
+	if err := s.flushBatch(); err != nil {
+		return err
+	}
+	for len(rows) > 0 {
+		if s.w == nil {
+			if err := s.open(); err != nil {
+				return err
+			}
+		}
+		k := 0
+		var n int64
+		for k < len(rows) {
+			n += int64(len(rows[k].Text))
+			k++
+			if s.groupText+n >= rowGroupBytes || s.shardText+n >= s.maxBytes {
+				break
+			}
+		}
+		if _, err := s.w.Write(rows[:k]); err != nil {
+			return s.fail(err)
+		}
+		s.rows += int64(k)
+		s.shardText += n
+		s.groupText += n
+		rows = rows[k:]
+		if s.shardText >= s.maxBytes {
+			if err := s.closeShard(); err != nil {
+				return err
+			}
+		} else if s.groupText >= rowGroupBytes {
+			s.groupText = 0
+			if err := s.w.Flush(); err != nil {
+				return s.fail(err)
+			}
+		}
+	}
+	return nil
+}
+
 func (s *shardWriter) open() error {
 	p := filepath.Join(s.dir, "data", fmt.Sprintf(".%s-%05d.parquet.tmp", s.split, len(s.paths)))
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
