@@ -97,8 +97,9 @@ type UploadConfig struct {
 	// KeepLimit: LFS objects up to this size are kept for Content (default
 	// 64 MiB); larger ones are verified and counted only.
 	KeepLimit int64
-	// Forget makes the batch call ask for every object again, even one it
-	// has, so that a benchmark can upload the same file round after round.
+	// Forget makes the preupload call report no file as present and the
+	// batch call ask for every object again, so that a benchmark uploads
+	// and commits the same file round after round.
 	Forget bool
 }
 
@@ -364,7 +365,7 @@ func (s *Server) servePreupload(w http.ResponseWriter, r *http.Request, t, repo,
 		}
 		a := answer{Path: f.Path, UploadMode: mode}
 		u.mu.Lock()
-		if cf, ok := rp.Files[f.Path]; ok {
+		if cf, ok := rp.Files[f.Path]; ok && !c.Forget {
 			oid := cf.GitOID
 			if cf.LFS {
 				oid = cf.SHA256

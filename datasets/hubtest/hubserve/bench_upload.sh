@@ -3,7 +3,8 @@
 #
 #   datasets/hubtest/hubserve/bench_upload.sh [SIZE_MB] [ROUNDS]
 #
-# Starts hubserve (-forget, so every round uploads again) and generates one
+# Starts hubserve (-forget: preupload and the LFS batch report nothing as
+# present, so every round sends and commits the file again) and generates one
 # file of SIZE_MB MiB (default 512). Then, ROUNDS times (default 5), in an
 # order that alternates: curl -T the file to the storage address the LFS
 # batch hands out (one PUT, the sha256 known beforehand and not timed), and
@@ -29,7 +30,7 @@ secs() { # secs CMD...: wall seconds of CMD
 	echo "$e - $s" | bc
 }
 curl_put() { curl -sf -H 'Expect:' -T "$FILE" "$PUT_URL/$OID"; }
-ck_upload() { HF_HOME="$WORK/hf" "$WORK/calibkit" upload bench/upload "$FILE" -m "round" -q; }
+ck_upload() { HF_HOME="$WORK/hf" "$WORK/calibkit" upload bench/upload "$FILE" -m "round" --json -q | grep -q '"sent": true'; }
 for r in $(seq "$ROUNDS"); do
 	if [ $((r % 2)) -eq 1 ]; then
 		echo "curl $(secs curl_put)"; echo "upload $(secs ck_upload)"

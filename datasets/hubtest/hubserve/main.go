@@ -8,8 +8,8 @@
 // curl), then serves until interrupted. The upload side takes the token
 // it prints as HF_TOKEN (repository bench/upload exists); PUT_URL is the
 // storage address a whole LFS object is PUT to (append its sha256), for
-// curl -T. With -forget the LFS batch asks for every object again, so
-// that the same file can be uploaded round after round.
+// curl -T. With -forget neither preupload nor the LFS batch reports what
+// the server has, so that the same file is uploaded round after round.
 package main
 
 import (
