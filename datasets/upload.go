@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -135,7 +136,7 @@ func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		info, err := hashUploadFile(f)
+		info, err := hashUploadFile(f, c.hashCache())
 		if err != nil {
 			return nil, err
 		}
@@ -181,6 +182,15 @@ func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, 
 		return nil, err
 	}
 	return res, nil
+}
+
+// hashCache is where uploads keep file hashes: Home/calibkit/upload-hashes
+// (none without a Home, or with WithoutHashCache).
+func (c *Client) hashCache() hashCache {
+	if c.cfg.Home == "" || c.noHashCache {
+		return hashCache{}
+	}
+	return hashCache{dir: filepath.Join(c.cfg.Home, "calibkit", "upload-hashes")}
 }
 
 // ValidateUploadRepoID checks a repository id for upload: "owner/name",

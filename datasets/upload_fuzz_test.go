@@ -20,7 +20,7 @@ import (
 // fail at the server, as it would on the Hub.)
 func FuzzUploadAnswers(f *testing.F) {
 	f.Add([]byte(`{"files":[{"path":"a.gguf","uploadMode":"lfs"},{"path":"b.txt","uploadMode":"regular"}]}`), []byte(``))
-	f.Add([]byte(`{"files":[{"path":"a.gguf","uploadMode":"lfs","oid":"x"}]}`), []byte(`{"objects":[{"oid":"` + strings.Repeat("0", 64) + `","size":5,"actions":{"upload":{"href":"http://127.0.0.1:1/x","header":{"chunk_size":"2","1":"u"}}}}]}`))
+	f.Add([]byte(`{"files":[{"path":"a.gguf","uploadMode":"lfs","oid":"x"}]}`), []byte(`{"objects":[{"oid":"`+strings.Repeat("0", 64)+`","size":5,"actions":{"upload":{"href":"http://127.0.0.1:1/x","header":{"chunk_size":"2","1":"u"}}}}]}`))
 	f.Add([]byte(`{"files":[{"path":"a.gguf","uploadMode":"maybe"}]}`), []byte(`{"objects":[{"error":{"code":404,"message":"no"}}]}`))
 	f.Add([]byte(`[]`), []byte(`{"objects":null}`))
 	srv := hubtest.New()

@@ -139,7 +139,9 @@ type uploadInfo struct {
 // on the Hub are at most 10 MB).
 const gitOIDLimit = 10 << 20
 
-func hashUploadFile(f UploadFile) (uploadInfo, error) {
+// hashUploadFile measures f, taking its hashes from cache when the file
+// has not changed since they were recorded.
+func hashUploadFile(f UploadFile, cache hashCache) (uploadInfo, error) {
 	fh, err := os.Open(f.Local)
 	if err != nil {
 		return uploadInfo{}, fmt.Errorf("upload: %w", err)
@@ -150,6 +152,18 @@ func hashUploadFile(f UploadFile) (uploadInfo, error) {
 		return uploadInfo{}, fmt.Errorf("upload: %w", err)
 	}
 	info := uploadInfo{size: fi.Size()}
+	abs, absErr := filepath.Abs(f.Local)
+	if absErr == nil {
+		if r, ok := cache.lookup(abs, fi); ok && (r.GitOID != "" || info.size >= gitOIDLimit) {
+			sample := make([]byte, 512)
+			n, err := io.ReadFull(fh, sample)
+			if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+				return uploadInfo{}, fmt.Errorf("upload: read %s: %w", f.Local, err)
+			}
+			info.sample, info.sha256, info.gitOID = sample[:n], r.SHA256, r.GitOID
+			return info, nil
+		}
+	}
 	h := sha256.New()
 	var w io.Writer = h
 	g := sha1.New()
@@ -174,6 +188,11 @@ func hashUploadFile(f UploadFile) (uploadInfo, error) {
 	info.sha256 = hex.EncodeToString(h.Sum(nil))
 	if info.size < gitOIDLimit {
 		info.gitOID = hex.EncodeToString(g.Sum(nil))
+	}
+	if absErr == nil {
+		if after, err := fh.Stat(); err == nil && after.ModTime().Equal(fi.ModTime()) && after.Size() == fi.Size() {
+			cache.store(abs, fi, info.sha256, info.gitOID)
+		}
 	}
 	return info, nil
 }

@@ -23,6 +23,7 @@ type Options struct {
 	Request datasets.UploadRequest
 	Paths   []string
 	JSON    bool
+	Rehash  bool
 }
 
 // NewCmdUpload returns the upload command; runF replaces the run in tests.
@@ -45,7 +46,10 @@ Running it again after an interruption sends nothing the Hub already has:
 LFS files that arrived before are not sent again, and files the branch
 already holds unchanged are left out of the commit (with none changed,
 no commit is made). A dropped connection or a 5xx is retried with backoff,
-resending only the part that failed.
+resending only the part that failed. The sha256 of each file sent is kept
+in $HF_HOME/calibkit/upload-hashes, keyed by path, inode, size and
+modification and change times, so an unchanged file is not read twice
+(--rehash reads it anyway).
 
 Environment: HF_ENDPOINT, HF_TOKEN (else $HF_HOME/token), as calibkit
 fetch uses them. The token is never printed.`,
@@ -87,6 +91,7 @@ fetch uses them. The token is never printed.`,
 	f.StringVarP(&opts.Request.Message, "commit-message", "m", "", "commit message (default \"Upload with calibkit\")")
 	f.StringVar(&opts.Request.Description, "commit-description", "", "longer commit description")
 	f.IntVarP(&opts.Request.Jobs, "jobs", "j", 4, "LFS files sent at once")
+	f.BoolVar(&opts.Rehash, "rehash", false, "hash every file afresh instead of trusting the hashes kept for unchanged files")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary")
 	return cmd
 }
@@ -108,6 +113,9 @@ func uploadRun(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("HF_HUB_OFFLINE is set: unset it to upload")
 	}
 	var clientOpts []datasets.Option
+	if opts.Rehash {
+		clientOpts = append(clientOpts, datasets.WithoutHashCache())
+	}
 	var bars *datasets.ProgressBars
 	if opts.IO.ShowProgress() {
 		bars = datasets.NewProgressBars(opts.IO.ErrOut)

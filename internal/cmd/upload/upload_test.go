@@ -23,8 +23,8 @@ func TestNewCmdUploadFlags(t *testing.T) {
 		{args: "me/r a.gguf dir", check: func(o *Options) bool {
 			return o.Request.Repo == "me/r" && o.Request.RepoType == "model" && o.Request.Revision == "main" && len(o.Paths) == 2 && o.Request.Jobs == 4
 		}},
-		{args: "me/r ds --repo-type dataset --create --private -m msg --revision dev", check: func(o *Options) bool {
-			return o.Request.RepoType == "dataset" && o.Request.Create && o.Request.Private && o.Request.Message == "msg" && o.Request.Revision == "dev"
+		{args: "me/r ds --repo-type dataset --create --private -m msg --revision dev --rehash", check: func(o *Options) bool {
+			return o.Request.RepoType == "dataset" && o.Request.Create && o.Request.Private && o.Request.Message == "msg" && o.Request.Revision == "dev" && o.Rehash
 		}},
 		{args: "noowner a.txt", wantErr: "want OWNER/NAME"},
 		{args: "a/b/c a.txt", wantErr: "want OWNER/NAME"},
