@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -333,5 +334,25 @@ func TestCollectUploadFiles(t *testing.T) {
 	os.Remove(filepath.Join(dir, "up"))
 	if _, err := CollectUploadFiles([]string{dir, filepath.Join(dir, "README.md")}); err == nil || !strings.Contains(err.Error(), "would both become README.md") {
 		t.Errorf("duplicate: %v", err)
+	}
+}
+
+func TestUploadCancelledCommitsNothing(t *testing.T) {
+	srv := uploadServer(t)
+	dir, _ := uploadFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	srv.SetFault(func(kind string, w http.ResponseWriter, r *http.Request) bool {
+		if kind == "part" {
+			cancel() // the user presses ^C while a part is on its way
+		}
+		return false
+	})
+	c, _ := newTestClient(t, srv, "")
+	_, err := c.Upload(ctx, UploadRequest{Repo: "me/calib", RepoType: "dataset", Create: true, Files: collect(t, dir)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if srv.Calls("commit") != 0 {
+		t.Error("a cancelled upload committed")
 	}
 }

@@ -326,3 +326,18 @@ func TestSamplesCharactersReproducible(t *testing.T) {
 		seen[r.ID] = true
 	}
 }
+
+func TestExportCancelledLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "big.txt")
+	write(t, in, strings.Repeat("a line of text\n", 100000))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Export(ctx, Options{Splits: []Split{{Name: "train", Files: []string{in}}}, Output: filepath.Join(dir, "ds")})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d entries left beside the input", len(ents))
+	}
+}
