@@ -92,3 +92,32 @@ func FuzzCountRunes(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadJSONL: any bytes as a .jsonl input give rows or an error that
+// names the file and line, never a panic; counted sizes match the rows.
+func FuzzReadJSONL(f *testing.F) {
+	f.Add([]byte(`{"id":"1","text":"桜"}` + "\n" + `{"id":2,"text":"b"}`))
+	f.Add([]byte(`{"text":1}`))
+	f.Add([]byte("\n\n{\"title\":\"x\"}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := t.TempDir() + "/in.jsonl"
+		if err := writeFile(p, b); err != nil {
+			t.Fatal(err)
+		}
+		var rows, bytes int64
+		st, err := readJSONL(t.Context(), p, "in.jsonl", "", func(r *Row) error {
+			rows++
+			bytes += int64(len(r.Text))
+			return nil
+		})
+		if err != nil {
+			if !strings.Contains(err.Error(), "in.jsonl") {
+				t.Fatalf("error names no file: %v", err)
+			}
+			return
+		}
+		if st.Rows != rows || st.Bytes != bytes || st.Size != int64(len(b)) {
+			t.Fatalf("stats %+v for %d rows, %d bytes", st, rows, bytes)
+		}
+	})
+}
