@@ -228,7 +228,13 @@ func writeSplit(ctx context.Context, dir string, sp Split, opts Options, stream 
 	var inputs []Input
 	var known []string // sources of the joined text, for sample rows
 	for _, f := range sp.Files {
-		prov, note := readProvenanceFor(f)
+		fi, err := os.Stat(f)
+		if err != nil {
+			return sr, nil, fmt.Errorf("open input: %w", err)
+		}
+		// a manifest that records another size describes another version
+		// of the file: neither the rows nor the card take anything from it
+		prov, note := readProvenance(f, fi.Size())
 		lang := ""
 		if prov != nil {
 			lang = prov.Lang
@@ -275,10 +281,6 @@ func writeSplit(ctx context.Context, dir string, sp Split, opts Options, stream 
 		}
 		in := Input{Path: f, Split: sp.Name, Rows: st.Rows, Bytes: st.Bytes, Chars: st.Chars, Size: st.Size, SHA256: st.SHA256, Lang: lang}
 		in.Kind, _ = kindOf(f)
-		if prov != nil && prov.Bytes >= 0 && prov.Bytes != st.Size {
-			prov, note = nil, fmt.Sprintf("manifest %s records %d bytes but the file has %d: it describes another version; not used", manifest.Path(f), prov.Bytes, st.Size)
-			in.Lang = ""
-		}
 		in.Manifest, in.Note = prov, note
 		inputs = append(inputs, in)
 		if !sampling {
@@ -315,10 +317,6 @@ func writeSplit(ctx context.Context, dir string, sp Split, opts Options, stream 
 	sr.Shards = shards
 	return sr, inputs, nil
 }
-
-// readProvenanceFor reads f's manifest before the size is known; the size
-// check happens once the file has been read.
-func readProvenanceFor(f string) (*Provenance, string) { return readProvenance(f, -1) }
 
 // commonLang is the language all inputs share, or "".
 func commonLang(inputs []Input) string {

@@ -341,3 +341,27 @@ func TestExportCancelledLeavesNothing(t *testing.T) {
 		t.Errorf("%d entries left beside the input", len(ents))
 	}
 }
+
+func TestStaleManifestIsNotUsed(t *testing.T) {
+	dir, _, jsonlPath, _ := fixture(t)
+	// the corpus grew after its manifest was written
+	f, _ := os.OpenFile(jsonlPath, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"id":"14","text":"追記。"}` + "\n")
+	f.Close()
+	res, err := Export(context.Background(), Options{Splits: []Split{{Name: "train", Files: []string{jsonlPath}}}, Output: filepath.Join(dir, "ds")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Inputs[0].Manifest != nil || !strings.Contains(res.Inputs[0].Note, "describes another version") {
+		t.Errorf("input %+v", res.Inputs[0])
+	}
+	for _, r := range readSplit(t, res.Output, res.Splits[0]) {
+		if r.Lang != "" {
+			t.Errorf("row %s took its language from a stale manifest", r.ID)
+		}
+	}
+	card, _ := os.ReadFile(res.Card)
+	if !strings.Contains(string(card), "describes another version of the file; not used") {
+		t.Error("the card does not say the manifest was not used")
+	}
+}
