@@ -49,6 +49,9 @@ type UploadedFile struct {
 	OnHub bool `json:"on_hub,omitempty"`
 	// Sent: the LFS content was sent in this run.
 	Sent bool `json:"sent,omitempty"`
+	// Ignored: the repository's .gitignore leaves this path out (the
+	// preupload call's shouldIgnore); it was not uploaded.
+	Ignored bool `json:"ignored,omitempty"`
 }
 
 // UploadResult describes an upload.
@@ -70,6 +73,7 @@ type uploadItem struct {
 	info     uploadInfo
 	mode     string
 	remoteID string
+	ignored  bool
 	res      *UploadedFile
 }
 
@@ -160,7 +164,8 @@ func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, 
 	}
 	for _, it := range items {
 		it.res.Unchanged = it.unchanged()
-		if it.mode == "lfs" && !it.res.Unchanged {
+		it.res.Ignored = it.ignored
+		if it.mode == "lfs" && !it.res.Unchanged && !it.ignored {
 			lfs = append(lfs, it)
 		}
 	}
@@ -171,7 +176,7 @@ func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, 
 	}
 	var changed []*uploadItem
 	for _, it := range items {
-		if !it.res.Unchanged {
+		if !it.res.Unchanged && !it.ignored {
 			changed = append(changed, it)
 		}
 	}
@@ -282,6 +287,7 @@ func (c *Client) preupload(ctx context.Context, t uploadTarget, items []*uploadI
 			}
 			f := ans.Files[i]
 			it.mode = f.UploadMode
+			it.ignored = f.ShouldIgnore
 			if f.OID != nil {
 				it.remoteID = *f.OID
 			}

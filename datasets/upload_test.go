@@ -356,3 +356,23 @@ func TestUploadCancelledCommitsNothing(t *testing.T) {
 		t.Error("a cancelled upload committed")
 	}
 }
+
+func TestUploadLeavesOutWhatGitignoreIgnores(t *testing.T) {
+	srv := uploadServer(t)
+	srv.SetUploadConfig(hubtest.UploadConfig{WriteToken: testToken, Ignore: []string{"*.gguf"}})
+	dir, _ := uploadFixture(t)
+	c, _ := newTestClient(t, srv, "")
+	res, err := c.Upload(context.Background(), UploadRequest{Repo: "me/calib", RepoType: "dataset", Create: true, Files: collect(t, dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, _ := srv.Repo("dataset", "me/calib")
+	if _, ok := repo.Files["imatrix.gguf"]; ok || len(repo.Files) != 3 {
+		t.Errorf("committed %v", repo.Commits[0].Files)
+	}
+	for _, f := range res.Files {
+		if (f.Path == "imatrix.gguf") != f.Ignored || (f.Ignored && f.Sent) {
+			t.Errorf("%+v", f)
+		}
+	}
+}

@@ -97,6 +97,9 @@ type UploadConfig struct {
 	// KeepLimit: LFS objects up to this size are kept for Content (default
 	// 64 MiB); larger ones are verified and counted only.
 	KeepLimit int64
+	// Ignore lists path.Match patterns the repository's .gitignore leaves
+	// out: preupload answers shouldIgnore for them.
+	Ignore []string
 	// Forget makes the preupload call report no file as present and the
 	// batch call ask for every object again, so that a benchmark uploads
 	// and commits the same file round after round.
@@ -364,6 +367,11 @@ func (s *Server) servePreupload(w http.ResponseWriter, r *http.Request, t, repo,
 			mode = "lfs"
 		}
 		a := answer{Path: f.Path, UploadMode: mode}
+		for _, pat := range c.Ignore {
+			if ok, _ := path.Match(pat, f.Path); ok {
+				a.ShouldIgnore = true
+			}
+		}
 		u.mu.Lock()
 		if cf, ok := rp.Files[f.Path]; ok && !c.Forget {
 			oid := cf.GitOID
