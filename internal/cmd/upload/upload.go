@@ -148,9 +148,11 @@ func uploadRun(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.Out, "%s: nothing to commit, the branch %s holds every file unchanged\n", res.Repo, res.Revision)
 	}
 	if opts.IO.ShowProgress() {
-		var sent, onHub, same int
+		var sent, onHub, same, ignored int
 		for _, f := range res.Files {
 			switch {
+			case f.Ignored:
+				ignored++
 			case f.Unchanged:
 				same++
 			case f.OnHub:
@@ -159,7 +161,11 @@ func uploadRun(ctx context.Context, opts *Options) error {
 				sent++
 			}
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "%s: %d files; %d LFS sent, %d LFS already on the Hub, %d unchanged\n", res.Repo, len(res.Files), sent, onHub, same)
+		fmt.Fprintf(opts.IO.ErrOut, "%s: %d files; %d LFS sent, %d LFS already on the Hub, %d unchanged", res.Repo, len(res.Files), sent, onHub, same)
+		if ignored > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, ", %d left out by the repository's .gitignore", ignored)
+		}
+		fmt.Fprintln(opts.IO.ErrOut)
 	}
 	return nil
 }
