@@ -7,6 +7,7 @@ import (
 	corpuscmd "github.com/calibkit/calibkit/internal/cmd/corpus"
 	democmd "github.com/calibkit/calibkit/internal/cmd/demo"
 	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
+	exportcmd "github.com/calibkit/calibkit/internal/cmd/export"
 	fetchcmd "github.com/calibkit/calibkit/internal/cmd/fetch"
 	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
 	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
@@ -14,6 +15,7 @@ import (
 	overlapcmd "github.com/calibkit/calibkit/internal/cmd/overlap"
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
+	uploadcmd "github.com/calibkit/calibkit/internal/cmd/upload"
 	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
 	wikitextcmd "github.com/calibkit/calibkit/internal/cmd/wikitext"
 	"github.com/calibkit/calibkit/internal/cmdutil"
@@ -50,5 +52,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
+	cmd.AddCommand(exportcmd.NewCmdExport(io), uploadcmd.NewCmdUpload(io, nil))
 	return cmd
 }
