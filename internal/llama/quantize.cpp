@@ -10,6 +10,7 @@ extern "C" {
 
 #include <cstdio>
 #include <cstring>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -111,4 +112,27 @@ extern "C" uint32_t ck_quantize(const char * inp, const char * out, struct llama
         return 2;
     }
     return rc;
+}
+
+// ck_regex_check compiles pattern as llama-quant.cpp does (std::regex,
+// ECMAScript) and returns 0, or 1 with the reason in err.
+extern "C" int ck_regex_check(const char * pattern, char * err, size_t n) {
+    try {
+        std::regex re(pattern);
+        (void) re;
+        return 0;
+    } catch (const std::exception & e) {
+        std::snprintf(err, n, "%s", e.what());
+        return 1;
+    }
+}
+
+// ck_regex_search reports whether pattern (std::regex) is found in s, as
+// llama-quant.cpp matches --tensor-type names: 1 or 0, -1 on a bad pattern.
+extern "C" int ck_regex_search(const char * pattern, const char * s) {
+    try {
+        return std::regex_search(s, std::regex(pattern)) ? 1 : 0;
+    } catch (const std::exception &) {
+        return -1;
+    }
 }

@@ -363,3 +363,26 @@ func SplitPath(prefix string, i, n int) string {
 	C.llama_split_path(buf, 4096, cp, C.int(i), C.int(n))
 	return C.GoString(buf)
 }
+
+// CheckRegex reports whether pattern compiles as the std::regex (ECMAScript
+// grammar) that llama.cpp matches --tensor-type names with.
+func CheckRegex(pattern string) error {
+	cp := C.CString(pattern)
+	defer C.free(unsafe.Pointer(cp))
+	buf := (*C.char)(C.malloc(512))
+	defer C.free(unsafe.Pointer(buf))
+	if C.ck_regex_check(cp, buf, 512) != 0 {
+		return fmt.Errorf("invalid regular expression %q: %s", pattern, C.GoString(buf))
+	}
+	return nil
+}
+
+// RegexSearch reports whether the std::regex pattern is found in s, as
+// llama.cpp applies --tensor-type patterns to tensor names (false for a
+// pattern that does not compile).
+func RegexSearch(pattern, s string) bool {
+	cp, cs := C.CString(pattern), C.CString(s)
+	defer C.free(unsafe.Pointer(cp))
+	defer C.free(unsafe.Pointer(cs))
+	return C.ck_regex_search(cp, cs) == 1
+}

@@ -32,4 +32,12 @@ struct ck_quant_inputs {
 uint32_t ck_quantize(const char * inp, const char * out, struct llama_model_quantize_params * p,
                      const struct ck_quant_inputs * in, uintptr_t progress, int * cancel);
 
+// ck_regex_check compiles pattern as std::regex (what llama-quant.cpp does
+// with a --tensor-type name): 0 when it compiles, else 1 and the reason in err.
+int ck_regex_check(const char * pattern, char * err, size_t n);
+
+// ck_regex_search: 1 when std::regex pattern is found in s, 0 when not,
+// -1 when the pattern does not compile.
+int ck_regex_search(const char * pattern, const char * s);
+
 #endif
