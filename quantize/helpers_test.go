@@ -27,9 +27,9 @@ func testModelOptions(kind string) synth.Options {
 	o.Layers = 2
 	switch kind {
 	case "wide":
-		o.Embd, o.FF, o.Type = 256, 512, synth.TypeF16
+		o.Embd, o.FF, o.Type, o.VocabSize = 256, 512, synth.TypeF16, 512
 	case "odd":
-		o.Embd, o.FF = 320, 488
+		o.Embd, o.FF, o.VocabSize = 320, 488, 512
 	case "tiny":
 	}
 	return o

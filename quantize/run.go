@@ -130,6 +130,7 @@ type plan struct {
 	tensorTypes     []llama.TensorType
 	imatrix         map[string][]float32
 	leaveOutput     bool
+	pure            bool
 	allowRequantize bool
 	onlyCopy        bool
 }
@@ -169,6 +170,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, &UsageError{Msg: "--include-weights and --exclude-weights need --imatrix"}
 	}
 	if err := checkNeedsImatrix(m, p); err != nil {
+		return nil, err
+	}
+	if err := checkRowsFit(m, p); err != nil {
 		return nil, err
 	}
 
@@ -252,7 +256,7 @@ func resolve(opts *Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{ftype: ft, leaveOutput: opts.LeaveOutputTensor, allowRequantize: opts.AllowRequantize, onlyCopy: ft.Name == "COPY"}
+	p := &plan{ftype: ft, leaveOutput: opts.LeaveOutputTensor, pure: opts.Pure, allowRequantize: opts.AllowRequantize, onlyCopy: ft.Name == "COPY"}
 	for _, o := range []struct {
 		name string
 		flag string
