@@ -33,28 +33,32 @@ imatrix=$work/bench.imatrix.gguf
 "$ck" imatrix -q -m "$model" -f internal/synth/sample.txt -c 128 -t "$threads" -o "$imatrix"
 cat "$model" > /dev/null # page cache warm for both
 
-now() { date +%s.%N; }
+# each run prints "WALL CPU" (CPU = user + sys of the process, steadier than
+# the wall time on a machine that other work shares)
+TIMEFORMAT='%R %U %S'
 run_ck() {
-	local t0; t0=$(now)
-	"$ck" quantize -q --imatrix "$imatrix" "$model" "$work/ck.gguf" "$type" "$threads"
-	echo "$(now) - $t0" | bc
+	{ time "$ck" quantize -q --imatrix "$imatrix" "$model" "$work/ck.gguf" "$type" "$threads" 2>/dev/null; } 2>&1 |
+		awk '{printf "%s %.3f\n", $1, $2 + $3}'
 }
 run_lq() {
-	local t0; t0=$(now)
-	"$llama/llama-quantize" --imatrix "$imatrix" "$model" "$work/lq.gguf" "$type" "$threads" > "$work/lq.log" 2>&1
-	echo "$(now) - $t0" | bc
+	{ time "$llama/llama-quantize" --imatrix "$imatrix" "$model" "$work/lq.gguf" "$type" "$threads" > "$work/lq.log" 2>&1; } 2>&1 |
+		awk '{printf "%s %.3f\n", $1, $2 + $3}'
 }
 
-ratios=()
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+walls=() cpus=()
 for i in $(seq 1 "$pairs"); do
 	if [ $((i % 2)) -eq 1 ]; then
 		c=$(run_ck); l=$(run_lq)
 	else
 		l=$(run_lq); c=$(run_ck)
 	fi
-	r=$(echo "scale=4; $c / $l" | bc)
-	ratios+=("$r")
-	printf 'pair %d: calibkit %.2f s, llama-quantize %.2f s, ratio %.3f\n' "$i" "$c" "$l" "$r"
+	read -r cw cc <<<"$c"
+	read -r lw lc <<<"$l"
+	rw=$(echo "scale=4; $cw / $lw" | bc) rc=$(echo "scale=4; $cc / $lc" | bc)
+	walls+=("$rw") cpus+=("$rc")
+	printf 'pair %d: calibkit %.2f s (cpu %.2f s), llama-quantize %.2f s (cpu %.2f s), wall ratio %.3f, cpu ratio %.3f\n' \
+		"$i" "$cw" "$cc" "$lw" "$lc" "$rw" "$rc"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
-printf 'median ratio calibkit/llama-quantize: %.3f (%s, %s threads, %d pairs; target <= 1.05)\n' "$median" "$type" "$threads" "$pairs"
+printf 'median wall ratio calibkit/llama-quantize: %.3f, median cpu ratio %.3f (%s, %s threads, %d pairs; target <= 1.05)\n' \
+	"$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)" "$type" "$threads" "$pairs"

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/imatrix"
+	"github.com/calibkit/calibkit/internal/gguf"
 	"github.com/calibkit/calibkit/internal/llama"
 )
 
@@ -156,6 +157,19 @@ func TestParityWithLlamaQuantize(t *testing.T) {
 					}
 					if len(d.KVDiffs) > 0 {
 						t.Errorf("metadata differ from llama-quantize: %v", d.KVDiffs)
+					}
+					if im != "" {
+						// llama-quantize read calibkit's imatrix and wrote the same keys
+						r, err := gguf.Open(lq)
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer r.Close()
+						for _, k := range []string{KeyImatrixFile, KeyImatrixDataset, KeyImatrixEntries, KeyImatrixChunks} {
+							if _, ok := r.Value(k); !ok {
+								t.Errorf("llama-quantize's output lacks %s", k)
+							}
+						}
 					}
 				})
 			}

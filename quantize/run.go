@@ -115,8 +115,10 @@ type Result struct {
 	Tensors []TensorResult `json:"tensors"`
 	// TypeCounts counts the output tensors per type.
 	TypeCounts map[string]int `json:"type_counts"`
-	// HashSeconds and QuantizeSeconds time the input hashing and
-	// llama_model_quantize; Seconds is the whole run.
+	// HashSeconds is how long the run waited for the input hashes after
+	// llama_model_quantize returned (hashing itself runs beside it at idle
+	// priority); QuantizeSeconds times llama_model_quantize; Seconds is
+	// the whole run.
 	HashSeconds     float64 `json:"hash_seconds"`
 	QuantizeSeconds float64 `json:"quantize_seconds"`
 	Seconds         float64 `json:"seconds"`
@@ -178,30 +180,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	res := &Result{Input: opts.Input, Output: opts.Output, Type: p.ftype, Overrides: overrides(&opts),
 		InputBytes: m.Bytes, InputDataBytes: m.Data, Elements: m.Elements}
-	th := time.Now()
-	in, how, err := hashInput(opts.Input)
-	if err != nil {
-		return nil, err
-	}
-	res.InputSHA256, res.InputSHA256From = in.SHA256, how
-	inputs := []any{in}
-	for _, s := range m.Paths[1:] {
-		h, _, err := hashInput(s)
-		if err != nil {
-			return nil, err
-		}
-		inputs = append(inputs, h)
-	}
+	// hashing runs beside llama.cpp at idle priority (see hashInBackground)
+	toHash := append([]string{}, m.Paths...)
 	if im != nil {
-		h, _, err := hashInput(im.Path)
-		if err != nil {
-			return nil, err
-		}
-		inputs = append(inputs, h)
-		res.Imatrix = &ImatrixInfo{Path: im.Path, Format: im.Format.String(), SHA256: h.SHA256,
-			Entries: len(im.Values), InFile: len(im.All), Chunks: im.Chunks, Datasets: im.Datasets}
+		toHash = append(toHash, im.Path)
 	}
-	res.HashSeconds = time.Since(th).Seconds()
+	hctx, stopHash := context.WithCancel(ctx)
+	defer stopHash()
+	hashes := hashInBackground(hctx, toHash)
 
 	tmp, err := newTemp(opts.Output, opts.KeepSplit, len(m.Paths))
 	if err != nil {
@@ -225,6 +211,22 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.QuantizeSeconds = time.Since(tq).Seconds()
 	if opts.Progress != nil {
 		opts.Progress(Progress{Done: len(m.Tensors), Total: len(m.Tensors)})
+	}
+	th := time.Now()
+	ins, hows, err := hashes()
+	if err != nil {
+		return nil, err
+	}
+	res.HashSeconds = time.Since(th).Seconds()
+	res.InputSHA256, res.InputSHA256From = ins[0].SHA256, hows[0]
+	inputs := make([]any, len(ins))
+	for i, in := range ins {
+		inputs[i] = in
+	}
+	if im != nil {
+		h := ins[len(ins)-1]
+		res.Imatrix = &ImatrixInfo{Path: im.Path, Format: im.Format.String(), SHA256: h.SHA256,
+			Entries: len(im.Values), InFile: len(im.All), Chunks: im.Chunks, Datasets: im.Datasets}
 	}
 	if err := describeOutput(res, m, tmp.files); err != nil {
 		return nil, err

@@ -175,6 +175,9 @@ func TestRunRefusals(t *testing.T) {
 		{"override needs imatrix", Options{Input: wide, Type: "Q8_0", TensorTypes: []string{"ffn_up=iq2_xs"}}, "--tensor-type iq2_xs needs an importance matrix", false},
 		{"imatrix of another model", Options{Input: wide, Type: "Q4_K_M", Imatrix: tinyIm}, "entry blk.0.attn_k.weight holds 64 values but the weight (256×128) needs 256", false},
 		{"imatrix missing an entry", Options{Input: wide, Type: "Q4_K_M", Imatrix: partial}, "no entry for weight blk.0.attn_k.weight", false},
+		{"no fallback for q8_0", Options{Input: testModel(t, "odd"), Type: "Q8_0"}, "blk.0.ffn_down.weight of", false},
+		{"pure on odd rows", Options{Input: testModel(t, "odd"), Type: "Q4_K_M", Pure: true}, "with --pure", false},
+		{"output type on odd rows", Options{Input: testModel(t, "odd"), Type: "Q4_K_M", OutputTensorType: "q4_k"}, "--output-tensor-type has no fallback", false},
 		{"include and exclude", Options{Input: wide, Type: "Q4_K_M", Imatrix: partial, IncludeWeights: []string{"a"}, ExcludeWeights: []string{"b"}}, "cannot be used together", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -254,14 +257,14 @@ func TestHashInputReusesHFBlobName(t *testing.T) {
 	os.WriteFile(filepath.Join(blobs, sum), []byte("model bytes"), 0o644)
 	link := filepath.Join(snap, "model.gguf")
 	os.Symlink(filepath.Join("..", "..", "blobs", sum), link)
-	in, how, err := hashInput(link)
+	in, how, err := hashInput(context.Background(), link)
 	if err != nil || in.SHA256 != sum || how != "huggingface-cache-blob-name" || in.Bytes != 11 {
 		t.Errorf("hashInput(HF link) = %+v, %s, %v", in, how, err)
 	}
 	plain := filepath.Join(dir, "plain.gguf")
 	os.WriteFile(plain, []byte("model bytes"), 0o644)
-	in, how, err = hashInput(plain)
+	in, how, err = hashInput(context.Background(), plain)
 	if err != nil || how != "hashed" || in.SHA256 == sum || len(in.SHA256) != 64 {
-		t.Errorf("hashInput(plain) = %+v, %s, %v", in, how, err)
+		t.Errorf("hashInput(context.Background(), plain) = %+v, %s, %v", in, how, err)
 	}
 }
