@@ -153,15 +153,6 @@ var keepAsIs = []string{
 	"attn_rel_b.weight", ".position_embd.",
 }
 
-// isQuantizedType reports whether ggml's type is a block-quantized one.
-func isQuantizedType(t gguf.TensorType) bool {
-	switch t {
-	case gguf.TensorF32, gguf.TensorF16, gguf.TensorBF16, 24, 25, 26, 27, 28: // I8..F64
-		return false
-	}
-	return true
-}
-
 func shapeString(s []uint64) string {
 	parts := make([]string, len(s))
 	for i, d := range s {
