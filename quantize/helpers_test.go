@@ -30,6 +30,8 @@ func testModelOptions(kind string) synth.Options {
 		o.Embd, o.FF, o.Type, o.VocabSize = 256, 512, synth.TypeF16, 512
 	case "odd":
 		o.Embd, o.FF, o.VocabSize = 320, 488, 512
+	case "moe":
+		o.Embd, o.FF, o.Experts, o.ExpertsUsed, o.VocabSize = 256, 256, 4, 2, 512
 	case "tiny":
 	}
 	return o
@@ -42,7 +44,7 @@ func testModel(t testing.TB, kind string) string {
 		if modelsErr != nil {
 			return
 		}
-		for _, k := range []string{"wide", "odd", "tiny"} {
+		for _, k := range []string{"wide", "odd", "tiny", "moe"} {
 			if modelsErr = synth.WriteFile(filepath.Join(modelsDir, k+".gguf"), testModelOptions(k)); modelsErr != nil {
 				return
 			}
@@ -79,8 +81,12 @@ func fakeImatrix(t testing.TB, modelPath string, seed uint64) *imatrix.Data {
 		if !quantizable(tt, false) || ti.Name == "token_embd.weight" || ti.Name == "output.weight" {
 			continue
 		}
-		e := &imatrix.Entry{Name: ti.Name, Cols: int(ti.Shape[0]), Counts: []int64{384}}
-		e.Sums = make([]float32, e.Cols)
+		nmat := int(tt.ne(2)) // experts
+		e := &imatrix.Entry{Name: ti.Name, Cols: int(ti.Shape[0]), Counts: make([]int64, nmat)}
+		for j := range e.Counts {
+			e.Counts[j] = int64(384 * (j + 1))
+		}
+		e.Sums = make([]float32, e.Cols*nmat)
 		for i := range e.Sums {
 			e.Sums[i] = float32(rng.ExpFloat64() * 384)
 		}

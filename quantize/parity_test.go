@@ -95,16 +95,17 @@ var parityCases = []parityCase{
 func TestParityWithLlamaQuantize(t *testing.T) {
 	exe := llamaQuantize(t)
 	dir := t.TempDir()
-	wide, odd := testModel(t, "wide"), testModel(t, "odd")
+	wide, odd, moe := testModel(t, "wide"), testModel(t, "odd"), testModel(t, "moe")
 	ims := map[string]string{
 		"wide": computeImatrix(t, wide, filepath.Join(dir, "wide.imatrix.gguf")),
 		"odd":  computeImatrix(t, odd, filepath.Join(dir, "odd.imatrix.dat")),
+		"moe":  computeImatrix(t, moe, filepath.Join(dir, "moe.imatrix.gguf")),
 	}
-	for model, in := range map[string]string{"wide": wide, "odd": odd} {
+	for model, in := range map[string]string{"wide": wide, "odd": odd, "moe": moe} {
 		for _, withIm := range []bool{false, true} {
 			for _, c := range parityCases {
-				if c.imatrixOnly && !withIm {
-					continue
+				if c.imatrixOnly && !withIm || model == "moe" && c.name != "Q4_K_M" {
+					continue // the mixture-of-experts model: per-expert imatrix entries
 				}
 				name := model + "/" + c.name
 				im := ""

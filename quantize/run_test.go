@@ -268,3 +268,33 @@ func TestHashInputReusesHFBlobName(t *testing.T) {
 		t.Errorf("hashInput(context.Background(), plain) = %+v, %s, %v", in, how, err)
 	}
 }
+
+func TestRunMixtureOfExperts(t *testing.T) {
+	in := testModel(t, "moe")
+	dir := t.TempDir()
+	d := fakeImatrix(t, in, 4)
+	im := writeImatrix(t, d, filepath.Join(dir, "moe-im.gguf"), imatrix.FormatGGUF)
+	out := filepath.Join(dir, "moe.gguf")
+	res, err := Run(context.Background(), Options{Input: in, Output: out, Type: "Q4_K_M", Imatrix: im, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := typesOf(t, out)
+	if types["blk.0.ffn_up_exps.weight"] != "Q4_K" || types["blk.0.ffn_gate_inp.weight"] != "F32" {
+		t.Errorf("experts %s, router %s", types["blk.0.ffn_up_exps.weight"], types["blk.0.ffn_gate_inp.weight"])
+	}
+	if res.Imatrix.Entries != len(d.Entries) {
+		t.Errorf("entries %d, want %d", res.Imatrix.Entries, len(d.Entries))
+	}
+	// an imatrix whose expert entries hold one matrix only is refused
+	for _, e := range d.Entries {
+		if e.NMat() > 1 {
+			e.Sums, e.Counts = e.Sums[:e.Cols], e.Counts[:1]
+		}
+	}
+	bad := writeImatrix(t, d, filepath.Join(dir, "moe-dense-im.gguf"), imatrix.FormatGGUF)
+	_, err = Run(context.Background(), Options{Input: in, Output: filepath.Join(dir, "bad.gguf"), Type: "Q4_K_M", Imatrix: bad, Threads: 1})
+	if err == nil || !strings.Contains(err.Error(), "needs 1024 (ne0 × experts)") {
+		t.Errorf("dense imatrix for a MoE model: %v", err)
+	}
+}
