@@ -29,9 +29,9 @@ static void ck_err_append(const char * text) {
     ck_err[ck_err_len] = 0;
 }
 
-// ck_log drops llama.cpp's messages unless verbose, but always remembers the
-// error-level ones so that a failed call can report them.
-static void ck_log(enum ggml_log_level level, const char * text, void * user_data) {
+// ck_log_sink drops llama.cpp's messages unless verbose, but always remembers
+// the error-level ones so that a failed call can report them.
+void ck_log_sink(enum ggml_log_level level, const char * text, void * user_data) {
     (void) user_data;
     if (__atomic_load_n(&ck_verbose, __ATOMIC_RELAXED)) {
         fputs(text, stderr);
@@ -48,8 +48,8 @@ static void ck_log(enum ggml_log_level level, const char * text, void * user_dat
 }
 
 void ck_init_logging(void) {
-    llama_log_set(ck_log, NULL);
-    ggml_log_set(ck_log, NULL);
+    llama_log_set(ck_quant_log, NULL); // quantize.cpp: counts a quantize run's tensors
+    ggml_log_set(ck_log_sink, NULL);
 }
 
 void ck_set_verbose(int on) { __atomic_store_n(&ck_verbose, on, __ATOMIC_RELAXED); }
