@@ -1,0 +1,226 @@
+package tokenize
+
+import (
+	"bytes"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/clipperhouse/uax29/v2/sentences"
+)
+
+// UAXSplitter cuts text into sentences at Unicode sentence boundaries
+// (UAX #29, through github.com/clipperhouse/uax29/v2), then undoes the
+// boundaries that a language's abbreviations and numbers make wrongly. It
+// is safe for concurrent use.
+//
+// The rules, in order:
+//   - A newline always ends a sentence; no sentence contains '\n'.
+//   - UAX #29 proposes the boundaries: after . ! ? । and the other
+//     sentence terminals of every script, with closing quotes and brackets
+//     kept with their sentence, but not before a lower-case word, a digit
+//     right after the period (3.14) or inside U.S.A.
+//   - A boundary after a period is undone when the word before it is one of
+//     the language's abbreviations (Dr., z. B., M., т. е.), a capital
+//     initial (J. R. R. Tolkien), a dotted run of short parts (e.g.,
+//     U.S., m.in.), a list number opening the line (1. Einleitung) or, for
+//     languages that write ordinals so (German, Polish, Czech…), a number
+//     of one to three digits (am 3. Oktober).
+//
+// Whitespace at a sentence's start and end belongs to no sentence, as with
+// Splitter, so the sentences and the whitespace between them give back the
+// input.
+type UAXSplitter struct {
+	abbrev   map[string]struct{}
+	ordinals bool
+}
+
+// NewUAXSplitter returns the UAX #29 splitter for the language code (its
+// abbreviations and ordinal rule; a language without a list gets only the
+// rules every language shares).
+func NewUAXSplitter(code string) *UAXSplitter {
+	s := &UAXSplitter{abbrev: map[string]struct{}{}, ordinals: ordinalLangs[code]}
+	for _, w := range langAbbreviations[code] {
+		s.abbrev[w] = struct{}{}
+	}
+	return s
+}
+
+// Sentences returns the sentences of text as substrings of it.
+func (s *UAXSplitter) Sentences(text string) []string { return s.AppendSentences(nil, text) }
+
+// AppendSentences appends the sentences of text to dst, as substrings.
+func (s *UAXSplitter) AppendSentences(dst []string, text string) []string {
+	b := stringBytes(text)
+	var buf [32]span
+	for off := 0; off < len(b); {
+		line := b[off:]
+		next := len(b)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line, next = line[:i], off+i+1
+		}
+		for _, sp := range s.appendLine(buf[:0], line, off) {
+			dst = append(dst, text[sp.start:sp.end])
+		}
+		off = next
+	}
+	return dst
+}
+
+// AppendSentenceLines appends the sentences of line, each with a '\n', to
+// dst; a blank line gives one empty line. It is a LineFunc.
+func (s *UAXSplitter) AppendSentenceLines(dst, line []byte) []byte {
+	var buf [32]span
+	return appendSpanLines(dst, line, s.appendLine(buf[:0], line, 0))
+}
+
+// appendSpanLines writes the spans of line, one per line, or one empty
+// line when there are none.
+func appendSpanLines(dst, line []byte, spans []span) []byte {
+	if len(spans) == 0 {
+		return append(dst, '\n')
+	}
+	for _, sp := range spans {
+		dst = append(dst, line[sp.start:sp.end]...)
+		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+func (s *UAXSplitter) appendLine(dst []span, line []byte, off int) []span {
+	it := sentences.FromBytes(line)
+	segStart := 0
+	for it.Next() {
+		end := it.End()
+		if end >= len(line) {
+			break
+		}
+		if end <= segStart || s.keepsGoing(line, segStart, end) {
+			continue
+		}
+		end = closersAfter(line, end)
+		if end >= len(line) {
+			break
+		}
+		dst = appendTrimmed(dst, line, segStart, end, off)
+		segStart = end
+	}
+	return appendTrimmed(dst, line, segStart, len(line), off)
+}
+
+// closersAfter moves a boundary at end past closing quotes and brackets
+// that a space separates from their terminal, as French writes them
+// (« Bonjour. »), and past the spaces after them: UAX #29 cuts before a
+// closer that follows a space.
+func closersAfter(line []byte, end int) int {
+	p := end
+	for p < len(line) {
+		r, size := utf8.DecodeRune(line[p:])
+		if !unicode.In(r, unicode.Pe, unicode.Pf) {
+			break
+		}
+		p += size
+	}
+	if p == end {
+		return end
+	}
+	for p < len(line) && isSpaceASCII(line[p]) {
+		p++
+	}
+	return p
+}
+
+// keepsGoing reports whether the UAX #29 boundary at end (past the
+// terminal, its closers and the spaces after it) is to be undone.
+func (s *UAXSplitter) keepsGoing(line []byte, segStart, end int) bool {
+	p := end
+	for p > segStart && isSpaceASCII(line[p-1]) {
+		p--
+	}
+	if p == end || p == segStart || line[p-1] != '.' {
+		// Only a period followed by a space is looked at: "end.The" and
+		// "! Next" stay cut.
+		return false
+	}
+	dpos := p - 1
+	// The word before the period: letters and inner periods.
+	ws := dpos
+	for ws > segStart {
+		r, size := utf8.DecodeLastRune(line[:ws])
+		if r != '.' && !unicode.IsLetter(r) {
+			break
+		}
+		ws -= size
+	}
+	word := line[ws:dpos]
+	if len(word) == 0 {
+		return s.number(line, segStart, dpos)
+	}
+	if ws > segStart {
+		if r, _ := utf8.DecodeLastRune(line[:ws]); unicode.IsDigit(r) {
+			return false // 2020er. or 3a.: not a word
+		}
+	}
+	if bytes.IndexByte(word, '.') >= 0 {
+		return dottedShort(word)
+	}
+	first, size := utf8.DecodeRune(word)
+	if size == len(word) && unicode.IsUpper(first) {
+		return true // an initial
+	}
+	if _, ok := s.abbrev[string(word)]; ok {
+		return true
+	}
+	if unicode.IsUpper(first) {
+		var buf [64]byte
+		if len(word)+utf8.UTFMax <= len(buf) {
+			low := utf8.AppendRune(buf[:0], unicode.ToLower(first))
+			low = append(low, word[size:]...)
+			if _, ok := s.abbrev[string(low)]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// number reports whether the period at dpos follows a number that does
+// not end a sentence: a list number opening the line (1. Einleitung), or
+// an ordinal of one to three digits in a language that writes them so.
+func (s *UAXSplitter) number(line []byte, segStart, dpos int) bool {
+	ds := dpos
+	for ds > segStart && line[ds-1] >= '0' && line[ds-1] <= '9' {
+		ds--
+	}
+	n := dpos - ds
+	if n == 0 || n > 3 {
+		return false
+	}
+	if ds > segStart {
+		r, _ := utf8.DecodeLastRune(line[:ds])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == ',' {
+			return false
+		}
+	}
+	if skipSpace(line, segStart, ds) == ds && segStart == 0 {
+		return true // a list number at the start of the line
+	}
+	return s.ordinals
+}
+
+// dottedShort reports whether w, letters with inner periods, is a dotted
+// abbreviation: every part at most three letters (e.g, U.S, z.B, т.е, m.in).
+func dottedShort(w []byte) bool {
+	for len(w) > 0 {
+		i := bytes.IndexByte(w, '.')
+		part := w
+		if i >= 0 {
+			part, w = w[:i], w[i+1:]
+		} else {
+			w = nil
+		}
+		if n := utf8.RuneCount(part); n == 0 || n > 3 {
+			return false
+		}
+	}
+	return true
+}
