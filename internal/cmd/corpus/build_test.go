@@ -54,7 +54,21 @@ func TestNewCmdBuildFlags(t *testing.T) {
 		{"bad extension", "a.parquet -o out.csv", nil, ".txt or .jsonl"},
 		{"no input", "-o out.txt", nil, "requires at least 1 arg"},
 		{"bad segment", "a -o o.txt --segment words", nil, "--segment"},
-		{"bad lang", "a -o o.txt --lang en", nil, "--lang"},
+		{"bad lang", "a -o o.txt --lang xx", nil, "supported are ar, arz"},
+		{"lang de", "a -o o.txt --lang de --lang-share 0.7 --lang-id=false --add-trailing-sections Nachweise", func(t *testing.T, o *BuildOptions) {
+			c := o.Corpus.Clean
+			if c.Lang != "de" || c.ScriptShare != 0.7 || c.LangID || c.TrailingSections[0] != "Einzelnachweise" ||
+				c.TrailingSections[len(c.TrailingSections)-1] != "Nachweise" {
+				t.Errorf("clean options %+v", c)
+			}
+		}, ""},
+		{"ja-share alias", "a -o o.txt --lang zh --ja-share 0.4", func(t *testing.T, o *BuildOptions) {
+			if c := o.Corpus.Clean; c.ScriptShare != 0.4 || c.TrailingSections[0] != "参考文献" {
+				t.Errorf("clean options %+v", c)
+			}
+		}, ""},
+		{"two shares", "a -o o.txt --lang zh --ja-share 0.4 --lang-share 0.5", nil, "alias"},
+		{"bad lang share", "a -o o.txt --lang de --lang-share 1.5", nil, "--lang-share"},
 		{"min above max", "a -o o.txt --min-chars 10 --max-chars 5", nil, "--min-chars"},
 		{"zero workers", "a -o o.txt --workers 0", nil, "--workers"},
 		{"bad share", "a -o o.txt --ja-share 2", nil, "--ja-share"},
