@@ -7,7 +7,8 @@ package tokenize
 // start counts as "vgl". Capital initials (J. R. R. Tolkien, А. С. Пушкин)
 // and dotted runs of short parts (z.B., U.S., т.е., m.in.) are recognised
 // without being listed. Abbreviations that often end a sentence (etc.,
-// usw., и т. д., г.) are left out on purpose: before a capital they cut.
+// usw., и т. д., и др., г., 1990 r.) are left out on purpose: before a
+// capital they cut.
 var langAbbreviations = map[string][]string{
 	"en": {"Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Mt", "vs", "cf", "Fig", "Figs",
 		"Vol", "Vols", "No", "Nos", "pp", "ca", "approx", "Gen", "Col", "Lt", "Sgt", "Capt", "Rev",
@@ -16,8 +17,8 @@ var langAbbreviations = map[string][]string{
 	"de": {"Dr", "Prof", "St", "Nr", "Bd", "Bde", "Hr", "Hrn", "Fr", "Abb", "Abs", "Anm", "Aufl", "bzw",
 		"ca", "evtl", "ggf", "Hrsg", "hrsg", "inkl", "Jh", "Jhd", "Jhs", "Kap", "Mio", "Mrd", "Std", "Str",
 		"vgl", "geb", "gest", "sog", "Tel", "Verf", "Vol", "zit", "zzgl", "Ing", "Dipl", "Mag", "Pfr",
-		"Sankt", "Gebr", "Jg", "Lfg", "Tab", "Bl", "ebd", "insb", "einschl", "max", "min", "Mitgl",
-		"z", "d", "u", "o", "s", "v", "i", "e", "n"},
+		"Sankt", "Gebr", "med", "kath", "evang", "ev", "Jg", "Lfg", "Tab", "Bl", "ebd", "insb", "einschl", "max", "min", "Mitgl",
+		"z", "d", "u", "o", "s", "v", "i", "e", "n", "a"},
 	"fr": {"M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "Pr", "Me", "St", "Ste", "Mgr", "av", "apr",
 		"p", "pp", "vol", "chap", "éd", "env", "cf", "no", "art", "fig", "coll", "dir", "ibid", "op",
 		"hab", "km", "trad", "anc", "Cie", "Jr"},
@@ -36,9 +37,9 @@ var langAbbreviations = map[string][]string{
 	"pl": {"dr", "inż", "mgr", "prof", "hab", "ks", "nr", "ok", "pkt", "tzw", "tj", "ww", "np", "godz",
 		"ul", "al", "św", "gen", "płk", "ppłk", "kpt", "por", "ppor", "mjr", "im", "tys", "mln", "mld",
 		"wg", "zob", "jw", "ds", "cdn", "tzn", "wyd", "red", "oprac", "tłum", "pt", "ur", "zm", "ob",
-		"woj", "pow", "gm", "par", "art", "ust", "Dz", "poz", "str", "s", "r", "w", "m", "in", "p"},
+		"woj", "pow", "gm", "par", "art", "ust", "Dz", "poz", "str", "s", "m", "in", "p"},
 	"ru": {"т", "е", "к", "н", "п", "см", "стр", "им", "ул", "тыс", "млн", "млрд", "руб", "проф",
-		"акад", "св", "рис", "ок", "ср", "напр", "гл", "др", "пр", "обл", "р", "с", "чл", "корр",
+		"акад", "св", "рис", "ок", "ср", "напр", "гл", "пр", "обл", "с", "чл", "корр",
 		"доц", "канд", "докт", "ст", "пос", "пл", "пер", "наб", "кв", "зам", "ген", "полк", "кап",
 		"л", "о", "ж", "п", "экз", "т.е", "т.к", "т.н", "т.о"},
 	"uk": {"т", "с", "див", "ім", "вул", "тис", "млн", "млрд", "проф", "акад", "св", "рис", "напр",
@@ -55,10 +56,28 @@ var langAbbreviations = map[string][]string{
 		"jan", "febr", "márc", "ápr", "jún", "júl", "aug", "szept", "okt", "nov"},
 }
 
-// ordinalLangs write ordinal numbers as a numeral and a period ("am 3.
-// Oktober", "19. století"): a period after one to three digits does not
-// end a sentence.
-var ordinalLangs = map[string]bool{
-	"de": true, "pl": true, "cs": true, "sk": true, "da": true, "no": true, "fi": true, "hu": true,
-	"sr": true, "hr": true, "sl": true, "et": true, "lv": true, "tr": true, "is": true,
+// ordinalContext holds, for languages that write ordinals as a numeral and
+// a period before a capitalised noun (German: "am 3. Oktober", "im 12.
+// Jahrhundert"), the words that come before such an ordinal and the words
+// that follow one. A period after one to three digits does not end a
+// sentence when one of the "before" words precedes the number or one of
+// the "after" words follows it. Other languages that write ordinals so
+// (Polish, Czech, Danish, Finnish, Hungarian...) write the month and most
+// such nouns in lower case, before which UAX #29 does not cut anyway; a
+// capital after "3." there is more often a new sentence.
+var ordinalContext = map[string]struct{ before, after []string }{
+	"de": {
+		before: []string{"der", "die", "das", "dem", "den", "des", "am", "im", "vom", "zum", "zur", "beim",
+			"ins", "bis", "ab", "seit", "vor", "nach", "um", "gegen", "ihr", "ihre", "ihrem", "ihren",
+			"sein", "seine", "seinem", "seinen", "seiner", "ihrer", "jeder", "jedem", "jeden", "alle", "Der",
+			"Die", "Das", "Am", "Im", "Vom", "Zum", "Zur", "Bis", "Ab", "Seit", "Vor", "Nach", "und", "oder",
+			"bzw"},
+		after: []string{"Januar", "Jänner", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+			"September", "Oktober", "November", "Dezember", "Jahrhundert", "Jahrhunderts", "Jahrtausend",
+			"Jahrtausends", "Mal", "Platz", "Rang", "Liga", "Klasse", "Auflage", "Stock", "Etage", "Runde",
+			"Spieltag", "Armee", "Division", "Regiment", "Sinfonie", "Symphonie", "Kapitel", "Band",
+			"Staffel", "Folge", "Bundestag", "Wahlperiode", "Legislaturperiode", "Dynastie", "Kongress",
+			"Geburtstag", "Todestag", "Jahrestag", "Lebensjahr", "Grades", "Grad", "Ordnung", "Weltkrieg",
+			"Mannschaft", "Bundesliga", "Internationale"},
+	},
 }

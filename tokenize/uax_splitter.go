@@ -23,24 +23,25 @@ import (
 //     the language's abbreviations (Dr., z. B., M., т. е.), a capital
 //     initial (J. R. R. Tolkien), a dotted run of short parts (e.g.,
 //     U.S., m.in.), a list number opening the line (1. Einleitung) or, for
-//     languages that write ordinals so (German, Polish, Czech…), a number
-//     of one to three digits (am 3. Oktober).
+//     German, an ordinal of one to three digits after an article or
+//     preposition or before a month or a noun such as Jahrhundert (am 3.
+//     Oktober, im 12. Jahrhundert, zum 01. Januar).
 //
 // Whitespace at a sentence's start and end belongs to no sentence, as with
 // Splitter, so the sentences and the whitespace between them give back the
 // input.
 type UAXSplitter struct {
-	abbrev   map[string]struct{}
-	ordinals bool
+	abbrev        map[string]struct{}
+	before, after map[string]struct{} // ordinal context; nil: no ordinals
 }
 
 // NewUAXSplitter returns the UAX #29 splitter for the language code (its
 // abbreviations and ordinal rule; a language without a list gets only the
 // rules every language shares).
 func NewUAXSplitter(code string) *UAXSplitter {
-	s := &UAXSplitter{abbrev: map[string]struct{}{}, ordinals: ordinalLangs[code]}
-	for _, w := range langAbbreviations[code] {
-		s.abbrev[w] = struct{}{}
+	s := &UAXSplitter{abbrev: wordSet(langAbbreviations[code])}
+	if oc, ok := ordinalContext[code]; ok {
+		s.before, s.after = wordSet(oc.before), wordSet(oc.after)
 	}
 	return s
 }
@@ -153,7 +154,7 @@ func (s *UAXSplitter) keepsGoing(line []byte, segStart, end int) bool {
 	}
 	word := line[ws:dpos]
 	if len(word) == 0 {
-		return s.number(line, segStart, dpos)
+		return s.number(line, segStart, dpos, end)
 	}
 	if ws > segStart {
 		if r, _ := utf8.DecodeLastRune(line[:ws]); unicode.IsDigit(r) {
@@ -185,8 +186,9 @@ func (s *UAXSplitter) keepsGoing(line []byte, segStart, end int) bool {
 
 // number reports whether the period at dpos follows a number that does
 // not end a sentence: a list number opening the line (1. Einleitung), or
-// an ordinal of one to three digits in a language that writes them so.
-func (s *UAXSplitter) number(line []byte, segStart, dpos int) bool {
+// an ordinal of one to three digits in its context (see ordinalContext);
+// end is where the next sentence would start.
+func (s *UAXSplitter) number(line []byte, segStart, dpos, end int) bool {
 	ds := dpos
 	for ds > segStart && line[ds-1] >= '0' && line[ds-1] <= '9' {
 		ds--
@@ -204,7 +206,52 @@ func (s *UAXSplitter) number(line []byte, segStart, dpos int) bool {
 	if skipSpace(line, segStart, ds) == ds && segStart == 0 {
 		return true // a list number at the start of the line
 	}
-	return s.ordinals
+	if s.before == nil {
+		return false
+	}
+	if _, ok := s.after[string(wordAt(line[end:]))]; ok {
+		return true
+	}
+	_, ok := s.before[string(lastWord(line[segStart:ds]))]
+	return ok
+}
+
+// wordAt returns the letters at the start of b.
+func wordAt(b []byte) []byte {
+	i := 0
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		i += size
+	}
+	return b[:i]
+}
+
+// lastWord returns the letters that end b, before trailing spaces.
+func lastWord(b []byte) []byte {
+	j := len(b)
+	for j > 0 && isSpaceASCII(b[j-1]) {
+		j--
+	}
+	i := j
+	for i > 0 {
+		r, size := utf8.DecodeLastRune(b[:i])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		i -= size
+	}
+	return b[i:j]
+}
+
+func wordSet(ws []string) map[string]struct{} {
+	m := make(map[string]struct{}, len(ws))
+	for _, w := range ws {
+		m[w] = struct{}{}
+	}
+	return m
 }
 
 // dottedShort reports whether w, letters with inner periods, is a dotted
