@@ -20,8 +20,9 @@ const DefaultLangIDMinWords = 6
 // filter is scanLine and JapaneseShare, as before): a line must have at
 // least share of its letters in the language's script and, for a language
 // written in the Latin script that the identifier knows, a line of
-// minWords words or more without any of the language's function words is
-// dropped when the identifier reliably names another language.
+// minWords words or more with fewer than one of the language's function
+// words in eight is dropped when the identifier reliably names another
+// language.
 type langFilter struct {
 	lang     *langs.Language
 	share    float64
@@ -88,10 +89,10 @@ const (
 // check decides about one line (valid UTF-8, trimmed).
 func (f *langFilter) check(line string) langVerdict {
 	in, all := scriptCount(line, f.lang.Script, f.latin)
-	if share(in, all) < f.share {
+	if share(in, all) < f.share || f.lang.Exclude != nil && excludedShare(line, f.lang.Exclude, all) >= excludedMax {
 		return langScript
 	}
-	if f.words == nil || f.hasFunctionWord(line) {
+	if f.words == nil || f.plainlyIn(line) {
 		return langKeep
 	}
 	info := whatlanggo.DetectWithOptions(line, f.idOpts)
@@ -101,11 +102,18 @@ func (f *langFilter) check(line string) langVerdict {
 	return langKeepChecked
 }
 
-// hasFunctionWord reports whether line holds one of the language's
-// function words, or has fewer than minWords words: either way it is
-// kept without asking the identifier.
-func (f *langFilter) hasFunctionWord(line string) bool {
-	n := 0
+// functionWordShare is the share of a line's words that must be function
+// words of the language for the line to be kept without asking the
+// identifier: one word in eight. Prose holds a quarter to a third; a line
+// in another language that shares a few short words (in, a, de) holds
+// far fewer.
+const functionWordShare = 8
+
+// plainlyIn reports whether line has fewer than minWords words or at least
+// one function word of the language in every functionWordShare words:
+// either way it is kept without asking the identifier.
+func (f *langFilter) plainlyIn(line string) bool {
+	n, hits := 0, 0
 	var buf [32]byte
 	for i := 0; i < len(line); {
 		// Skip to the next letter.
@@ -132,15 +140,15 @@ func (f *langFilter) hasFunctionWord(line string) bool {
 		if w := line[i:j]; len(w) <= len(buf) {
 			if b, ok := lowerASCII(buf[:0], w); ok {
 				if _, hit := f.words[string(b)]; hit {
-					return true
+					hits++
 				}
 			} else if _, hit := f.words[strings.ToLower(w)]; hit {
-				return true
+				hits++
 			}
 		}
 		i = j
 	}
-	return n < f.minWords
+	return n < f.minWords || hits*functionWordShare >= n
 }
 
 func isWordRune(r rune) bool {
@@ -164,6 +172,22 @@ func lowerASCII(buf []byte, w string) (_ []byte, ok bool) {
 		buf = append(buf, c)
 	}
 	return buf, true
+}
+
+// excludedMax is the share of a line's letters in an excluded script
+// (langs.Language.Exclude) from which the line is another language.
+const excludedMax = 0.1
+
+// excludedShare is the share of the all letters of s that are in one of
+// the scripts ex.
+func excludedShare(s string, ex []*unicode.RangeTable, all int) float64 {
+	n := 0
+	for _, r := range s {
+		if r >= utf8.RuneSelf && unicode.IsOneOf(ex, r) {
+			n++
+		}
+	}
+	return share(n, all)
 }
 
 // scriptCount counts the letters of s in script and all its letters.

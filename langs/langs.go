@@ -61,6 +61,10 @@ type Language struct {
 	Identify string
 	// Share is the default minimum share of Script among a line's letters.
 	Share float64
+	// Exclude lists scripts that mark a line as another language when a
+	// tenth or more of its letters are in them (kana in a Chinese line:
+	// Japanese, whose kanji would pass the Han share).
+	Exclude []*unicode.RangeTable
 	// Trailing lists the end-matter headings of the language's Wikipedia.
 	Trailing []string
 }

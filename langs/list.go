@@ -43,5 +43,6 @@ var list = []Language{
 	{Code: "uk", Name: "Ukrainian", Script: unicode.Cyrillic, ScriptName: "Cyrillic", Segmenter: SegmentUAX29},
 	{Code: "vi", Name: "Vietnamese", Script: unicode.Latin, ScriptName: "Latin", Segmenter: SegmentUAX29, Identify: "vie"},
 	{Code: "war", Name: "Waray", Script: unicode.Latin, ScriptName: "Latin", Segmenter: SegmentUAX29},
-	{Code: "zh", Name: "Chinese", Script: unicode.Han, ScriptName: "Han", Segmenter: SegmentChinese, Share: 0.3},
+	{Code: "zh", Name: "Chinese", Script: unicode.Han, ScriptName: "Han", Segmenter: SegmentChinese, Share: 0.3,
+		Exclude: []*unicode.RangeTable{unicode.Hiragana, unicode.Katakana}},
 }
