@@ -174,6 +174,10 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 				st.Removed.OtherLanguageLines++
 				st.Removed.OtherLanguageChars += int64(countRunes(line))
 				continue
+			case langOtherWords:
+				st.Removed.OtherLanguageLines++
+				st.Removed.OtherLanguageChars += int64(countRunes(line))
+				continue
 			case langKeepChecked:
 				st.Removed.IdentifiedLines++
 			}

@@ -219,3 +219,13 @@ func FuzzUAXSplitterRussian(f *testing.F) { fuzzSplitter(f, "ru") }
 func FuzzUAXSplitterHindi(f *testing.F)   { fuzzSplitter(f, "hi") }
 func FuzzChineseSplitter(f *testing.F)    { fuzzSplitter(f, "zh") }
 func FuzzParagraphSplitter(f *testing.F)  { fuzzSplitter(f, "th") }
+
+func BenchmarkUAXSplitterGerman(b *testing.B) {
+	s := NewUAXSplitter("de")
+	text := strings.Repeat("Die Stadt liegt am 3. Oktober 1990 im Norden des Landes, z. B. mit ca. 20.000 Einwohnern. Der Fluss entstand im 12. Jahrhundert! Wurde er zerstört? Ja.\n", 2000)
+	b.SetBytes(int64(len(text)))
+	var dst []string
+	for b.Loop() {
+		dst = s.AppendSentences(dst[:0], text)
+	}
+}
