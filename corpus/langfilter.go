@@ -3,7 +3,6 @@ package corpus
 import (
 	"fmt"
 	"math/bits"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -52,21 +51,54 @@ var wordLangs = func() []string {
 // functionWords8 holds those of at most 8 ASCII bytes, packed into a
 // uint64 (a cheaper key than a string); maxFunctionWord is the longest, in
 // bytes: a longer word is not looked up.
-var functionWords, functionWords8, maxFunctionWord = func() (map[string]uint64, map[uint64]uint64, int) {
-	m, m8 := map[string]uint64{}, map[uint64]uint64{}
+var functionWords, functionWords8, maxFunctionWord = func() (map[string]uint64, *packedSet, int) {
+	m, m8 := map[string]uint64{}, &packedSet{}
 	n := 0
 	for i, code := range wordLangs {
 		l, _ := langs.Lookup(code)
 		for _, w := range l.Words() {
 			m[w] |= 1 << i
 			if k, ok := pack8(w); ok {
-				m8[k] |= 1 << i
+				m8.add(k, 1<<i)
 			}
 			n = max(n, len(w))
 		}
 	}
 	return m, m8, n
 }()
+
+// packedSet is an open-addressing hash table from packed words to
+// language masks: a multiply and a probe or two per word, several times
+// cheaper than a Go map lookup on the filter's hot path.
+type packedSet struct {
+	keys  [packedSlots]uint64
+	masks [packedSlots]uint64
+}
+
+const packedSlots = 4096 // a power of two, several times the words
+
+func packedSlot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> (64 - 12) }
+
+func (t *packedSet) add(k, mask uint64) {
+	for i := packedSlot(k); ; i = (i + 1) & (packedSlots - 1) {
+		if t.keys[i] == k || t.keys[i] == 0 {
+			t.keys[i] = k
+			t.masks[i] |= mask
+			return
+		}
+	}
+}
+
+func (t *packedSet) get(k uint64) uint64 {
+	for i := packedSlot(k); ; i = (i + 1) & (packedSlots - 1) {
+		switch t.keys[i] {
+		case k:
+			return t.masks[i]
+		case 0:
+			return 0
+		}
+	}
+}
 
 // pack8 packs a word of at most 8 ASCII bytes, lower-cased, into a
 // uint64; ok is false for a longer or non-ASCII word.
@@ -186,54 +218,62 @@ const (
 	wordsUnclear                     // no function word of the language, or more of another: ask the identifier
 )
 
-// byWords counts the line's words and, per language of wordLangs, its
-// function words (one map lookup per word).
+// maxWordsLooked bounds the words byWords looks at: the start of a long
+// paragraph tells its language as well as the whole.
+const maxWordsLooked = 64
+
+// byWords counts the line's words (up to maxWordsLooked) and, per language
+// of wordLangs, its function words (one map lookup per word).
 func (f *langFilter) byWords(line string) wordsVerdict {
 	var hits [64]int32
 	n := 0
 	var buf [32]byte
-	for i := 0; i < len(line); {
+	class := &f.table.class
+	for i := 0; i < len(line) && n < maxWordsLooked; {
 		// Skip to the next letter.
-		r, size := rune(line[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(line[i:])
-		}
-		if !isWordRune(r) {
+		c := line[i]
+		if c < utf8.RuneSelf {
+			if class[c]&classLetter == 0 {
+				i++
+				continue
+			}
+		} else if r, size := utf8.DecodeRuneInString(line[i:]); !isLetterIn(class, r) {
 			i += size
 			continue
 		}
-		j := i + size
+		j := i
 		for j < len(line) {
-			r, size := rune(line[j]), 1
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRuneInString(line[j:])
+			c := line[j]
+			if c < utf8.RuneSelf {
+				if class[c]&classLetter == 0 {
+					break
+				}
+				j++
+				continue
 			}
-			if !isWordRune(r) {
+			r, size := utf8.DecodeRuneInString(line[j:])
+			if !isLetterIn(class, r) {
 				break
 			}
 			j += size
 		}
 		n++
+		w := line[i:j]
+		i = j
+		if len(w) > maxFunctionWord || !functionPrefix.has(w) {
+			continue
+		}
 		var mask uint64
-		if w := line[i:j]; len(w) <= maxFunctionWord {
-			if k, ok := pack8(w); ok {
-				mask = functionWords8[k]
-			} else if len(w) > 8 {
-				if b, ok := lowerASCII(buf[:0], w); ok {
-					mask = f.words[string(b)]
-				} else {
-					mask = f.words[strings.ToLower(w)]
-				}
-			} else {
-				mask = f.words[strings.ToLower(w)]
-			}
+		if k, ok := pack8(w); ok {
+			mask = functionWords8.get(k)
+		} else if b, ok := lowerInto(buf[:0], w); ok {
+			mask = f.words[string(b)]
 		}
 		for mask != 0 {
 			k := bits.TrailingZeros64(mask)
 			hits[k]++
 			mask &= mask - 1
 		}
-		i = j
 	}
 	self := int(hits[f.self])
 	if n < f.minWords || self*functionWordShare >= n {
@@ -257,25 +297,59 @@ func (f *langFilter) byWords(line string) wordsVerdict {
 	return wordsUnclear
 }
 
-func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+// isLetterIn reports whether r is a letter, from the filter's class
+// table for the Basic Multilingual Plane.
+func isLetterIn(class *[0x10000]uint8, r rune) bool {
+	if r < 0x10000 {
+		return class[r]&classLetter != 0
 	}
 	return unicode.IsLetter(r)
 }
 
-// lowerASCII appends w in lower case to buf; ok is false when w is not
-// ASCII.
-func lowerASCII(buf []byte, w string) (_ []byte, ok bool) {
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c >= utf8.RuneSelf {
+// prefixSet has a bit for the first two bytes (lower-cased when ASCII)
+// of every function word, and of its capitalised form: most words of a
+// line are not looked up at all.
+type prefixSet [1 << 16 / 64]uint64
+
+func prefixKey(w string) uint16 {
+	a, b := w[0], byte(0)
+	if len(w) > 1 {
+		b = w[1]
+	}
+	if 'A' <= a && a <= 'Z' {
+		a += 'a' - 'A'
+	}
+	if 'A' <= b && b <= 'Z' {
+		b += 'a' - 'A'
+	}
+	return uint16(a)<<8 | uint16(b)
+}
+
+func (p *prefixSet) add(w string) { k := prefixKey(w); p[k>>6] |= 1 << (k & 63) }
+
+func (p *prefixSet) has(w string) bool { k := prefixKey(w); return p[k>>6]&(1<<(k&63)) != 0 }
+
+// functionPrefix is the prefixSet of every function word.
+var functionPrefix = func() *prefixSet {
+	p := &prefixSet{}
+	for w := range functionWords {
+		p.add(w)
+		if r, size := utf8.DecodeRuneInString(w); r >= utf8.RuneSelf {
+			p.add(string(unicode.ToUpper(r)) + w[size:])
+		}
+	}
+	return p
+}()
+
+// lowerInto appends w in lower case to buf, without allocating; ok is
+// false when it does not fit in buf's capacity.
+func lowerInto(buf []byte, w string) (_ []byte, ok bool) {
+	for _, r := range w {
+		r = unicode.ToLower(r)
+		if len(buf)+utf8.RuneLen(r) > cap(buf) {
 			return nil, false
 		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf = append(buf, c)
+		buf = utf8.AppendRune(buf, r)
 	}
 	return buf, true
 }

@@ -88,6 +88,69 @@ func appendSpanLines(dst, line []byte, spans []span) []byte {
 }
 
 func (s *UAXSplitter) appendLine(dst []span, line []byte, off int) []span {
+	if !innerTerminal(line) {
+		// No terminal before the line's end: one sentence, as UAX #29
+		// would find (it breaks only after terminals and paragraph
+		// separators), without running the iterator.
+		return appendTrimmed(dst, line, 0, len(line), off)
+	}
+	return s.appendLineFull(dst, line, off)
+}
+
+// innerTerminal reports whether UAX #29 may cut line before its end:
+// whether it holds a paragraph separator, or a sentence terminal other
+// than those of a final run "terminals, closing punctuation, spaces" (with
+// the marks UAX #29 attaches to the character before them) that ends the
+// line. Anything else goes through the iterator.
+func innerTerminal(line []byte) bool {
+	if hasParaSep(line) {
+		return true
+	}
+	t, _ := nextTerminal(line, 0)
+	if t < 0 {
+		return false
+	}
+	p := t
+	for p < len(line) {
+		r, n := utf8.DecodeRune(line[p:])
+		if !isTerminal(r) && !isAttached(r) {
+			break
+		}
+		p += n
+	}
+	for p < len(line) {
+		r, n := utf8.DecodeRune(line[p:])
+		if !isClose(r) && !isAttached(r) {
+			break
+		}
+		p += n
+	}
+	for p < len(line) && (line[p] == ' ' || line[p] == '\t') {
+		p++
+	}
+	return p < len(line)
+}
+
+// isAttached reports whether UAX #29 attaches r to the character before
+// it (combining marks, part of Extend; format characters are left to the
+// iterator).
+func isAttached(r rune) bool {
+	return r >= utf8.RuneSelf && unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc)
+}
+
+// isClose reports whether r is UAX #29 Close punctuation: brackets and
+// quotation marks.
+func isClose(r rune) bool {
+	switch r {
+	case '"', '\'', ')', ']', '}', '(', '[', '{':
+		return true
+	}
+	return r >= utf8.RuneSelf && unicode.In(r, unicode.Ps, unicode.Pe, unicode.Pi, unicode.Pf)
+}
+
+// appendLineFull is appendLine with every boundary from the UAX #29
+// iterator run over the whole line.
+func (s *UAXSplitter) appendLineFull(dst []span, line []byte, off int) []span {
 	it := sentences.FromBytes(line)
 	segStart := 0
 	for it.Next() {
@@ -106,6 +169,71 @@ func (s *UAXSplitter) appendLine(dst []span, line []byte, off int) []span {
 		segStart = end
 	}
 	return appendTrimmed(dst, line, segStart, len(line), off)
+}
+
+// hasParaSep reports whether line holds a character UAX #29 always breaks
+// after: CR, NEL, LINE or PARAGRAPH SEPARATOR.
+func hasParaSep(line []byte) bool {
+	return bytes.IndexByte(line, '\r') >= 0 || bytes.Contains(line, nel) ||
+		bytes.Contains(line, lineSep) || bytes.Contains(line, paraSep)
+}
+
+var (
+	nel     = []byte("\u0085")
+	lineSep = []byte("\u2028")
+	paraSep = []byte("\u2029")
+)
+
+// nextTerminal returns the position and size of the first sentence
+// terminal (UAX #29 STerm or ATerm: . ! ? । ؟ 。 and the others) at or
+// after p, or -1.
+func nextTerminal(line []byte, p int) (int, int) {
+	for i := p; i < len(line); {
+		c := line[i]
+		if c < utf8.RuneSelf {
+			if c == '.' || c == '!' || c == '?' {
+				return i, 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(line[i:])
+		if isTerminal(r) {
+			return i, size
+		}
+		i += size
+	}
+	return -1, 0
+}
+
+// isTerminal reports whether r is a UAX #29 sentence terminal.
+func isTerminal(r rune) bool {
+	if r < 0x10000 {
+		return terminals[r>>6]&(1<<(r&63)) != 0
+	}
+	return probeTerminal(r)
+}
+
+// terminals has a bit for every character of the Basic Multilingual Plane
+// that UAX #29 ends a sentence at, found by asking the iterator itself.
+var terminals = func() (t [0x10000 / 64]uint64) {
+	for r := rune(0x80); r < 0x10000; r++ {
+		if (unicode.IsPunct(r) || unicode.IsSymbol(r)) && probeTerminal(r) {
+			t[r>>6] |= 1 << (r & 63)
+		}
+	}
+	for _, c := range ".!?" {
+		t[c>>6] |= 1 << (c & 63)
+	}
+	return t
+}()
+
+// probeTerminal reports whether the iterator ends a sentence after r in
+// "a" r " B", as it does after a terminal.
+func probeTerminal(r rune) bool {
+	s := "a" + string(r) + " B"
+	it := sentences.FromString(s)
+	return it.Next() && it.End() == len(s)-1
 }
 
 // closersAfter moves a boundary at end past closing quotes and brackets

@@ -1,6 +1,8 @@
 package tokenize
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode"
@@ -228,4 +230,43 @@ func BenchmarkUAXSplitterGerman(b *testing.B) {
 	for b.Loop() {
 		dst = s.AppendSentences(dst[:0], text)
 	}
+}
+
+// TestUAXWindowsMatchFullIterator holds appendLine, which skips the
+// iterator on a line without an inner terminal, to appendLineFull, which
+// always runs it, on random text dense with terminals, closers and
+// abbreviations.
+func TestUAXWindowsMatchFullIterator(t *testing.T) {
+	parts := []string{"a", "B", "Dr", "z", "3", "12", " ", "  ", ".", "!", "?", "?!", "...", "»", "« ", ")", "(", "\"", "'", "”",
+		"।", "؟", "。", "\u2026", "\u00a0", "é", "Ü", "т", "е", "U.S", "e.g", ",", ":", "-", "\t", "abc", "Xyz", "ß"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, code := range []string{"en", "de", "ru", "hi"} {
+		s := NewUAXSplitter(code)
+		for range 20000 {
+			var b strings.Builder
+			for range 1 + r.IntN(14) {
+				b.WriteString(parts[r.IntN(len(parts))])
+			}
+			line := []byte(b.String())
+			got := s.appendLine(nil, line, 0)
+			want := s.appendLineFull(nil, line, 0)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s %q: windows %v, full %v", code, line, got, want)
+			}
+		}
+	}
+}
+
+func FuzzUAXWindows(f *testing.F) {
+	f.Add("Mr. Smith. U.S. Army! Really?! «Oui.» Fin। ok")
+	s := NewUAXSplitter("en")
+	f.Fuzz(func(t *testing.T, text string) {
+		line := []byte(strings.ReplaceAll(text, "\n", " "))
+		if !validUTF8(string(line)) {
+			return
+		}
+		if got, want := s.appendLine(nil, line, 0), s.appendLineFull(nil, line, 0); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%q: windows %v, full %v", line, got, want)
+		}
+	})
 }
