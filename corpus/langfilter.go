@@ -220,7 +220,7 @@ const (
 
 // maxWordsLooked bounds the words byWords looks at: the start of a long
 // paragraph tells its language as well as the whole.
-const maxWordsLooked = 64
+const maxWordsLooked = 32
 
 // byWords counts the line's words (up to maxWordsLooked) and, per language
 // of wordLangs, its function words (one map lookup per word).
