@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -90,10 +91,22 @@ func newHeadingSet(headings []string, nfkc bool) *headingSet {
 		if s == "" {
 			continue
 		}
-		h.set[s] = struct{}{}
-		h.maxLen = max(h.maxLen, len(s))
+		// Also without format characters, as --strip-controls leaves the
+		// text: یادداشت‌ها holds a zero-width non-joiner.
+		for _, v := range []string{s, strings.Map(dropFormat, s)} {
+			h.set[v] = struct{}{}
+			h.maxLen = max(h.maxLen, len(v))
+		}
 	}
 	return h
+}
+
+// dropFormat maps format characters (Cf) to -1, for strings.Map.
+func dropFormat(r rune) rune {
+	if unicode.Is(unicode.Cf, r) {
+		return -1
+	}
+	return r
 }
 
 // match reports whether line is a heading of the set, alone on its line and

@@ -63,3 +63,12 @@ func TestCleanerDropsHeadings(t *testing.T) {
 		})
 	}
 }
+
+// TestHeadingWithFormatCharacter: a Persian heading holding a zero-width
+// non-joiner matches the line --strip-controls leaves.
+func TestHeadingWithFormatCharacter(t *testing.T) {
+	h := newHeadingSet([]string{"یادداشت\u200cها"}, true)
+	if !h.match("یادداشتها") || !h.match("یادداشت\u200cها") {
+		t.Error("Persian heading not matched with and without its ZWNJ")
+	}
+}

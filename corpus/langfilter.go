@@ -161,9 +161,6 @@ func newLangFilter(code string, share float64, identify bool, minWords int) (*la
 	return f, nil
 }
 
-// identifies reports whether the filter runs the language identifier.
-func (f *langFilter) identifies() bool { return f.words != nil }
-
 // langVerdict is what the filter decided about a line.
 type langVerdict int
 

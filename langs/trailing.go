@@ -17,7 +17,7 @@ var trailing = map[string][]string{
 	"el":  {"Παραπομπές", "Σημειώσεις", "Βιβλιογραφία", "Δείτε επίσης", "Εξωτερικοί σύνδεσμοι", "Πηγές"},
 	"en":  {"References", "Notes", "See also", "External links", "Further reading", "Bibliography", "Sources", "Footnotes", "Citations", "Notes and references", "Works cited"},
 	"es":  {"Referencias", "Notas", "Véase también", "Enlaces externos", "Bibliografía", "Fuentes", "Notas y referencias"},
-	"fa":  {"منابع", "پانویس", "یادداشت‌ها", "جستارهای وابسته", "پیوند به بیرون", "کتاب‌شناسی", "برای مطالعهٔ بیشتر"},
+	"fa":  {"منابع", "پانویس", "یادداشت\u200cها", "جستارهای وابسته", "پیوند به بیرون", "کتاب\u200cشناسی", "برای مطالعهٔ بیشتر"},
 	"fi":  {"Lähteet", "Viitteet", "Kirjallisuutta", "Aiheesta muualla", "Katso myös", "Huomautukset"},
 	"fr":  {"Notes et références", "Références", "Notes", "Voir aussi", "Liens externes", "Bibliographie", "Articles connexes", "Sources"},
 	"he":  {"הערות שוליים", "ראו גם", "קישורים חיצוניים", "לקריאה נוספת", "מקורות", "ביבליוגרפיה"},
