@@ -213,3 +213,32 @@ func TestBuildRunLeavesOutOwnOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildRunLang runs `corpus build --lang de` through the command: the
+// German splitter, headings and filter, counted in the summary.
+func TestBuildRunLang(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "a.jsonl")
+	os.WriteFile(in, []byte(`{"id":"1","text":"Am 3. Oktober kam Dr. Weber an. Er blieb.\nThe town is known for its old church and its summer festival every year.\nEinzelnachweise\nEine Quelle. Noch eine."}`+"\n"), 0o644)
+	out := filepath.Join(dir, "out.txt")
+	io, _, stdout, _ := iostreams.Test()
+	var got *BuildOptions
+	cmd := NewCmdBuild(io, func(o *BuildOptions) error { got = o; return nil })
+	if err := cmdtest.Execute(cmd, in+" --lang de --json -o "+out); err != nil {
+		t.Fatal(err)
+	}
+	got.Command = []string{"calibkit", "corpus", "build"}
+	if err := buildRun(context.Background(), got); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "Am 3. Oktober kam Dr. Weber an.\nEr blieb.\n" {
+		t.Errorf("output %q", b)
+	}
+	var sum Summary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if r := sum.Stats.Removed; r.TrailingSectionDocs != 1 || r.OtherLanguageLines != 1 {
+		t.Errorf("removed %+v", r)
+	}
+}

@@ -169,6 +169,33 @@ func TestTokenizeRunFiles(t *testing.T) {
 	}
 }
 
+// TestTokenizeRunLang splits German with --lang de and records the
+// segmenter in the manifest.
+func TestTokenizeRunLang(t *testing.T) {
+	dir := t.TempDir()
+	inPath := filepath.Join(dir, "in.txt")
+	outPath := filepath.Join(dir, "out.txt")
+	if err := os.WriteFile(inPath, []byte("Am 3. Oktober kam Dr. Weber an. Er blieb.\n\nz. B. hier. Dort!\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, _ := iostreams.Test()
+	opts := &Options{IO: ios, Mode: ModeSentences, Lang: "de", File: inPath, Output: outPath, Command: []string{"calibkit", "tokenize"}}
+	if err := tokenizeRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(outPath)
+	if want := "Am 3. Oktober kam Dr. Weber an.\nEr blieb.\n\nz. B. hier.\nDort!\n"; string(got) != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	m, err := manifest.Read(manifest.Path(outPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Parameters["lang"] != "de" || m.Parameters["segmenter"] != "uax29" || m.Counts["sentences"] != 4.0 {
+		t.Errorf("manifest %+v", m)
+	}
+}
+
 func TestTokenizeRunErrors(t *testing.T) {
 	dir := t.TempDir()
 	ios, _, _, _ := iostreams.Test()
