@@ -193,20 +193,21 @@ func stableSpan(src []byte, i int) int {
 		case c < utf8.RuneSelf:
 			i++
 			continue
-		case c >= 0xC2 && c <= 0xE2:
-			if n := lowStable(src, i); n > 0 {
-				i += n
-				continue
-			}
-			return i
-		case i+2 >= len(src):
-			return i
 		case c >= 0xE3 && c <= 0xE9:
 			// One table for kana and kanji alike: branching on 0xE3 first
-			// mispredicts in text that mixes them.
+			// mispredicts in text that mixes them. Tested before the
+			// scripts below U+3000 so that Japanese pays nothing for them.
+			if i+2 >= len(src) {
+				return i
+			}
 			r := uint(c&0x0F)<<12 | uint(src[i+1]&0x3F)<<6 | uint(src[i+2]&0x3F) - 0x3000
 			if stable3[r>>6]&(1<<(r&63)) != 0 {
 				i += 3
+				continue
+			}
+		case c >= 0xC2 && c <= 0xE2:
+			if n := lowStable(src, i); n > 0 {
+				i += n
 				continue
 			}
 		}
