@@ -216,8 +216,11 @@ func removeEmptyBracketsOnce(s string) (string, int) {
 // takes for a heading when it holds no sentence punctuation.
 const HeadingMaxChars = 40
 
-// headingPunct is the punctuation whose presence makes a line prose.
-const headingPunct = "。．！？!?.、，,"
+// headingPunct is the punctuation whose presence makes a line prose: the
+// Japanese and ASCII marks, and the sentence ends and commas of the other
+// scripts of package langs (Devanagari danda ।॥, Arabic ؟ ، ۔, Ethiopic ።,
+// Myanmar ။, Khmer ។, the Greek question mark ; after NFKC).
+const headingPunct = "。．！？!?.、，,।॥؟،۔።။។;"
 
 // isHeading reports whether line (cleaned, not blank) looks like a section
 // heading or a label rather than prose: short, with no sentence punctuation.

@@ -23,6 +23,10 @@ func TestIsHeading(t *testing.T) {
 		{"本当に?", false},
 		{"https://example.com", false},
 		{"It works.", false},
+		{"भारत एक देश है।", false}, // a danda: prose
+		{"مدينة كبيرة؟", false},    // an Arabic question mark
+		{"Είναι μεγάλη;", false},   // the Greek question mark, after NFKC
+		{"Geschichte", true},
 		{strings.Repeat("見", HeadingMaxChars+1), false}, // too long for a heading
 		{strings.Repeat("見", HeadingMaxChars), true},
 	}
