@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/calibkit/calibkit/langs"
 )
 
 // splitCases are, per language, texts written for these tests (modelled on
@@ -106,6 +108,24 @@ var splitCases = map[string][]struct{ in, want string }{
 		{"这是（注意。）重要的事！真的吗？！", "这是（注意。）|重要的事！|真的吗？！"},
 		{"他写了《红楼梦。续》一书。", "他写了《红楼梦。续》一书。"},
 	},
+	"bg":  {{"София е столицата на България. Тя е голям град.", "София е столицата на България.|Тя е голям град."}},
+	"bn":  {{"ঢাকা বাংলাদেশের রাজধানী। এটি একটি বড় শহর।", "ঢাকা বাংলাদেশের রাজধানী।|এটি একটি বড় শহর।"}},
+	"ca":  {{"El Sr. Puig va arribar a Barcelona. Després va marxar.", "El Sr. Puig va arribar a Barcelona.|Després va marxar."}},
+	"ceb": {{"Ang Sugbo usa ka lungsod. Daghan ang mga tawo didto.", "Ang Sugbo usa ka lungsod.|Daghan ang mga tawo didto."}},
+	"da":  {{"København er hovedstaden. Den 3. oktober regnede det.", "København er hovedstaden.|Den 3. oktober regnede det."}},
+	"fi":  {{"Helsinki on pääkaupunki. Se sijaitsee etelässä.", "Helsinki on pääkaupunki.|Se sijaitsee etelässä."}},
+	"hu":  {{"Budapest a főváros, pl. a Duna partján. Nagy város.", "Budapest a főváros, pl. a Duna partján.|Nagy város."}},
+	"id":  {{"Jakarta adalah ibu kota. Kota ini sangat besar.", "Jakarta adalah ibu kota.|Kota ini sangat besar."}},
+	"lo":  {{"ວຽງຈັນເປັນນະຄອນຫຼວງ ຂອງລາວ", "ວຽງຈັນເປັນນະຄອນຫຼວງ ຂອງລາວ"}},
+	"no":  {{"Oslo er hovedstaden. Byen ligger ved fjorden.", "Oslo er hovedstaden.|Byen ligger ved fjorden."}},
+	"ro":  {{"București este capitala. Orașul este mare.", "București este capitala.|Orașul este mare."}},
+	"sr":  {{"Београд је главни град. Он је велик.", "Београд је главни град.|Он је велик."}},
+	"sv":  {{"Stockholm är huvudstaden, t.ex. för regeringen. Staden är stor.", "Stockholm är huvudstaden, t.ex. för regeringen.|Staden är stor."}},
+	"tr":  {{"Ankara başkenttir. İstanbul en büyük şehirdir.", "Ankara başkenttir.|İstanbul en büyük şehirdir."}},
+	"vi":  {{"Hà Nội là thủ đô. Thành phố này rất lớn.", "Hà Nội là thủ đô.|Thành phố này rất lớn."}},
+	"war": {{"An Tacloban usa nga syudad. Damu an mga tawo.", "An Tacloban usa nga syudad.|Damu an mga tawo."}},
+	"arz": {{"القاهرة عاصمة مصر. هي مدينة كبيرة.", "القاهرة عاصمة مصر.|هي مدينة كبيرة."}},
+	"ja":  {{"東京は首都である。「はい。」と彼は言った。", "東京は首都である。|「はい。」と彼は言った。"}},
 	"th": {
 		{"กรุงเทพมหานครเป็นเมืองหลวง ของประเทศไทย มีประชากรมาก", "กรุงเทพมหานครเป็นเมืองหลวง ของประเทศไทย มีประชากรมาก"},
 	},
@@ -127,6 +147,15 @@ func TestSplitterForLanguages(t *testing.T) {
 			if want := strings.ReplaceAll(tc.want, "|", "\n") + "\n"; string(lines) != want {
 				t.Errorf("%s: AppendSentenceLines(%q) = %q, want %q", code, tc.in, lines, want)
 			}
+		}
+	}
+}
+
+// TestEveryLanguageHasCases: every supported language has test text.
+func TestEveryLanguageHasCases(t *testing.T) {
+	for _, l := range langs.All() {
+		if len(splitCases[l.Code]) == 0 {
+			t.Errorf("no splitter test text for %s (%s)", l.Code, l.Name)
 		}
 	}
 }
