@@ -20,7 +20,7 @@ var ownLines = map[string]string{
 	"el":  "Η Αθήνα είναι η πρωτεύουσα και η μεγαλύτερη πόλη της Ελλάδας.",
 	"en":  "London is the capital and largest city of England and the United Kingdom.",
 	"es":  "Madrid es la capital de España y la ciudad más poblada del país.",
-	"fa":  "تهران پایتخت و بزرگ‌ترین شهر ایران است.",
+	"fa":  "تهران پایتخت و بزرگ\u200cترین شهر ایران است.",
 	"fi":  "Helsinki on Suomen pääkaupunki ja maan suurin kaupunki, joka sijaitsee etelärannikolla.",
 	"fr":  "Paris est la capitale de la France et la ville la plus peuplée du pays.",
 	"he":  "ירושלים היא בירת ישראל והעיר הגדולה ביותר בה.",
