@@ -12,6 +12,7 @@ import (
 	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
 	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
 	overlapcmd "github.com/calibkit/calibkit/internal/cmd/overlap"
+	perplexitycmd "github.com/calibkit/calibkit/internal/cmd/perplexity"
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
 	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
@@ -47,6 +48,7 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(democmd.NewCmdDemo(io, nil))
 	cmd.AddCommand(modelcmd.NewCmdModel(io))
 	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
+	cmd.AddCommand(perplexitycmd.NewCmdPerplexity(io, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
