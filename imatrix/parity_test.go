@@ -110,4 +110,3 @@ func parsePPL(s string) []float64 {
 	}
 	return v
 }
-
