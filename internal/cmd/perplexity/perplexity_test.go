@@ -161,6 +161,10 @@ func TestRunBadInput(t *testing.T) {
 	whole, _ := os.ReadFile(base)
 	truncated := filepath.Join(dir, "trunc.gguf")
 	os.WriteFile(truncated, whole[:len(whole)/2], 0o644)
+	arch := filepath.Join(dir, "arch.gguf")
+	unknown := strings.Replace(string(whole), "llama.block_count", "fooba.block_count", 1)
+	unknown = strings.Replace(unknown, "\x05\x00\x00\x00\x00\x00\x00\x00llama", "\x05\x00\x00\x00\x00\x00\x00\x00fooba", 1)
+	os.WriteFile(arch, []byte(unknown), 0o644)
 	short := filepath.Join(dir, "short.txt")
 	os.WriteFile(short, []byte("only a few words\n"), 0o644)
 	kld := filepath.Join(dir, "b.kld")
@@ -176,6 +180,7 @@ func TestRunBadInput(t *testing.T) {
 	cases := []struct{ args, want string }{
 		{fmt.Sprintf("-m %s -f %s", notGGUF, text), notGGUF},
 		{fmt.Sprintf("-m %s -f %s", truncated, text), truncated},
+		{fmt.Sprintf("-m %s -f %s", arch, text), "fooba"},
 		{fmt.Sprintf("-m %s -f %s -c 512", base, short), "needs at least 1024"},
 		{fmt.Sprintf("-m %s -f %s", base, filepath.Join(dir, "missing.txt")), "missing.txt"},
 		{fmt.Sprintf("-m %s --kl-divergence-base %s --kl-divergence", small, kld), "vocabulary of 2048 tokens"},
