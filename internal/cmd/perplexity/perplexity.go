@@ -84,7 +84,7 @@ same-top-token share.`,
 	f.StringVarP(&opts.File, "file", "f", "", "text file to score")
 	f.IntVarP(&opts.CtxSize, "ctx-size", "c", 512, "tokens per chunk (with --kl-divergence: the base file's)")
 	f.IntVarP(&opts.BatchSize, "batch-size", "b", 2048, "logical batch size; when it holds several chunks, that many are decoded side by side")
-	f.IntVarP(&opts.UBatchSize, "ubatch-size", "u", 512, "physical batch size")
+	f.IntVar(&opts.UBatchSize, "ubatch-size", 512, "physical batch size (-ub)")
 	f.IntVarP(&opts.Threads, "threads", "t", 0, "threads (0: the physical cores, as llama.cpp)")
 	f.IntVar(&opts.Chunks, "chunks", -1, "maximum number of chunks to process (-1: all)")
 	f.StringVar(&fa, "flash-attn", DefaultFlashAttn, "flash attention (-fa): on, off or auto (llama.cpp's default is auto)")

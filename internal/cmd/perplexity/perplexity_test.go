@@ -30,7 +30,7 @@ func TestFlagsParse(t *testing.T) {
 			}
 			return ""
 		}},
-		{args: "-m m.gguf -f t.txt -c 256 -b 1024 -u 128 -t 3 --chunks 9 -fa on --kl-divergence-base b.kld --json", check: func(o *Options) string {
+		{args: "-m m.gguf -f t.txt -c 256 -b 1024 -ub 128 -t 3 --chunks 9 -fa on --kl-divergence-base b.kld --json", check: func(o *Options) string {
 			if o.CtxSize != 256 || !o.CtxSet || o.BatchSize != 1024 || o.UBatchSize != 128 || o.Threads != 3 || o.Chunks != 9 ||
 				o.FlashAttn != llama.FlashAttnOn || o.KLDBase != "b.kld" || o.KLD || !o.JSON {
 				return fmt.Sprintf("parsed %+v", o)
