@@ -14,7 +14,7 @@ import (
 	"github.com/calibkit/calibkit/internal/synth"
 )
 
-var runningPPLRe = regexp.MustCompile(`\[\d+\](\d+\.\d+),`)
+var runningPPLRe = regexp.MustCompile(`\[(\d+)\](\d+\.\d+),`)
 
 // TestParityLlamaImatrix runs llama-imatrix ($CALIBKIT_LLAMA_CPP) and
 // Compute on the same model and text and compares the files and the
@@ -49,12 +49,19 @@ func TestParityLlamaImatrix(t *testing.T) {
 	}{{llama.FlashAttnOff, 1e-5, 1e-3}, {llama.FlashAttnOn, 1e-4, 1e-3}} {
 		t.Run("fa-"+c.fa.String(), func(t *testing.T) {
 			ref := filepath.Join(tdir, "ref-"+c.fa.String()+".gguf")
+			// llama.cpp's asynchronous logger now and then loses the end of
+			// the output at exit: run again (up to five times) until the
+			// final estimate came through
 			var out, errOut bytes.Buffer
-			cmd := exec.Command(bin, "-m", model, "-f", textPath, "-c", "128", "--chunks", "8", "-b", "256", "-t", "2",
-				"-fa", c.fa.String(), "-o", ref)
-			cmd.Stdout, cmd.Stderr = &out, &errOut
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("llama-imatrix: %v\n%s", err, errOut.String())
+			for try := 0; try < 5 && !bytes.Contains(out.Bytes(), []byte("Final estimate")); try++ {
+				out.Reset()
+				errOut.Reset()
+				cmd := exec.Command(bin, "-m", model, "-f", textPath, "-c", "128", "--chunks", "8", "-b", "256", "-t", "2",
+					"-fa", c.fa.String(), "-o", ref)
+				cmd.Stdout, cmd.Stderr = &out, &errOut
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("llama-imatrix: %v\n%s", err, errOut.String())
+				}
 			}
 			want, err := ReadFile(ref)
 			if err != nil {
@@ -83,18 +90,18 @@ func TestParityLlamaImatrix(t *testing.T) {
 				worstL2 = max(worstL2, math.Sqrt(num/den))
 			}
 			gv, wv := parsePPL(ppl.String()), parsePPL(out.String()+errOut.String())
-			if len(gv) != 8 || len(wv) != 8 {
+			if len(gv) != 8 || len(wv) < 7 {
 				t.Fatalf("running values: ours %v, llama-imatrix %v", gv, wv)
 			}
 			dPPL, same := 0.0, 0
-			for i := range gv {
+			for i := range wv {
 				dPPL = max(dPPL, math.Abs(gv[i]-wv[i])/wv[i])
 				if strconv.FormatFloat(gv[i], 'f', 4, 64) == strconv.FormatFloat(wv[i], 'f', 4, 64) {
 					same++
 				}
 			}
-			t.Logf("-fa %s: %d weights, largest relative L2 distance %.2g (largest single column %.2g); running PPL %d/8 equal as printed, largest relative difference %.2g",
-				c.fa, len(got.Entries), worstL2, worstCol, same, dPPL)
+			t.Logf("-fa %s: %d weights, largest relative L2 distance %.2g (largest single column %.2g); running PPL %d/%d equal as printed, largest relative difference %.2g",
+				c.fa, len(got.Entries), worstL2, worstCol, same, len(wv), dPPL)
 			if worstL2 > c.valTol || dPPL > c.pplTol {
 				t.Errorf("-fa %s: beyond the bounds (values %g, PPL %g)", c.fa, c.valTol, c.pplTol)
 			}
@@ -102,11 +109,15 @@ func TestParityLlamaImatrix(t *testing.T) {
 	}
 }
 
-func parsePPL(s string) []float64 {
-	var v []float64
+// parsePPL returns the printed running values by chunk number. llama.cpp's
+// asynchronous logger now and then drops the last entries at exit, so the
+// comparison takes the chunks both printed.
+func parsePPL(s string) map[int]float64 {
+	v := map[int]float64{}
 	for _, m := range runningPPLRe.FindAllStringSubmatch(s, -1) {
-		f, _ := strconv.ParseFloat(m[1], 64)
-		v = append(v, f)
+		i, _ := strconv.Atoi(m[1])
+		f, _ := strconv.ParseFloat(m[2], 64)
+		v[i] = f
 	}
 	return v
 }

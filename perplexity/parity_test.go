@@ -31,25 +31,42 @@ func llamaTool(t *testing.T, name string) string {
 	return p
 }
 
-// runTool runs a llama.cpp tool and returns its stdout.
-func runTool(t *testing.T, bin string, args ...string) string {
+// runTool runs a llama.cpp tool and returns its stdout and stderr. The
+// tools log through an asynchronous logger that now and then loses its last
+// entries at exit (1 to 2 runs in 16 here: the last "[i]" value, the final
+// estimate or the whole statistics block missing), so a run whose output
+// lacks want is repeated, up to five times.
+func runTool(t *testing.T, bin string, want string, args ...string) string {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %v: %v\n%s", bin, args, err, errOut.String())
+	var s string
+	for range 5 {
+		var out, errOut bytes.Buffer
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", bin, args, err, errOut.String())
+		}
+		s = out.String() + "\n" + errOut.String()
+		if strings.Contains(s, want) {
+			return s
+		}
+		t.Logf("%s lost the end of its output (no %q); running it again", filepath.Base(bin), want)
 	}
-	return out.String() + "\n" + errOut.String()
+	t.Fatalf("%s %v: no %q in its output five times:\n%s", bin, args, want, s)
+	return ""
 }
 
 var runningValRe = regexp.MustCompile(`\[(\d+)\](\d+\.\d+),`)
 
-func runningValues(s string) []float64 {
-	var v []float64
+// runningValues returns the printed running values by chunk number (the
+// last one can be lost by llama.cpp's logger even when the final estimate
+// came through; the comparison takes the chunks both printed).
+func runningValues(s string) map[int]float64 {
+	v := map[int]float64{}
 	for _, m := range runningValRe.FindAllStringSubmatch(s, -1) {
+		i, _ := strconv.Atoi(m[1])
 		f, _ := strconv.ParseFloat(m[2], 64)
-		v = append(v, f)
+		v[i] = f
 	}
 	return v
 }
@@ -70,12 +87,17 @@ func parityModel(t *testing.T, seed uint64) (string, string) {
 	return model, text
 }
 
-func maxRelDiff(a, b []float64) float64 {
-	d := 0.0
-	for i := range a {
-		d = max(d, math.Abs(a[i]-b[i])/math.Abs(b[i]))
+// compareRunning returns the largest relative difference over the chunks
+// in want and how many are equal as printed.
+func compareRunning(got, want map[int]float64) (float64, int) {
+	d, same := 0.0, 0
+	for i, w := range want {
+		d = max(d, math.Abs(got[i]-w)/math.Abs(w))
+		if strconv.FormatFloat(got[i], 'f', 4, 64) == strconv.FormatFloat(w, 'f', 4, 64) {
+			same++
+		}
 	}
-	return d
+	return d, same
 }
 
 // TestParityPerplexity compares every running value and the final estimate
@@ -105,7 +127,7 @@ func TestParityPerplexity(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"-m", model, "-f", text, "-c", "128", "--chunks", "8", "-b", "256", "-t", "2"}, c.theirs...)
-			ref := runTool(t, bin, args...)
+			ref := runTool(t, bin, "Final estimate", args...)
 			var out, log bytes.Buffer
 			res, err := Run(context.Background(), m, strings.TrimSuffix(string(src), "\n"),
 				Options{NCtx: 128, NBatch: 256, Chunks: 8, Threads: 2, FlashAttn: c.ours, Out: &out, Log: &log})
@@ -113,25 +135,16 @@ func TestParityPerplexity(t *testing.T) {
 				t.Fatal(err)
 			}
 			want, got := runningValues(ref), runningValues(out.String())
-			if len(want) != 8 || len(got) != 8 {
+			if len(got) != 8 || len(want) < 7 {
 				t.Fatalf("running values: llama-perplexity %v, calibkit %v", want, got)
 			}
 			fm := finalRe.FindStringSubmatch(ref)
-			if fm == nil {
-				t.Fatalf("no final estimate in llama-perplexity's output:\n%s", ref)
-			}
 			refPPL, _ := strconv.ParseFloat(fm[1], 64)
 			refErr, _ := strconv.ParseFloat(fm[2], 64)
-			d := maxRelDiff(got, want)
+			d, same := compareRunning(got, want)
 			dFinal := math.Abs(res.PPL-refPPL) / refPPL
-			same := 0
-			for i := range got {
-				if strconv.FormatFloat(got[i], 'f', 4, 64) == strconv.FormatFloat(want[i], 'f', 4, 64) {
-					same++
-				}
-			}
-			t.Logf("%s: running values %d/8 equal as printed, largest relative difference %.2g; final %.4f vs %.4f (%.2g), error %.5f vs %.5f",
-				c.name, same, d, res.PPL, refPPL, dFinal, res.PPLError, refErr)
+			t.Logf("%s: running values %d/%d equal as printed, largest relative difference %.2g; final %.4f vs %.4f (%.2g), error %.5f vs %.5f",
+				c.name, same, len(want), d, res.PPL, refPPL, dFinal, res.PPLError, refErr)
 			if d > c.tol || dFinal > c.tol || math.Abs(res.PPLError-refErr) > c.tol*100*refErr {
 				t.Errorf("%s: beyond %g relative", c.name, c.tol)
 			}
@@ -153,7 +166,7 @@ func TestParityKLD(t *testing.T) {
 	dir := t.TempDir()
 	theirsBase, oursBase := filepath.Join(dir, "theirs.kld"), filepath.Join(dir, "ours.kld")
 	common := []string{"-c", "128", "-b", "256", "-t", "2", "-fa", "off"}
-	runTool(t, bin, append([]string{"-m", baseModel, "-f", text, "--chunks", "8", "--kl-divergence-base", theirsBase}, common...)...)
+	runTool(t, bin, "Final estimate", append([]string{"-m", baseModel, "-f", text, "--chunks", "8", "--kl-divergence-base", theirsBase}, common...)...)
 	src, _ := os.ReadFile(text)
 	if _, err := Run(context.Background(), loadModel(t, baseModel), strings.TrimSuffix(string(src), "\n"),
 		Options{NCtx: 128, NBatch: 256, Chunks: 8, Threads: 2, FlashAttn: llama.FlashAttnOff, SaveBase: oursBase}); err != nil {
@@ -196,7 +209,7 @@ func TestParityKLD(t *testing.T) {
 
 	q := loadModel(t, qModel)
 	for _, base := range []string{theirsBase, oursBase} {
-		ref := runTool(t, bin, append([]string{"-m", qModel, "--kl-divergence-base", base, "--kl-divergence"}, common...)...)
+		ref := runTool(t, bin, "Same top p: ", append([]string{"-m", qModel, "--kl-divergence-base", base, "--kl-divergence"}, common...)...)
 		var out bytes.Buffer
 		if _, err := Run(context.Background(), q, "", Options{KLDBase: base, NBatch: 256, Threads: 2, FlashAttn: llama.FlashAttnOff, Out: &out}); err != nil {
 			t.Fatal(err)
