@@ -393,6 +393,8 @@ void ck_context_params_set_callbacks(struct llama_context_params * p, uintptr_t 
 int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum);
 int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts);
 double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
+double ck_log_probs_u16(const float * logits, int32_t n_vocab, int32_t tok, uint16_t * out);
+double ck_kld_row(const float * logits, int32_t n_vocab, const uint16_t * base, int32_t tok, float * res, int * same_top);
 
 // ---- calibkit's quantize shim (quantize.cpp) --------------------------------
 

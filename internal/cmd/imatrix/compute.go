@@ -104,7 +104,7 @@ func computeRun(ctx context.Context, opts *Options) error {
 	co := imatrix.ComputeOptions{
 		NCtx: opts.CtxSize, NBatch: opts.BatchSize, NUBatch: opts.UBatchSize, Threads: opts.Threads,
 		Chunks: max(opts.Chunks, 0), FromChunk: opts.FromChunk, ParseSpecial: opts.ParseSpecial,
-		NoPPL: opts.NoPPL, OutputFrequency: opts.OutFreq, SaveFrequency: opts.SaveFreq,
+		NoPPL: opts.NoPPL, FlashAttn: opts.FlashAttn, OutputFrequency: opts.OutFreq, SaveFrequency: opts.SaveFreq,
 		Save:     func(at int) error { return save(opts, c, at) },
 		Progress: bar.update,
 		Log:      chatter,
@@ -210,6 +210,7 @@ func finish(opts *Options, c *imatrix.Collector, sum *summary, res *imatrix.Resu
 	m.Parameters["from_chunk"] = opts.FromChunk
 	m.Parameters["process_output"] = opts.ProcessOut
 	m.Parameters["parse_special"] = opts.ParseSpecial
+	m.Parameters["flash_attn"] = opts.FlashAttn.String()
 	m.Parameters["llama_cpp_commit"] = llama.Commit
 	m.Counts["entries"] = sum.Entries
 	m.Counts["chunk_count"] = sum.ChunkCount

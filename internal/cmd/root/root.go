@@ -13,6 +13,7 @@ import (
 	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
 	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
 	overlapcmd "github.com/calibkit/calibkit/internal/cmd/overlap"
+	perplexitycmd "github.com/calibkit/calibkit/internal/cmd/perplexity"
 	quantizecmd "github.com/calibkit/calibkit/internal/cmd/quantize"
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
@@ -51,6 +52,7 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(modelcmd.NewCmdModel(io))
 	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
 	cmd.AddCommand(quantizecmd.NewCmdQuantize(io, nil))
+	cmd.AddCommand(perplexitycmd.NewCmdPerplexity(io, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
