@@ -195,3 +195,38 @@ double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok) {
     }
     return logits[tok] - max_logit - log(sum_exp);
 }
+
+// ck_log_softmax_f32 returns log p(tok) as llama-perplexity's task scores
+// compute it (compute_logprobs): float maximum, float sum of expf, logf, all
+// in single precision.
+float ck_log_softmax_f32(const float * logits, int32_t n_vocab, int32_t tok) {
+    float max_logit = logits[0];
+    for (int32_t i = 1; i < n_vocab; ++i) {
+        max_logit = logits[i] > max_logit ? logits[i] : max_logit;
+    }
+    float sum_p = 0.f;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        sum_p += expf(logits[i] - max_logit);
+    }
+    return logits[tok] - max_logit - logf(sum_p);
+}
+
+// ck_log_softmax_prob returns log p(tok) as llama-perplexity takes it for the
+// first token of each task ending: its softmax (float expf, double sum,
+// probabilities rounded to float) and then logf of the float probability.
+float ck_log_softmax_prob(const float * logits, int32_t n_vocab, int32_t tok) {
+    float max_logit = logits[0];
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        max_logit = logits[i] > max_logit ? logits[i] : max_logit;
+    }
+    double sum_exp = 0.0;
+    float p_tok = 0.f;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        const float e = expf(logits[i] - max_logit);
+        sum_exp += e;
+        if (i == tok) {
+            p_tok = e;
+        }
+    }
+    return logf((float) (p_tok / sum_exp));
+}

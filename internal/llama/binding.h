@@ -262,6 +262,7 @@ void llama_batch_free(struct llama_batch batch);
 int32_t llama_decode(struct llama_context * ctx, struct llama_batch batch);
 void llama_synchronize(struct llama_context * ctx);
 float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
+float * llama_get_logits(struct llama_context * ctx);
 
 // ---- calibkit's own helpers (binding.c) -------------------------------------
 
@@ -277,5 +278,7 @@ void ck_context_params_set_callbacks(struct llama_context_params * p, uintptr_t 
 int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum);
 int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts);
 double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
+float ck_log_softmax_f32(const float * logits, int32_t n_vocab, int32_t tok);
+float ck_log_softmax_prob(const float * logits, int32_t n_vocab, int32_t tok);
 
 #endif
