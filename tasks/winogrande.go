@@ -30,33 +30,47 @@ func (t WinograndeTask) Sentence() string { return t.First + "_" + t.Second }
 // read as a leading integer. A header row (line 1 whose sentence has no "_"
 // and whose answer is not a number) is skipped, as upstream skips it.
 //
-// Where upstream logs and skips a malformed row, or silently drops a last
-// row that has no final newline, ReadWinogrande returns an error naming the
-// line, so that both tools always score the same rows.
+// llama-perplexity drops one final newline when it reads -f, and its CSV
+// loop stops at a line that ends at the end of the text: it never scores
+// the last row of a file unless an empty line follows it. ReadWinogrande
+// drops that row too, so that both score the same tasks (WriteWinogrande
+// ends its files with an empty line for that reason). Where upstream logs
+// and skips a malformed row, ReadWinogrande returns an error naming the
+// line.
 func ReadWinogrande(r io.Reader, name string) ([]WinograndeTask, error) {
+	tasks, _, err := readWinogrande(r, name)
+	return tasks, err
+}
+
+// readWinogrande also returns the 1-based line number of a last row that
+// upstream does not read, or 0.
+func readWinogrande(r io.Reader, name string) ([]WinograndeTask, int, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("read winogrande file %s: %w", name, err)
+		return nil, 0, fmt.Errorf("read winogrande file %s: %w", name, err)
 	}
+	data = bytes.TrimSuffix(data, []byte{'\n'}) // as llama.cpp's -f does
+	lines := splitLines(data)
+	dropped := 0
 	if len(data) > 0 && data[len(data)-1] != '\n' {
-		return nil, fmt.Errorf("winogrande file %s: the last line (%d) has no newline: llama-perplexity would drop that row (truncated file? add a newline)",
-			name, bytes.Count(data, []byte{'\n'})+1)
+		dropped = len(lines)
+		lines = lines[:len(lines)-1]
 	}
 	var tasks []WinograndeTask
-	for ln, line := range splitLines(data) {
+	for ln, line := range lines {
 		t, err := parseWinograndeRow(line)
 		if err != nil {
 			if ln == 0 && isWinograndeHeader(line) {
 				continue
 			}
-			return nil, fmt.Errorf("winogrande file %s: line %d: %w", name, ln+1, err)
+			return nil, 0, fmt.Errorf("winogrande file %s: line %d: %w", name, ln+1, err)
 		}
 		tasks = append(tasks, t)
 	}
 	if len(tasks) == 0 {
-		return nil, fmt.Errorf("winogrande file %s: no tasks", name)
+		return nil, 0, fmt.Errorf("winogrande file %s: no tasks (llama-perplexity reads no row of a one-row file without an empty line after it)", name)
 	}
-	return tasks, nil
+	return tasks, dropped, nil
 }
 
 func isWinograndeHeader(line string) bool {
@@ -120,7 +134,7 @@ func parseWinograndeRow(line string) (WinograndeTask, error) {
 }
 
 // WriteWinogrande writes tasks as the CSV upstream reads, one row per task
-// ending in '\n'. The sentence is quoted when it holds a comma or a quote;
+// ending in '\n', then an empty line (see ReadWinogrande). The sentence is quoted when it holds a comma or a quote;
 // a task whose fields cannot round-trip through upstream's reader (a
 // newline anywhere, a comma or quote in an option, an odd number of quotes
 // in the sentence, an answer not 1 or 2) is an error naming the task.
@@ -133,6 +147,7 @@ func WriteWinogrande(w io.Writer, tasks []WinograndeTask) error {
 		}
 		bw.WriteString(row)
 	}
+	bw.WriteByte('\n') // so that llama-perplexity reads the last row
 	return bw.Flush()
 }
 
