@@ -106,13 +106,19 @@ func TestParityWithLlamaPerplexity(t *testing.T) {
 			if c.np > 0 {
 				args = append(args, "-np", strconv.Itoa(c.np))
 			}
-			want := runUpstream(t, exe, args...)
 			o := Options{NCtx: c.nctx, Tasks: c.tasks, Parallel: c.np, Threads: 2}
 			res, err := Score(context.Background(), m, c.mode, bytes.NewReader(c.data), file, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := resultLines(res.String())
+			// llama-perplexity prints through a logging thread that now and
+			// then loses a line on a loaded machine: run it again then
+			want := runUpstream(t, exe, args...)
+			for try := 0; try < 3 && len(want) != len(got); try++ {
+				t.Logf("llama-perplexity printed %d result lines, calibkit %d: running it again", len(want), len(got))
+				want = runUpstream(t, exe, args...)
+			}
 			compareLines(t, c.mode, got, want)
 		})
 	}

@@ -81,7 +81,7 @@ type Item struct {
 // Result is a task score. Items are in the order scored (upstream's
 // selection order), which is the order of the printed lines.
 type Result struct {
-	Mode      Mode `json:"mode"`
+	Mode      Mode   `json:"mode"`
 	File      string `json:"file"`
 	Available int    `json:"available"`
 	Scored    int    `json:"scored"`
@@ -104,7 +104,7 @@ type Result struct {
 	// Notes say where the file was read as upstream reads it but not as a
 	// reader might expect (a row upstream leaves out).
 	Notes []string `json:"notes,omitempty"`
-	Items              []Item  `json:"items"`
+	Items []Item   `json:"items"`
 }
 
 // packed is one tokenized task: its candidate sequences and shared prefix.
