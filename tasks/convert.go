@@ -20,7 +20,7 @@ type Converter struct {
 	// recorded in the output's manifest.
 	Template string
 	// Source names the published dataset the converter reads.
-	Source string
+	Source  string
 	convert func(Row) (any, error)
 }
 
