@@ -149,6 +149,9 @@ func (d *decoder) set(which string) ([]string, []int32) {
 		d.err = fmt.Errorf("%s: %d answers, more than upstream's limit of %d (not a multiple-choice file?)", which, n, maxAnswers)
 		return nil, nil
 	}
+	if n == 0 {
+		return nil, nil
+	}
 	answers := make([]string, n)
 	for k := range answers {
 		answers[k] = d.str()

@@ -92,6 +92,19 @@ func TestParityWithLlamaPerplexity(t *testing.T) {
 		{mode: MultipleChoice, flag: "--multiple-choice", data: mc.Bytes(), tasks: 0, nctx: 128},
 		{mode: MultipleChoice, flag: "--multiple-choice", data: mc.Bytes(), tasks: 17, nctx: 128, np: 16},
 	}
+	// and files in the published layouts, written by hand (a header row, a
+	// quoted sentence, Japanese), read by both
+	for _, f := range []struct {
+		mode Mode
+		flag string
+		file string
+	}{{Hellaswag, "--hellaswag", "testdata/hellaswag_sample.txt"}, {Winogrande, "--winogrande", "testdata/winogrande_sample.csv"}} {
+		data, err := os.ReadFile(f.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, parityCase{mode: f.mode, flag: f.flag, data: data, nctx: 128})
+	}
 	dir := t.TempDir()
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%s-%d-tasks-%d", c.mode, i, c.tasks), func(t *testing.T) {

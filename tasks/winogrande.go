@@ -134,7 +134,8 @@ func parseWinograndeRow(line string) (WinograndeTask, error) {
 }
 
 // WriteWinogrande writes tasks as the CSV upstream reads, one row per task
-// ending in '\n', then an empty line (see ReadWinogrande). The sentence is quoted when it holds a comma or a quote;
+// ending in '\n', then an empty line (see ReadWinogrande). The sentence is
+// quoted when it would not read back otherwise;
 // a task whose fields cannot round-trip through upstream's reader (a
 // newline anywhere, a comma or quote in an option, an odd number of quotes
 // in the sentence, an answer not 1 or 2) is an error naming the task.
@@ -177,13 +178,13 @@ func winograndeRow(i int, t WinograndeTask) (string, error) {
 			return "", fmt.Errorf("option%d %q holds a comma, quote or newline, which upstream's CSV reader cannot take", j+1, ch)
 		}
 	}
-	if strings.ContainsAny(s, ",\"") {
-		s = `"` + s + `"`
+	// plain when it reads back so, else quoted (a comma outside quotes)
+	for _, field := range []string{s, `"` + s + `"`} {
+		row := index + "," + field + "," + t.Choices[0] + "," + t.Choices[1] + "," + strconv.Itoa(t.Answer) + "\n"
+		back, err := parseWinograndeRow(row[:len(row)-1])
+		if err == nil && back.First == t.First && back.Second == t.Second && back.Choices == t.Choices {
+			return row, nil
+		}
 	}
-	row := index + "," + s + "," + t.Choices[0] + "," + t.Choices[1] + "," + strconv.Itoa(t.Answer) + "\n"
-	back, err := parseWinograndeRow(row[:len(row)-1])
-	if err != nil || back.First != t.First || back.Second != t.Second || back.Choices != t.Choices {
-		return "", fmt.Errorf("sentence %q would not read back as written (quotes or a blank in the wrong place)", t.Sentence())
-	}
-	return row, nil
+	return "", fmt.Errorf("sentence %q would not read back as written (quotes and commas upstream's CSV reader cannot take)", s)
 }
