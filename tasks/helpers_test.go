@@ -40,7 +40,12 @@ func testModelPath(t testing.TB) string {
 
 func testModel(t testing.TB) *llama.Model {
 	t.Helper()
-	m, err := llama.LoadModel(testModelPath(t), llama.ModelParams{})
+	return testModelAt(t, testModelPath(t))
+}
+
+func testModelAt(t testing.TB, path string) *llama.Model {
+	t.Helper()
+	m, err := llama.LoadModel(path, llama.ModelParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
