@@ -54,7 +54,7 @@ func benchModelPath(b *testing.B) string {
 // median over iterations of the per-pair speed ratio (target ≥ 0.97).
 //
 //	CALIBKIT_LLAMA_CPP=../shared/llama.cpp CGO_CFLAGS="-O3 -march=native" CGO_CXXFLAGS="-O3 -march=native" \
-//	  go test -run '^$' -bench VsLlamaPerplexity -benchtime 5x ./tasks/
+//	  go test -run '^$' -bench VsLlamaPerplexity -benchtime 3x -timeout 60m ./tasks/
 func BenchmarkVsLlamaPerplexity(b *testing.B) {
 	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
 	if dir == "" {
@@ -73,15 +73,15 @@ func BenchmarkVsLlamaPerplexity(b *testing.B) {
 	m := testModelAt(b, path)
 	tmp := b.TempDir()
 	var hs, wg, mc bytes.Buffer
-	WriteHellaswag(&hs, genHellaswag(120, 11))
-	WriteWinogrande(&wg, genWinogrande(300, 12))
-	WriteMultipleChoice(&mc, genMultipleChoice(200, 13))
+	WriteHellaswag(&hs, genHellaswag(40, 11))
+	WriteWinogrande(&wg, genWinogrande(100, 12))
+	WriteMultipleChoice(&mc, genMultipleChoice(60, 13))
 	for _, c := range []struct {
 		mode Mode
 		flag string
 		data []byte
 		n    int
-	}{{Hellaswag, "--hellaswag", hs.Bytes(), 120}, {Winogrande, "--winogrande", wg.Bytes(), 300}, {MultipleChoice, "--multiple-choice", mc.Bytes(), 200}} {
+	}{{Hellaswag, "--hellaswag", hs.Bytes(), 40}, {Winogrande, "--winogrande", wg.Bytes(), 100}, {MultipleChoice, "--multiple-choice", mc.Bytes(), 60}} {
 		b.Run(string(c.mode), func(b *testing.B) {
 			file := filepath.Join(tmp, string(c.mode))
 			if err := os.WriteFile(file, c.data, 0o644); err != nil {
@@ -134,4 +134,37 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BenchmarkScore times this package alone on the benchmark model: tasks/s
+// per mode at $CALIBKIT_BENCH_THREADS (default every CPU).
+//
+//	go test -run '^$' -bench 'Score$' -benchtime 3x ./tasks/
+func BenchmarkScore(b *testing.B) {
+	path := benchModelPath(b)
+	m := testModelAt(b, path)
+	threads := runtime.NumCPU()
+	if s := os.Getenv("CALIBKIT_BENCH_THREADS"); s != "" {
+		threads, _ = strconv.Atoi(s)
+	}
+	var hs, wg, mc bytes.Buffer
+	WriteHellaswag(&hs, genHellaswag(120, 11))
+	WriteWinogrande(&wg, genWinogrande(300, 12))
+	WriteMultipleChoice(&mc, genMultipleChoice(200, 13))
+	for _, c := range []struct {
+		mode Mode
+		data []byte
+	}{{Hellaswag, hs.Bytes()}, {Winogrande, wg.Bytes()}, {MultipleChoice, mc.Bytes()}} {
+		b.Run(string(c.mode), func(b *testing.B) {
+			n := 0
+			for range b.N {
+				res, err := Score(context.Background(), m, c.mode, bytes.NewReader(c.data), string(c.mode), Options{NCtx: 512, Threads: threads})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += res.Scored
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tasks/s")
+		})
+	}
 }
