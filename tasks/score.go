@@ -191,6 +191,15 @@ func (p *packed) init(seqs [][]int32) {
 	}
 }
 
+// firstTokens returns each candidate's first token after the shared prefix.
+func (p *packed) firstTokens() []int32 {
+	out := make([]int32, len(p.seqs))
+	for k, s := range p.seqs {
+		out[k] = s[p.prefix]
+	}
+	return out
+}
+
 // check refuses what upstream cannot score: a task longer than the
 // context, no shared token to take the first logits from, or a candidate
 // that adds no token beyond the shared prefix (upstream reads past its end).

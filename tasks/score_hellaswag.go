@@ -90,10 +90,10 @@ func ScoreHellaswag(ctx context.Context, m *llama.Model, r io.Reader, name strin
 		ir := 0
 		for i := i0; i < i1; i++ {
 			t := tasks[i]
-			first := s.row(t.base)
+			first := llama.LogProbsSoftmax(s.row(t.base), t.firstTokens())
 			scores := make([]float64, 4)
 			for k, sq := range t.seqs {
-				sum := float64(llama.LogProbSoftmax(first, sq[t.prefix]))
+				sum := float64(first[k])
 				n := 1
 				for j := t.prefix; j < len(sq)-1; j++ {
 					sum += float64(lps[ir])

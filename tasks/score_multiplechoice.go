@@ -107,11 +107,11 @@ func ScoreMultipleChoice(ctx context.Context, m *llama.Model, r io.Reader, name 
 		ir := 0
 		for i := i0; i < i1; i++ {
 			t := tasks[i]
-			first := s.row(t.base)
+			first := llama.LogProbsSoftmax(s.row(t.base), t.firstTokens())
 			scores := make([]float64, len(t.seqs))
 			best, pick := float32(0), 0
 			for k, sq := range t.seqs {
-				sum := llama.LogProbSoftmax(first, sq[t.prefix])
+				sum := first[k]
 				n := 1
 				for j := t.prefix; j < len(sq)-1; j++ {
 					n++

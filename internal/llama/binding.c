@@ -230,3 +230,22 @@ float ck_log_softmax_prob(const float * logits, int32_t n_vocab, int32_t tok) {
     }
     return logf((float) (p_tok / sum_exp));
 }
+
+// ck_log_softmax_probs is ck_log_softmax_prob for n tokens of the same
+// logits: the maximum and the sum are computed once, as upstream's softmax
+// computes all probabilities at once; each result is the same as
+// ck_log_softmax_prob's.
+void ck_log_softmax_probs(const float * logits, int32_t n_vocab, const int32_t * toks, int32_t n, float * out) {
+    float max_logit = logits[0];
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        max_logit = logits[i] > max_logit ? logits[i] : max_logit;
+    }
+    double sum_exp = 0.0;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        sum_exp += expf(logits[i] - max_logit);
+    }
+    for (int32_t k = 0; k < n; ++k) {
+        const float e = expf(logits[toks[k]] - max_logit);
+        out[k] = logf((float) (e / sum_exp));
+    }
+}

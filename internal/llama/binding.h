@@ -280,5 +280,6 @@ int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum,
 double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
 float ck_log_softmax_f32(const float * logits, int32_t n_vocab, int32_t tok);
 float ck_log_softmax_prob(const float * logits, int32_t n_vocab, int32_t tok);
+void ck_log_softmax_probs(const float * logits, int32_t n_vocab, const int32_t * toks, int32_t n, float * out);
 
 #endif

@@ -34,6 +34,23 @@ func LogProbSoftmax(row []float32, tok int32) float32 {
 	return float32(C.ck_log_softmax_prob((*C.float)(unsafe.Pointer(&row[0])), C.int32_t(len(row)), C.int32_t(tok)))
 }
 
+// LogProbsSoftmax returns LogProbSoftmax(row, tok) for each of toks,
+// computing the softmax's maximum and sum once.
+func LogProbsSoftmax(row []float32, toks []int32) []float32 {
+	out := make([]float32, len(toks))
+	for k, tok := range toks {
+		if tok < 0 || int(tok) >= len(row) {
+			out[k] = float32(math.NaN())
+			return out
+		}
+	}
+	if len(toks) > 0 {
+		C.ck_log_softmax_probs((*C.float)(unsafe.Pointer(&row[0])), C.int32_t(len(row)),
+			(*C.int32_t)(unsafe.Pointer(&toks[0])), C.int32_t(len(toks)), (*C.float)(unsafe.Pointer(&out[0])))
+	}
+	return out
+}
+
 // LogProbsF32 fills out[k] with LogProbF32 of logits row rows[k] (each
 // nVocab values of logits) and tokens[k], spread over all CPUs.
 func LogProbsF32(logits []float32, nVocab int, rows []int, tokens []int32, out []float32) error {
