@@ -56,13 +56,12 @@ func resultLines(s string) []string {
 }
 
 type parityCase struct {
-	mode    Mode
-	flag    string
-	data    []byte
-	tasks   int
-	np      int
-	nctx    int
-	looseWG bool
+	mode  Mode
+	flag  string
+	data  []byte
+	tasks int
+	np    int
+	nctx  int
 }
 
 // TestParityWithLlamaPerplexity scores files written by calibkit with
