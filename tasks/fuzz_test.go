@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -73,5 +75,31 @@ func FuzzOpenMultipleChoice(f *testing.F) {
 		if err := WriteMultipleChoice(&out, ts); err != nil {
 			t.Fatalf("tasks read could not be written: %v", err)
 		}
+	})
+}
+
+// FuzzReadRows feeds dataset files (JSON Lines or a JSON array) to the
+// row reader behind Build: no panic, every row or error reported.
+func FuzzReadRows(f *testing.F) {
+	f.Add([]byte(`{"question": "q", "choices": ["a", "b"], "answer": 1}` + "\n" + `{"x": [1, {"y": null}]}`))
+	f.Add([]byte(`[{"sentence": "a _ b"}, 3]`))
+	f.Add([]byte("\xef\xbb\xbf{\"a\": 1}\nnot json\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "in.jsonl")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := readRows(p)
+		if err != nil {
+			return
+		}
+		src(func(i int, r Row, err error) bool {
+			if err == nil {
+				for _, c := range Converters {
+					c.convert(r)
+				}
+			}
+			return true
+		})
 	})
 }
