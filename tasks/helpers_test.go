@@ -38,6 +38,34 @@ func testModelPath(t testing.TB) string {
 	return modelPath
 }
 
+var (
+	bpeOnce sync.Once
+	bpePath string
+	bpeErr  error
+)
+
+// testBPEModelPath is a synthesized model with a GPT-2 style BPE
+// vocabulary (BOS added), for the tokenizer kind llama-perplexity treats
+// apart from SPM.
+func testBPEModelPath(t testing.TB) string {
+	t.Helper()
+	bpeOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tasks-test-bpe-")
+		if err != nil {
+			bpeErr = err
+			return
+		}
+		o := synth.Default()
+		o.Vocab = synth.VocabBPE
+		bpePath = filepath.Join(dir, "tiny-bpe.gguf")
+		bpeErr = synth.WriteFile(bpePath, o)
+	})
+	if bpeErr != nil {
+		t.Fatal(bpeErr)
+	}
+	return bpePath
+}
+
 func testModel(t testing.TB) *llama.Model {
 	t.Helper()
 	return testModelAt(t, testModelPath(t))
