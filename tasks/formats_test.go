@@ -153,3 +153,14 @@ func TestTaskLongerThanContext(t *testing.T) {
 		t.Errorf("five answers, four sequences: %v", err)
 	}
 }
+
+func TestScoreCancelled(t *testing.T) {
+	m := testModel(t)
+	var b bytes.Buffer
+	WriteHellaswag(&b, genHellaswag(8, 3))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ScoreHellaswag(ctx, m, &b, "hs", Options{NCtx: 128, Threads: 1}); err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("cancelled scoring: %v", err)
+	}
+}
