@@ -218,3 +218,46 @@ func TestBuildNothingConvertibleLeavesNoFile(t *testing.T) {
 	}
 	_ = json.Valid
 }
+
+// TestBuildARCParquet reads ARC's nested parquet shape: a struct of two
+// lists.
+func TestBuildARCParquet(t *testing.T) {
+	type choices struct {
+		Text  []string `parquet:"text,list"`
+		Label []string `parquet:"label,list"`
+	}
+	type row struct {
+		ID        string  `parquet:"id"`
+		Question  string  `parquet:"question"`
+		Choices   choices `parquet:"choices"`
+		AnswerKey string  `parquet:"answerKey"`
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "test-00000-of-00001.parquet")
+	rows := []row{
+		{"a", "Which is a gas?", choices{[]string{"ice", "steam", "rock", "sand"}, []string{"A", "B", "C", "D"}}, "B"},
+		{"b", "Which is wet?", choices{[]string{"water", "dust"}, []string{"1", "2"}}, "1"},
+		{"c", "Broken?", choices{[]string{"x", "y"}, []string{"A", "B"}}, "E"},
+	}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "arc.bin")
+	res, err := Build(context.Background(), "arc", []string{in}, out, nil, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Written != 2 || len(res.Skipped) != 1 || res.Skipped[0].Row != 2 || !strings.Contains(res.Skipped[0].Reason, `answerKey "E"`) {
+		t.Fatalf("result %+v", res)
+	}
+	f := openMC(t, out)
+	t0, _ := f.Task(0)
+	t1, _ := f.Task(1)
+	if t0.Answers[1] != "steam" || t0.Labels[1] != 1 || len(t0.Answers) != 4 || t1.Labels[0] != 1 || t1.Answers[0] != "water" {
+		t.Errorf("tasks %+v %+v", t0, t1)
+	}
+}

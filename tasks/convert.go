@@ -125,8 +125,10 @@ func listField(r Row, key string) ([]string, error) {
 	case map[string]any: // a parquet LIST read as {list: [{element: …}]}
 		if l, ok := x["list"].([]any); ok {
 			for _, e := range l {
-				if m, ok := e.(map[string]any); ok {
-					items = append(items, m["element"])
+				if m, ok := e.(map[string]any); ok && len(m) == 1 {
+					for _, v := range m { // "element", or "item" in older Arrow files
+						items = append(items, v)
+					}
 				} else {
 					items = append(items, e)
 				}
