@@ -39,9 +39,9 @@ func (m *mt19937) next() uint32 {
 }
 
 // uniformIndex returns std::uniform_int_distribution<size_t>(0, n-1)(rng) as
-// libstdc++ computes it (GCC 12, which built the reference llama-perplexity) for a 32-bit generator: Lemire's
-// nearly divisionless method with a 64-bit product (its _S_nd). n must be in
-// 1..2^32.
+// libstdc++ (GCC 12, which built the reference llama-perplexity) computes it
+// for a 32-bit generator: Lemire's nearly divisionless method with a 64-bit
+// product (its _S_nd). n must be in 1..2^32.
 func (m *mt19937) uniformIndex(n uint64) uint64 {
 	r := uint32(n) // n == 2^32 cannot occur below: task counts are far smaller
 	product := uint64(m.next()) * uint64(r)
