@@ -292,3 +292,57 @@ double ck_kld_row(const float * logits, int32_t n_vocab, const uint16_t * base, 
     *same_top = imax == imax_base;
     return sum;
 }
+
+// ck_log_softmax_f32 returns log p(tok) as llama-perplexity's task scores
+// compute it (compute_logprobs): float maximum, float sum of expf, logf, all
+// in single precision.
+float ck_log_softmax_f32(const float * logits, int32_t n_vocab, int32_t tok) {
+    float max_logit = logits[0];
+    for (int32_t i = 1; i < n_vocab; ++i) {
+        max_logit = logits[i] > max_logit ? logits[i] : max_logit;
+    }
+    float sum_p = 0.f;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        sum_p += expf(logits[i] - max_logit);
+    }
+    return logits[tok] - max_logit - logf(sum_p);
+}
+
+// ck_log_softmax_prob returns log p(tok) as llama-perplexity takes it for the
+// first token of each task ending: its softmax (float expf, double sum,
+// probabilities rounded to float) and then logf of the float probability.
+float ck_log_softmax_prob(const float * logits, int32_t n_vocab, int32_t tok) {
+    float max_logit = logits[0];
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        max_logit = logits[i] > max_logit ? logits[i] : max_logit;
+    }
+    double sum_exp = 0.0;
+    float p_tok = 0.f;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        const float e = expf(logits[i] - max_logit);
+        sum_exp += e;
+        if (i == tok) {
+            p_tok = e;
+        }
+    }
+    return logf((float) (p_tok / sum_exp));
+}
+
+// ck_log_softmax_probs is ck_log_softmax_prob for n tokens of the same
+// logits: the maximum and the sum are computed once, as upstream's softmax
+// computes all probabilities at once; each result is the same as
+// ck_log_softmax_prob's.
+void ck_log_softmax_probs(const float * logits, int32_t n_vocab, const int32_t * toks, int32_t n, float * out) {
+    float max_logit = logits[0];
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        max_logit = logits[i] > max_logit ? logits[i] : max_logit;
+    }
+    double sum_exp = 0.0;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        sum_exp += expf(logits[i] - max_logit);
+    }
+    for (int32_t k = 0; k < n; ++k) {
+        const float e = expf(logits[toks[k]] - max_logit);
+        out[k] = logf((float) (e / sum_exp));
+    }
+}

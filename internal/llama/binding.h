@@ -374,6 +374,7 @@ void llama_batch_free(struct llama_batch batch);
 int32_t llama_decode(struct llama_context * ctx, struct llama_batch batch);
 void llama_synchronize(struct llama_context * ctx);
 float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
+float * llama_get_logits(struct llama_context * ctx);
 
 struct llama_model_quantize_params llama_model_quantize_default_params(void);
 uint32_t llama_model_quantize(const char * fname_inp, const char * fname_out, const struct llama_model_quantize_params * params);
@@ -395,6 +396,9 @@ int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum,
 double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
 double ck_log_probs_u16(const float * logits, int32_t n_vocab, int32_t tok, uint16_t * out);
 double ck_kld_row(const float * logits, int32_t n_vocab, const uint16_t * base, int32_t tok, float * res, int * same_top);
+float ck_log_softmax_f32(const float * logits, int32_t n_vocab, int32_t tok);
+float ck_log_softmax_prob(const float * logits, int32_t n_vocab, int32_t tok);
+void ck_log_softmax_probs(const float * logits, int32_t n_vocab, const int32_t * toks, int32_t n, float * out);
 
 // ---- calibkit's quantize shim (quantize.cpp) --------------------------------
 
@@ -402,6 +406,5 @@ double ck_kld_row(const float * logits, int32_t n_vocab, const uint16_t * base, 
 // log so that a quantize run on this thread can count tensors and stop.
 void ck_log_sink(enum ggml_log_level level, const char * text, void * user_data);
 void ck_quant_log(enum ggml_log_level level, const char * text, void * user_data);
-
 
 #endif

@@ -26,6 +26,10 @@ type ContextParams struct {
 	// NSeqMax is the number of sequences decoded side by side (default 1);
 	// each gets NCtx/NSeqMax cells.
 	NSeqMax int
+	// KVUnified makes one KV buffer shared by all sequences (NCtx cells in
+	// all, any sequence may use any of them), as llama-perplexity's task
+	// modes get it; without it each sequence has NCtx/NSeqMax cells.
+	KVUnified bool
 	// Threads is the number of threads; 0 means DefaultThreads (the
 	// physical cores, as llama.cpp's tools default to).
 	Threads int
@@ -79,6 +83,7 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	cp.no_perf = true
 	cp.flash_attn_type = p.FlashAttn.cType()
 	cp.swa_full = false // as llama.cpp's tools set it (common_params)
+	cp.kv_unified = C.bool(p.KVUnified)
 
 	ctx := &Context{model: m, abort: C.ck_flag_new(), nVocab: m.NVocab()}
 	var h C.uintptr_t

@@ -16,6 +16,7 @@ import (
 	perplexitycmd "github.com/calibkit/calibkit/internal/cmd/perplexity"
 	quantizecmd "github.com/calibkit/calibkit/internal/cmd/quantize"
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
+	taskscmd "github.com/calibkit/calibkit/internal/cmd/tasks"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
 	uploadcmd "github.com/calibkit/calibkit/internal/cmd/upload"
 	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
@@ -57,5 +58,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
 	cmd.AddCommand(exportcmd.NewCmdExport(io), uploadcmd.NewCmdUpload(io, nil))
+	cmd.AddCommand(taskscmd.NewCmdTasks(io, nil))
 	return cmd
 }
