@@ -168,14 +168,23 @@ func (c *Context) Decode(ctx context.Context, b *Batch) error {
 		return errors.New("decode: empty batch")
 	}
 	C.ck_flag_set(c.abort, 0)
-	stop := context.AfterFunc(ctx, func() { C.ck_flag_set(c.abort, 1) })
+	// When stop reports that the AfterFunc had already started, wait for it:
+	// a late write would abort the next Decode, or land in freed memory
+	// after Close.
+	set := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		C.ck_flag_set(c.abort, 1)
+		close(set)
+	})
 	takeErrors()
 	if c.hook != nil {
 		c.hook.valid = false
 	}
 	c.outputs = c.outputs[:0]
 	rc := C.llama_decode(c.c, b.b)
-	stop()
+	if !stop() {
+		<-set
+	}
 	if rc == 0 {
 		for _, l := range b.logits[:b.Len()] {
 			c.outputs = append(c.outputs, l != 0)

@@ -165,12 +165,25 @@ type QuantizeParams struct {
 // stopped the run.
 var ErrQuantizeCancelled = errors.New("quantize cancelled")
 
-type quantProgress struct{ f func(done, total int) }
+// quantProgress is what the quantizing thread's log hook reports to: the
+// caller's progress function, and the run's context and cancel flag, so that
+// a cancellation seen here stops the run at the very next tensor instead of
+// whenever context.AfterFunc's goroutine gets to set the flag.
+type quantProgress struct {
+	f      func(done, total int)
+	ctx    context.Context
+	cancel *C.int
+}
 
 //export ckGoQuantProgress
 func ckGoQuantProgress(h C.uintptr_t, done, total C.int) {
 	p := cgo.Handle(h).Value().(*quantProgress)
-	defer func() { _ = recover() }() // a failing progress bar must not unwind through C++
+	defer func() {
+		_ = recover() // a failing progress bar must not unwind through C++
+		if p.ctx.Err() != nil {
+			C.ck_flag_set(p.cancel, 1)
+		}
+	}()
 	p.f(int(done), int(total))
 }
 
@@ -212,15 +225,25 @@ func Quantize(ctx context.Context, in, out string, p QuantizeParams) error {
 	}
 	cin, cout := a.str(in), a.str(out)
 
+	cancel := C.ck_flag_new()
+	// The flag is freed only once the AfterFunc below can no longer write
+	// to it: when stop reports that it had already started, wait for it.
+	set := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		C.ck_flag_set(cancel, 1)
+		close(set)
+	})
+	defer func() {
+		if !stop() {
+			<-set
+		}
+		C.ck_flag_free(cancel)
+	}()
 	var h cgo.Handle
 	if p.Progress != nil {
-		h = cgo.NewHandle(&quantProgress{f: p.Progress})
+		h = cgo.NewHandle(&quantProgress{f: p.Progress, ctx: ctx, cancel: cancel})
 		defer h.Delete()
 	}
-	cancel := C.ck_flag_new()
-	defer C.ck_flag_free(cancel)
-	stop := context.AfterFunc(ctx, func() { C.ck_flag_set(cancel, 1) })
-	defer stop()
 
 	takeErrors()
 	rc := C.ck_quantize(cin, cout, &qp, &inputs, C.uintptr_t(h), cancel)
