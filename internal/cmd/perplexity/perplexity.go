@@ -10,6 +10,7 @@ import (
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/tasks"
 )
 
 // Options are the parsed flags of `calibkit perplexity`.
@@ -28,6 +29,12 @@ type Options struct {
 	KLDBase    string // --kl-divergence-base
 	KLD        bool   // --kl-divergence
 	JSON       bool
+
+	// Tasks are llama-perplexity's task modes; Mode is the one chosen
+	// ("" scores perplexity) and NTasks its task count.
+	Tasks  taskFlags
+	Mode   tasks.Mode
+	NTasks int
 
 	// Command is the command line, recorded in a base file's manifest.
 	Command []string
@@ -61,11 +68,18 @@ in llama-perplexity's own format (either tool reads the other's); then
 --kl-divergence-base FILE --kl-divergence runs the quantized model on the
 same tokens (taken from FILE; -f is not needed) and prints upstream's
 statistics: PPL(Q) against PPL(base), KLD mean and percentiles, Δp and the
-same-top-token share.`,
+same-top-token share.
+
+Task accuracy, as llama-perplexity: --hellaswag, --winogrande or
+--multiple-choice score -f as that task file (calibkit tasks build writes
+them from the datasets' published forms) by the log-likelihood of each
+continuation, printing the running accuracy and the final accuracy with its
+standard error; --json adds every item's outcome (docs/tasks.md).`,
 		Example: `  calibkit perplexity -m model-Q4_K_M.gguf -f wiki.test.raw
   calibkit perplexity -m model-Q4_K_M.gguf -f eval.txt -c 512 --chunks 100 -t 8 --json > q4.json
   calibkit perplexity -m model-f16.gguf -f eval.txt --kl-divergence-base base.kld
-  calibkit perplexity -m model-Q4_K_M.gguf --kl-divergence-base base.kld --kl-divergence`,
+  calibkit perplexity -m model-Q4_K_M.gguf --kl-divergence-base base.kld --kl-divergence
+  calibkit perplexity -m model-Q4_K_M.gguf -f jcommonsenseqa.bin --multiple-choice -np 5`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CtxSet = cmd.Flags().Changed("ctx-size")
@@ -75,6 +89,9 @@ same-top-token share.`,
 			opts.Command = os.Args
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Mode != "" {
+				return tasksRun(cmd.Context(), opts)
 			}
 			return perplexityRun(cmd.Context(), opts)
 		},
@@ -91,6 +108,7 @@ same-top-token share.`,
 	f.StringVar(&opts.KLDBase, "kl-divergence-base", "", "base model log-probabilities file: written, or read with --kl-divergence")
 	f.BoolVar(&opts.KLD, "kl-divergence", false, "compute the KL divergence against --kl-divergence-base")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout (per-chunk NLLs and KLD statistics included)")
+	opts.Tasks.register(f)
 	return cmd
 }
 
@@ -100,6 +118,12 @@ func validate(opts *Options, fa string) error {
 		return cmdutil.FlagErrorf("-fa/--flash-attn: %v", err)
 	}
 	opts.FlashAttn = v
+	if opts.Mode, opts.NTasks, err = opts.Tasks.mode(); err != nil {
+		return err
+	}
+	if opts.Mode != "" && (opts.KLD || opts.KLDBase != "") {
+		return cmdutil.FlagErrorf("--%s scores a task file: it does not combine with --kl-divergence or --kl-divergence-base", opts.Mode)
+	}
 	switch {
 	case opts.Model == "":
 		return cmdutil.FlagErrorf("-m/--model is required")
@@ -111,7 +135,7 @@ func validate(opts *Options, fa string) error {
 		return cmdutil.FlagErrorf("--ctx-size must be positive, not %d", opts.CtxSize)
 	case opts.BatchSize <= 0 || opts.UBatchSize <= 0:
 		return cmdutil.FlagErrorf("--batch-size and --ubatch-size must be positive")
-	case opts.BatchSize >= opts.CtxSize && opts.BatchSize%opts.CtxSize != 0 && !opts.KLD:
+	case opts.BatchSize >= opts.CtxSize && opts.BatchSize%opts.CtxSize != 0 && !opts.KLD && opts.Mode == "":
 		return cmdutil.FlagErrorf("--batch-size %d must be a multiple of --ctx-size %d or smaller than it (llama-perplexity asserts it)", opts.BatchSize, opts.CtxSize)
 	case opts.Threads < 0:
 		return cmdutil.FlagErrorf("--threads must be 0 (the physical cores) or more")
