@@ -13,6 +13,7 @@ import (
 	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
 	overlapcmd "github.com/calibkit/calibkit/internal/cmd/overlap"
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
+	studycmd "github.com/calibkit/calibkit/internal/cmd/study"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
 	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
 	wikitextcmd "github.com/calibkit/calibkit/internal/cmd/wikitext"
@@ -50,5 +51,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
+	cmd.AddCommand(studycmd.NewCmdStudy(io, nil))
 	return cmd
 }
