@@ -16,7 +16,7 @@ var (
 	// NLL, its uncertainty
 	rowRe = regexp.MustCompile(`^\s*(\d+)\s+([0-9.eE+-]+|nan|inf)\s+([0-9.eE+-]+|nan|inf)\s+([0-9.eE+-]+|nan|inf)\s*$`)
 	// a running value of --ppl-output-type 0: [3]7.6622
-	runRe = regexp.MustCompile(`\[(\d+)\]([0-9.eE+-]+|nan|inf)`)
+	runRe  = regexp.MustCompile(`\[(\d+)\]([0-9.eE+-]+|nan|inf)`)
 	statRe = regexp.MustCompile(`^(.+?)\s*:\s*(-?[0-9.]+|-?nan|-?inf)\s*%?\s*(?:±\s*(-?[0-9.]+|-?nan|-?inf)\s*%?)?\s*$`)
 )
 

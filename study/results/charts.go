@@ -104,7 +104,7 @@ func barChart(eval string, rs []*Record) (*plot.Plot, error) {
 	p.Title.Text = "perplexity on " + eval
 	p.Y.Label.Text = "PPL"
 	w := vg.Points(float64(min(24, 180/max(1, len(sources)*len(variants)))))
-	lo := math.Inf(1)
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for si, s := range sources {
 		vals := make(plotter.Values, len(variants))
 		pts := errPoints{XYs: make(plotter.XYs, len(variants)), YErrors: make(plotter.YErrors, len(variants))}
@@ -115,6 +115,7 @@ func barChart(eval string, rs []*Record) (*plot.Plot, error) {
 					pts.XYs[vi] = plotter.XY{X: float64(vi), Y: r.PPL}
 					pts.YErrors[vi] = struct{ Low, High float64 }{r.PPLError, r.PPLError}
 					lo = math.Min(lo, r.PPL-r.PPLError)
+					hi = math.Max(hi, r.PPL+r.PPLError)
 				}
 			}
 		}
@@ -136,8 +137,12 @@ func barChart(eval string, rs []*Record) (*plot.Plot, error) {
 	}
 	p.NominalX(variants...)
 	p.Legend.Top = true
-	if lo > 0 && !math.IsInf(lo, 1) {
-		p.Y.Min = 0.9 * lo
+	p.X.Min, p.X.Max = -0.5, float64(len(variants))-0.5
+	if !math.IsInf(lo, 1) {
+		// room for the error bars, and above them for the legend
+		span := max(hi-lo, 1e-9)
+		p.Y.Min = math.Max(0, lo-0.1*span)
+		p.Y.Max = hi + (0.12*float64(len(sources))+0.05)*span
 	}
 	return p, nil
 }
