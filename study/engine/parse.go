@@ -100,9 +100,9 @@ func ParseKLD(r io.Reader) (*KLDResult, error) {
 		}
 		label := strings.Join(strings.Fields(m[1]), " ")
 		var st Stat
-		st.Value, _ = strconv.ParseFloat(m[2], 64)
+		st.Value = parseNum(m[2])
 		if m[3] != "" {
-			st.Err, _ = strconv.ParseFloat(m[3], 64)
+			st.Err = parseNum(m[3])
 		}
 		res.Stats[label] = st
 	}
@@ -113,4 +113,16 @@ func ParseKLD(r io.Reader) (*KLDResult, error) {
 		return nil, fmt.Errorf("llama-perplexity printed no KL divergence statistics (no \"Mean KLD\" line)")
 	}
 	return res, nil
+}
+
+// parseNum reads a number as printf prints it, "-nan" and "inf" included.
+func parseNum(s string) float64 {
+	if strings.HasSuffix(s, "nan") {
+		return math.NaN()
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
 }
