@@ -94,6 +94,30 @@ func (e *External) run(ctx context.Context, log io.Writer, tool string, args ...
 	return out.String(), errb.String(), nil
 }
 
+// Attempts is how many times a tool run that exits 0 without its closing
+// line is tried: llama.cpp's tools of May 2026 in ../shared sometimes exit
+// 0 part way through (an exit_group(0) from within; seen with
+// llama-perplexity about one run in ten on a loaded machine).
+var Attempts = 3
+
+// runComplete runs a tool until its output holds done (in stdout or
+// stderr), at most Attempts times.
+func (e *External) runComplete(ctx context.Context, log io.Writer, done, tool string, args ...string) (string, string, error) {
+	for try := 1; ; try++ {
+		out, errs, err := e.run(ctx, log, tool, args...)
+		if err != nil {
+			return "", "", err
+		}
+		if strings.Contains(out, done) || strings.Contains(errs, done) {
+			return out, errs, nil
+		}
+		if try == Attempts {
+			return "", "", fmt.Errorf("%s exited 0 without printing %q, %d times: its output was cut short (see the step log)", tool, done, try)
+		}
+		fmt.Fprintf(orDiscard(log), "%s exited 0 without printing %q (output cut short): running it again\n", tool, done)
+	}
+}
+
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	if len(lines) > n {
@@ -106,7 +130,7 @@ func lastLines(s string, n int) string {
 func (e *External) Imatrix(ctx context.Context, j ImatrixJob) (*ImatrixResult, error) {
 	args := append([]string{"-m", j.Model, "-f", j.Text, "-o", j.Output, "--output-format", "gguf"}, common(j.Common)...)
 	args = append(args, chunks(j.Chunks)...)
-	if _, _, err := e.run(ctx, j.Log, "llama-imatrix", args...); err != nil {
+	if _, _, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-imatrix", args...); err != nil {
 		return nil, err
 	}
 	d, err := imatrix.ReadFile(j.Output)
@@ -141,7 +165,7 @@ func (e *External) Quantize(ctx context.Context, j QuantizeJob) (*QuantizeResult
 	if j.Threads > 0 {
 		args = append(args, strconv.Itoa(j.Threads))
 	}
-	if _, _, err := e.run(ctx, j.Log, "llama-quantize", args...); err != nil {
+	if _, _, err := e.runComplete(ctx, j.Log, "total time", "llama-quantize", args...); err != nil {
 		return nil, err
 	}
 	fi, err := os.Stat(j.Output)
@@ -155,20 +179,11 @@ func (e *External) Quantize(ctx context.Context, j QuantizeJob) (*QuantizeResult
 func (e *External) Perplexity(ctx context.Context, j PerplexityJob) (*PerplexityResult, error) {
 	args := append([]string{"-m", j.Model, "-f", j.Text, "--ppl-output-type", "1"}, common(j.Common)...)
 	args = append(args, chunks(j.Chunks)...)
-	// llama-perplexity of May 2026 sometimes exits 0 part way through with
-	// -fa off, printing neither its remaining rows nor its final estimate;
-	// such a run is tried once more.
-	for try := 0; ; try++ {
-		out, log, err := e.run(ctx, j.Log, "llama-perplexity", args...)
-		if err != nil {
-			return nil, err
-		}
-		if !strings.Contains(log+out, "Final estimate") && try == 0 {
-			fmt.Fprintf(orDiscard(j.Log), "llama-perplexity exited 0 without its final estimate (output cut short): running it again\n")
-			continue
-		}
-		return ParsePerplexity(out, log)
+	out, log, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-perplexity", args...)
+	if err != nil {
+		return nil, err
 	}
+	return ParsePerplexity(out, log)
 }
 
 func orDiscard(w io.Writer) io.Writer {
@@ -182,7 +197,7 @@ func orDiscard(w io.Writer) io.Writer {
 func (e *External) SaveKLDBase(ctx context.Context, j PerplexityJob, out string) error {
 	args := append([]string{"-m", j.Model, "-f", j.Text, "--kl-divergence-base", out}, common(j.Common)...)
 	args = append(args, chunks(j.Chunks)...)
-	_, _, err := e.run(ctx, j.Log, "llama-perplexity", args...)
+	_, _, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-perplexity", args...)
 	return err
 }
 
@@ -190,12 +205,9 @@ func (e *External) SaveKLDBase(ctx context.Context, j PerplexityJob, out string)
 func (e *External) KLD(ctx context.Context, model, base string, j PerplexityJob) (*KLDResult, error) {
 	args := append([]string{"-m", model, "--kl-divergence-base", base, "--kl-divergence"}, common(j.Common)...)
 	args = append(args, chunks(j.Chunks)...)
-	out, _, err := e.run(ctx, j.Log, "llama-perplexity", args...)
+	out, _, err := e.runComplete(ctx, j.Log, "Same top p", "llama-perplexity", args...)
 	if err != nil {
 		return nil, err
-	}
-	if !strings.Contains(out, "Mean    KLD") {
-		return nil, fmt.Errorf("llama-perplexity --kl-divergence exited 0 but printed no KL divergence statistics (output cut short); see the step log")
 	}
 	return ParseKLD(strings.NewReader(out))
 }
