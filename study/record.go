@@ -26,7 +26,7 @@ func (x *executor) record(c *plan.Cell) (*results.Record, error) {
 		return nil, err
 	}
 	r := &results.Record{Study: s.Name, Index: c.Index, Cell: c.ID, Key: st.Key, Source: c.Source, SourceKind: st.Source.Kind,
-		Share: st.Source.Share, Repeat: st.Source.Repeat, Baseline: s.Settings.Baseline, Variant: c.Variant,
+		Share: st.Source.Share, Repeat: st.Source.Repeat, Baseline: x.p.Baseline, Variant: c.Variant,
 		VariantParams: map[string]any{"type": st.Variant.Type, "output_tensor_type": st.Variant.OutputTensorType,
 			"token_embedding_type": st.Variant.TokenEmbeddingType, "tensor_types": st.Variant.TensorTypes,
 			"leave_output_tensor": st.Variant.LeaveOutputTensor, "pure": st.Variant.Pure},

@@ -153,6 +153,15 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 		}
 	}
 
+	for _, src := range p.Sources {
+		if src.ID == st.Baseline || src.Spec.Name == st.Baseline && p.Baseline == "" {
+			p.Baseline = src.ID
+		}
+	}
+	if p.Baseline == "" {
+		return nil, fmt.Errorf("%s: baseline %q is no imatrix source of the plan (give a source name, or NAME@SHARE for a sweep point)", s.File, st.Baseline)
+	}
+
 	// KL-divergence bases, one per eval set.
 	var base stepcache.Digest
 	kldBase := map[string]string{}

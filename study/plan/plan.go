@@ -97,6 +97,9 @@ type Plan struct {
 	Cells   []*Cell    `json:"cells"`
 	Sources []*Source  `json:"sources"`
 	Evals   []*Eval    `json:"evals"`
+	// Baseline is the source every other is compared with: the spec's
+	// baseline, a sweep's first share and repeat when it names a sweep.
+	Baseline string `json:"baseline"`
 	// Steps in an order where every step comes after its deps.
 	Steps []*Step `json:"steps"`
 

@@ -97,7 +97,7 @@ func (s *Spec) check(root *yaml.Node) error {
 	}
 	if s.Settings.Baseline == "" {
 		s.Settings.Baseline = s.Imatrix[0].Name
-	} else if !names[s.Settings.Baseline] {
+	} else if name, _, _ := strings.Cut(s.Settings.Baseline, "@"); !names[name] {
 		return s.errAt(p("settings", "baseline"), "baseline %q names no imatrix source", s.Settings.Baseline)
 	}
 	vnames := map[string]bool{}
