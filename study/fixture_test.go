@@ -24,7 +24,7 @@ var (
 // fixture writes a study folder: the synthesized tiny model (made once
 // per test binary), the English sample text, a small Japanese corpus and
 // study.yaml with the given body after the model line.
-func fixture(t *testing.T, body string) (dir string, s *spec.Spec) {
+func fixture(t testing.TB, body string) (dir string, s *spec.Spec) {
 	t.Helper()
 	modelOnce.Do(func() {
 		d, err := os.MkdirTemp("", "calibkit-study-model-")
@@ -64,7 +64,7 @@ func fixture(t *testing.T, body string) (dir string, s *spec.Spec) {
 }
 
 // llamaCpp returns llama.cpp's tools folder, or skips.
-func llamaCpp(t *testing.T) string {
+func llamaCpp(t testing.TB) string {
 	t.Helper()
 	d := os.Getenv("CALIBKIT_LLAMA_CPP")
 	if d == "" {

@@ -177,7 +177,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := appendNew(ctx, o.Dir, res.Records); err != nil {
 		return res, err
 	}
-	if res.Report, err = results.Build(o.Dir, p.Spec.Name); err != nil {
+	if res.Report, err = results.BuildIfStale(o.Dir, p.Spec.Name); err != nil {
 		return res, err
 	}
 	res.Seconds = time.Since(start).Seconds()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/calibkit/calibkit/internal/atomicfile"
@@ -60,5 +61,27 @@ func Build(dir, title string) (*Report, error) {
 	if _, err := atomicfile.WriteFile(rep.Markdown, &buf); err != nil {
 		return nil, err
 	}
+	return rep, nil
+}
+
+// BuildIfStale is Build, unless results.md is at least as new as
+// results.jsonl: then the report on disk is returned as it is (a rerun
+// that added no record does not redraw the charts).
+func BuildIfStale(dir, title string) (*Report, error) {
+	md, err1 := os.Stat(filepath.Join(dir, "results.md"))
+	js, err2 := os.Stat(filepath.Join(dir, FileName))
+	if err1 != nil || err2 != nil || md.ModTime().Before(js.ModTime()) {
+		return Build(dir, title)
+	}
+	rep := &Report{CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md")}
+	for _, pat := range []string{"chart-*.png", "sweep-*.png"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		rep.Charts = append(rep.Charts, m...)
+	}
+	recs, skipped, err := Read(filepath.Join(dir, FileName))
+	if err != nil {
+		return nil, err
+	}
+	rep.Records, rep.Skipped = len(Latest(recs)), skipped
 	return rep, nil
 }
