@@ -23,7 +23,8 @@ var (
 
 // fixture writes a study folder: the synthesized tiny model (made once
 // per test binary), the English sample text, a small Japanese corpus and
-// study.yaml with the given body after the model line.
+// study.yaml with the given body after the model line ($MODEL in it
+// names the model).
 func fixture(t testing.TB, body string) (dir string, s *spec.Spec) {
 	t.Helper()
 	modelOnce.Do(func() {
@@ -55,6 +56,7 @@ func fixture(t testing.TB, body string) (dir string, s *spec.Spec) {
 	}
 	os.WriteFile(filepath.Join(dir, "ja.jsonl"), []byte(b.String()), 0o644)
 	p := filepath.Join(dir, "study.yaml")
+	body = strings.ReplaceAll(body, "$MODEL", modelPath)
 	os.WriteFile(p, []byte("name: tiny\nmodel: "+modelPath+"\n"+body), 0o644)
 	s, err := spec.Load(p)
 	if err != nil {

@@ -259,3 +259,54 @@ func childRun(t *testing.T, cell string) {
 	}
 	fmt.Fprintln(os.Stderr, "cell", cell, "computed", computed)
 }
+
+func TestRunSweepWithKLD(t *testing.T) {
+	tools := llamaCpp(t)
+	dir, s := fixture(t, `imatrix:
+  - none
+  - name: sh
+    sweep:
+      base: en.raw
+      add: {ja: ja.jsonl}
+      shares: [0, 1]
+      total: "1200"
+      nested: true
+      repeats: 2
+      chunk_tokens: 32
+variants: [M]
+eval:
+  - {name: en, file: en.raw}
+settings:
+  ctx: 64
+  threads: 2
+  flash_attn: "on"
+  kld_base: $MODEL
+`)
+	out := filepath.Join(dir, "out")
+	res, err := Run(context.Background(), Options{Spec: s, Dir: out, LlamaCpp: tools})
+	if err != nil {
+		t.Fatalf("%v %+v", err, res.Failed)
+	}
+	if len(res.Records) != 5 {
+		t.Fatalf("%d records", len(res.Records))
+	}
+
+	for _, r := range res.Records {
+		k, ok := r.KLD["Mean KLD"]
+		if !ok || k.Value <= 0 || r.KLD["Same top p"].Value <= 0 {
+			t.Errorf("%s: KLD %+v", r.Cell, r.KLD)
+		}
+		if r.Source != "none" && (r.Share == nil || r.Repeat < 1) {
+			t.Errorf("%s: share %v repeat %d", r.Cell, r.Share, r.Repeat)
+		}
+	}
+	for _, f := range []string{"sweep-sh-en.png", "sweep-sh-en-kld.png", "chart-en.png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "results.md"))
+	if !strings.Contains(string(md), "KL divergence against the unquantized model") || !strings.Contains(string(md), "| M | sh@1#2 |") {
+		t.Errorf("results.md:\n%s", md)
+	}
+}

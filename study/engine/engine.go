@@ -7,9 +7,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"math"
 )
 
 // Engine runs model steps. Every job writes its output files where the
@@ -107,4 +110,38 @@ type Stat struct {
 // ln(PPL(Q)/PPL(base))"...); percentages stay in percent.
 type KLDResult struct {
 	Stats map[string]Stat `json:"stats"`
+}
+
+// MarshalJSON writes a NaN (llama.cpp prints "-nan" for an undefined
+// uncertainty) as null, which JSON can hold.
+func (s Stat) MarshalJSON() ([]byte, error) {
+	num := func(v float64) any {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return v
+	}
+	m := map[string]any{"value": num(s.Value)}
+	if s.Err != 0 {
+		m["err"] = num(s.Err)
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; null is NaN.
+func (s *Stat) UnmarshalJSON(b []byte) error {
+	var m struct{ Value, Err *float64 }
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	s.Value, s.Err = math.NaN(), 0
+	if m.Value != nil {
+		s.Value = *m.Value
+	}
+	if m.Err != nil {
+		s.Err = *m.Err
+	} else if bytes.Contains(b, []byte(`"err":null`)) {
+		s.Err = math.NaN()
+	}
+	return nil
 }

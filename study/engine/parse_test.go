@@ -104,3 +104,20 @@ func FuzzParseKLD(f *testing.F) {
 		}
 	})
 }
+
+func TestStatJSONHoldsNaN(t *testing.T) {
+	for _, s := range []Stat{{1.5, 0.25}, {-2e-6, math.NaN()}, {math.NaN(), 0}, {3, 0}} {
+		b, err := s.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Stat
+		if err := got.UnmarshalJSON(b); err != nil {
+			t.Fatal(err)
+		}
+		same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+		if !same(got.Value, s.Value) || !same(got.Err, s.Err) {
+			t.Errorf("%+v → %s → %+v", s, b, got)
+		}
+	}
+}
