@@ -6,18 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/mix"
 )
-
-// quiet returns the demo's streams with chatter off: the steps print their
-// own summary; warnings still reach stderr.
-func (s *State) quiet() *iostreams.IOStreams {
-	q := *s.IO
-	q.Quiet = true
-	return &q
-}
 
 // buildEvalSet cuts a Japanese eval set of exactly the English sample's
 // size in bytes, in wiki.test.raw's layout. Key: "eval.ja".
