@@ -55,6 +55,7 @@ func fixture(t testing.TB, body string) (dir string, s *spec.Spec) {
 		b.WriteByte('\n')
 	}
 	os.WriteFile(filepath.Join(dir, "ja.jsonl"), []byte(b.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "short.txt"), []byte("A calibration text of a few words.\n"), 0o644)
 	p := filepath.Join(dir, "study.yaml")
 	body = strings.ReplaceAll(body, "$MODEL", modelPath)
 	os.WriteFile(p, []byte("name: tiny\nmodel: "+modelPath+"\n"+body), 0o644)

@@ -30,7 +30,7 @@ func newView(ctx context.Context, term, log io.Writer, steps int) *view {
 	if term == nil {
 		return v
 	}
-	v.p = mpb.NewWithContext(ctx, mpb.WithOutput(term), mpb.WithWidth(40))
+	v.p = mpb.NewWithContext(ctx, mpb.WithOutput(term), mpb.WithWidth(40), mpb.WithAutoRefresh())
 	v.total = v.p.AddBar(int64(steps), mpb.BarPriority(0),
 		mpb.PrependDecorators(decor.Name("study "), decor.CountersNoUnit("%d/%d steps")),
 		mpb.AppendDecorators(decor.Name(" ETA "), decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO), "done")))
