@@ -152,7 +152,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.PlanSeconds = time.Since(start).Seconds()
-	x := &executor{o: &o, p: p, eng: eng, model: model, hasher: h, store: stepcache.Store{Dir: filepath.Join(o.Dir, "steps")},
+	store := stepcache.Store{Dir: filepath.Join(o.Dir, "steps")}
+	if _, err := store.Clean(); err != nil {
+		return nil, err
+	}
+	x := &executor{o: &o, p: p, eng: eng, model: model, hasher: h, store: store,
 		metas: map[string]*stepcache.Meta{}, failed: map[string]string{}, res: res}
 	steps := p.Needs(cells...)
 	view := newView(ctx, o.Progress, o.Log, len(steps))

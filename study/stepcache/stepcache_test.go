@@ -224,3 +224,24 @@ func BenchmarkHash(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*float64(len(data))/1e6/(cpu()-c0).Seconds(), "MB/cpu-s")
 }
+
+func TestCleanRemovesOnlyOrphans(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	key := strings.Repeat("a", 64)
+	other := strings.Repeat("b", 64)
+	os.MkdirAll(filepath.Join(s.Dir, ".tmp", "imatrix-"+key+"-123"), 0o755) // its process died
+	os.MkdirAll(filepath.Join(s.Dir, ".tmp", "imatrix-"+other+"-456"), 0o755)
+	os.MkdirAll(filepath.Join(s.Dir, ".locks"), 0o755)
+	unlock, err := Lock(context.Background(), s.lockPath("imatrix", other), nil) // still running
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	n, err := s.Clean()
+	if err != nil || n != 1 {
+		t.Fatalf("removed %d, %v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, ".tmp", "imatrix-"+other+"-456")); err != nil {
+		t.Error("removed the folder of a running step")
+	}
+}

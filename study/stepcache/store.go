@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -74,7 +75,7 @@ func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx c
 		return m, Cached, nil
 	}
 	held := false
-	unlock, err := Lock(ctx, filepath.Join(s.Dir, ".locks", k.Kind+"-"+key+".lock"), func() {
+	unlock, err := Lock(ctx, s.lockPath(k.Kind, key), func() {
 		held = true
 		if waiting != nil {
 			waiting()
@@ -94,7 +95,7 @@ func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx c
 	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
 		return nil, Computed, fmt.Errorf("step cache: %w", err)
 	}
-	tmp, err := os.MkdirTemp(tmpRoot, k.Kind+"-"+key[:16]+"-")
+	tmp, err := os.MkdirTemp(tmpRoot, k.Kind+"-"+key+"-")
 	if err != nil {
 		return nil, Computed, fmt.Errorf("step cache: %w", err)
 	}
@@ -165,4 +166,37 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+func (s Store) lockPath(kind, key string) string {
+	return filepath.Join(s.Dir, ".locks", kind+"-"+key+".lock")
+}
+
+// Clean removes what killed processes left in .tmp: a folder whose step
+// lock nobody holds belongs to no running step. It returns how many it
+// removed.
+func (s Store) Clean() (int, error) {
+	entries, err := os.ReadDir(filepath.Join(s.Dir, ".tmp"))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("step cache: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		parts := strings.SplitN(e.Name(), "-", 3)
+		if len(parts) != 3 || len(parts[1]) != 64 {
+			continue
+		}
+		unlock, ok, err := TryLock(s.lockPath(parts[0], parts[1]))
+		if err != nil || !ok {
+			continue
+		}
+		if os.RemoveAll(filepath.Join(s.Dir, ".tmp", e.Name())) == nil {
+			n++
+		}
+		unlock()
+	}
+	return n, nil
 }
