@@ -48,10 +48,9 @@ type executor struct {
 // returned, so the other cells go on.
 func (x *executor) step(ctx context.Context, st *plan.Step, v *view) {
 	for _, d := range st.Deps {
-		if why, bad := x.failed[d]; bad {
+		if _, bad := x.failed[d]; bad {
 			x.failed[st.ID] = "needs " + d + ", which failed"
-			_ = why
-			v.done(st, "skipped")
+			v.done(st, "skipped (needs "+d+")")
 			return
 		}
 	}
