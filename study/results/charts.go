@@ -193,6 +193,7 @@ func sweepChart(sweep, eval, metric string, recs []*Record) (*plot.Plot, bool, e
 	p.Title.Text = fmt.Sprintf("%s: %s against share", sweep, eval)
 	p.X.Label.Text = "share of the added corpus"
 	p.Y.Label.Text = map[string]string{"ppl": "PPL", "kld": "mean KLD"}[metric]
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for vi, v := range variants {
 		var shares []float64
 		for k := range vals {
@@ -204,6 +205,7 @@ func sweepChart(sweep, eval, metric string, recs []*Record) (*plot.Plot, bool, e
 		pts := errPoints{}
 		for _, sh := range shares {
 			m, e := meanErr(vals[key{v, sh}])
+			lo, hi = math.Min(lo, m-e), math.Max(hi, m+e)
 			pts.XYs = append(pts.XYs, plotter.XY{X: sh, Y: m})
 			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{e, e})
 		}
@@ -222,6 +224,10 @@ func sweepChart(sweep, eval, metric string, recs []*Record) (*plot.Plot, bool, e
 		p.Legend.Add(v, l, sc)
 	}
 	p.Legend.Top = true
+	p.X.Min, p.X.Max = -0.05, 1.05
+	if span := hi - lo; span > 0 && !math.IsInf(span, 0) {
+		p.Y.Min, p.Y.Max = lo-0.05*span, hi+(0.1*float64(len(variants))+0.05)*span // room for the legend
+	}
 	return p, true, nil
 }
 
