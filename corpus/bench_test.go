@@ -121,7 +121,7 @@ func BenchmarkWorker(b *testing.B) {
 	opts := DefaultOptions()
 	p := &Options{}
 	*p = opts
-	w := newWorker(p, newHeadingSet(opts.Clean.TrailingSections, true), mustSplitter(b))
+	w := newWorker(p, newHeadingSet(opts.Clean.TrailingSections, true), mustSplitter(b), nil)
 	b.SetBytes(n)
 	b.ResetTimer()
 	for b.Loop() {

@@ -2,9 +2,12 @@ package corpus
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/calibkit/calibkit/langs"
 )
 
 // CleanOptions configure the Wikipedia clean-up and the language filter.
@@ -18,9 +21,24 @@ type CleanOptions struct {
 	// first it drops the items that template removal emptied inside round
 	// brackets: (とうきょうと、英: ) becomes (とうきょうと), (英語: ) goes.
 	EmptyBrackets bool
-	// Lang "ja" drops lines whose share of Japanese characters is under
-	// JapaneseShare; "" keeps every line.
+	// Lang is a supported language code (see package langs): lines not in
+	// the language are dropped. For "ja", lines whose share of Japanese
+	// characters is under JapaneseShare (or ScriptShare when set); for the
+	// others, lines whose share of the language's script is under
+	// ScriptShare and, with LangID, Latin-script lines the identifier
+	// names another language. "" keeps every line.
 	Lang string
+	// ScriptShare is the minimum share (0..1) of the language's script
+	// among a line's letters; 0 means the language's default (0.3 for ja,
+	// zh and ko, 0.5 for the others; langs.Language.Share).
+	ScriptShare float64
+	// LangID runs the language identifier (whatlanggo) on the Latin-script
+	// lines of a language it knows that hold none of the language's
+	// function words and at least LangIDMinWords words.
+	LangID bool
+	// LangIDMinWords is the fewest words a line needs before the
+	// identifier may drop it.
+	LangIDMinWords int
 	// DropHeadings drops section headings and other lines that are not
 	// prose: lines of at most HeadingMaxChars characters holding no
 	// sentence punctuation (。．！？!?.、，,). Wikipedia dumps keep each
@@ -28,13 +46,14 @@ type CleanOptions struct {
 	DropHeadings bool
 	// JapaneseShare is the minimum share (0..1) of Japanese characters
 	// (hiragana, katakana, kanji, Japanese punctuation) among a line's
-	// letters and Japanese punctuation, used with Lang "ja".
+	// letters and Japanese punctuation, used with Lang "ja" when
+	// ScriptShare is 0 (the flag --ja-share, an alias of --lang-share).
 	JapaneseShare float64
 }
 
 // DefaultTrailingSections are the headings of the end matter of Japanese
 // (and English) Wikipedia articles: notes, sources, references, see also,
-// external links.
+// external links. TrailingSectionsFor gives those of other languages.
 var DefaultTrailingSections = []string{
 	"脚注", "注釈", "注", "出典", "脚注・出典", "出典・脚注", "注釈・出典", "出典・注釈",
 	"脚注・注釈", "注釈・脚注", "参考文献", "参考資料", "参考", "参照", "文献", "関連文献",
@@ -51,6 +70,8 @@ func DefaultCleanOptions() CleanOptions {
 		EmptyBrackets:    true,
 		DropHeadings:     true,
 		JapaneseShare:    0.3,
+		LangID:           true,
+		LangIDMinWords:   DefaultLangIDMinWords,
 	}
 }
 
@@ -70,10 +91,22 @@ func newHeadingSet(headings []string, nfkc bool) *headingSet {
 		if s == "" {
 			continue
 		}
-		h.set[s] = struct{}{}
-		h.maxLen = max(h.maxLen, len(s))
+		// Also without format characters, as --strip-controls leaves the
+		// text: یادداشت‌ها holds a zero-width non-joiner.
+		for _, v := range []string{s, strings.Map(dropFormat, s)} {
+			h.set[v] = struct{}{}
+			h.maxLen = max(h.maxLen, len(v))
+		}
 	}
 	return h
+}
+
+// dropFormat maps format characters (Cf) to -1, for strings.Map.
+func dropFormat(r rune) rune {
+	if unicode.Is(unicode.Cf, r) {
+		return -1
+	}
+	return r
 }
 
 // match reports whether line is a heading of the set, alone on its line and
@@ -183,8 +216,11 @@ func removeEmptyBracketsOnce(s string) (string, int) {
 // takes for a heading when it holds no sentence punctuation.
 const HeadingMaxChars = 40
 
-// headingPunct is the punctuation whose presence makes a line prose.
-const headingPunct = "。．！？!?.、，,"
+// headingPunct is the punctuation whose presence makes a line prose: the
+// Japanese and ASCII marks, and the sentence ends and commas of the other
+// scripts of package langs (Devanagari danda ।॥, Arabic ؟ ، ۔, Ethiopic ።,
+// Myanmar ။, Khmer ។, the Greek question mark ; after NFKC).
+const headingPunct = "。．！？!?.、，,।॥؟،۔።။។;"
 
 // isHeading reports whether line (cleaned, not blank) looks like a section
 // heading or a label rather than prose: short, with no sentence punctuation.
@@ -193,4 +229,18 @@ func isHeading(line string) bool {
 		return false
 	}
 	return countRunes(line) <= HeadingMaxChars && !strings.ContainsAny(line, headingPunct)
+}
+
+// TrailingSectionsFor returns the trailing-section headings of a language's
+// Wikipedia (DefaultTrailingSections for "" and "ja"), or an error for an
+// unsupported code.
+func TrailingSectionsFor(code string) ([]string, error) {
+	if code == "" {
+		return append([]string(nil), DefaultTrailingSections...), nil
+	}
+	l, err := langs.Lookup(code)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string(nil), l.Trailing...), nil
 }

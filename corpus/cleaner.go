@@ -1,11 +1,5 @@
 package corpus
 
-import (
-	"fmt"
-
-	"github.com/calibkit/calibkit/tokenize"
-)
-
 // Cleaner runs the per-document steps of a build (normalization, clean-up,
 // segmentation, length filter) on documents a caller holds in memory.
 // De-duplication, which needs the whole run in order, is left to the
@@ -21,16 +15,13 @@ func NewCleaner(opts Options) (*Cleaner, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if opts.Splitter == nil && opts.Segment == SegmentSentences {
-		s, err := tokenize.NewSplitter()
-		if err != nil {
-			return nil, fmt.Errorf("sentence splitter: %w", err)
-		}
-		opts.Splitter = s
+	split, filter, err := stages(&opts)
+	if err != nil {
+		return nil, err
 	}
 	opts.Dedup = false
 	o := opts
-	return &Cleaner{w: newWorker(&o, newHeadingSet(o.Clean.TrailingSections, o.Normalize.NFKC), o.Splitter)}, nil
+	return &Cleaner{w: newWorker(&o, newHeadingSet(o.Clean.TrailingSections, o.Normalize.NFKC), split, filter)}, nil
 }
 
 // Clean returns the cleaned paragraphs of doc, each as its units:

@@ -1,6 +1,7 @@
 // Package corpus turns raw documents (Wikipedia parquet shards, JSONL or plain
 // text) into a clean, normalized, de-duplicated and sentence-segmented text
-// corpus. Everything streams: readers yield one Document at a time, a pool of
+// corpus, in Japanese or any language of package langs (its splitter,
+// trailing-section headings and line filter). Everything streams: readers yield one Document at a time, a pool of
 // workers cleans them, and a single writer de-duplicates in input order, so
 // the output is the same for any number of workers and memory stays flat on
 // gigabytes of input.

@@ -23,6 +23,10 @@ func TestIsHeading(t *testing.T) {
 		{"本当に?", false},
 		{"https://example.com", false},
 		{"It works.", false},
+		{"भारत एक देश है।", false}, // a danda: prose
+		{"مدينة كبيرة؟", false},    // an Arabic question mark
+		{"Είναι μεγάλη;", false},   // the Greek question mark, after NFKC
+		{"Geschichte", true},
 		{strings.Repeat("見", HeadingMaxChars+1), false}, // too long for a heading
 		{strings.Repeat("見", HeadingMaxChars), true},
 	}
@@ -61,5 +65,14 @@ func TestCleanerDropsHeadings(t *testing.T) {
 				t.Errorf("heading lines removed %d, want %d", st.Removed.HeadingLines, tt.wantHeadings)
 			}
 		})
+	}
+}
+
+// TestHeadingWithFormatCharacter: a Persian heading holding a zero-width
+// non-joiner matches the line --strip-controls leaves.
+func TestHeadingWithFormatCharacter(t *testing.T) {
+	h := newHeadingSet([]string{"یادداشت\u200cها"}, true)
+	if !h.match("یادداشتها") || !h.match("یادداشت\u200cها") {
+		t.Error("Persian heading not matched with and without its ZWNJ")
 	}
 }

@@ -9,7 +9,9 @@ import (
 // appendNFKC appends the NFKC form of src (valid UTF-8) to dst, like
 // norm.NFKC.Append but much faster on Japanese text: runs of characters
 // that NFKC leaves alone and that never combine with a preceding character
-// (ASCII, hiragana, katakana, CJK ideographs, common Japanese punctuation)
+// (ASCII, hiragana, katakana, CJK ideographs, common Japanese punctuation,
+// and such letters of the scripts below U+3000: accented Latin, Greek,
+// Cyrillic, Arabic, Devanagari...)
 // are copied; only the stretches between them, together with the one
 // character before each stretch (which a combining mark could join), go
 // through norm.NFKC. Equality with norm.NFKC is checked by
@@ -107,6 +109,53 @@ var stable3 = func() (t [0x7000 / 64]uint64) {
 	return t
 }()
 
+// stableLow has a bit for every character in U+0080..U+2FFF that NFKC
+// leaves alone as the start of a sequence and that never composes with a
+// preceding character (norm's BoundaryBefore, canonical class 0): Latin
+// letters with diacritics, Greek, Cyrillic, Hebrew and Arabic letters,
+// Devanagari, Thai; not combining marks or conjoining jamo. A combining
+// mark after one of them is normalized together with it on the slow path,
+// as after a kana. It lets German, Russian, Hindi... text take the fast
+// path as Japanese does.
+var stableLow = func() (t [0x3000 / 64]uint64) {
+	var buf [4]byte
+	for r := rune(0x80); r < 0x3000; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := buf[:utf8.EncodeRune(buf[:], r)]
+		p := norm.NFKC.Properties(s)
+		if p.BoundaryBefore() && p.CCC() == 0 && norm.NFKC.IsNormal(s) {
+			t[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return t
+}()
+
+// lowStable reports whether the 2- or 3-byte character at src[i] (lead
+// byte 0xC2..0xE2) is in stableLow, and its length.
+func lowStable(src []byte, i int) int {
+	c := src[i]
+	if c < 0xE0 {
+		if i+1 >= len(src) {
+			return 0
+		}
+		r := uint(c&0x1F)<<6 | uint(src[i+1]&0x3F)
+		if stableLow[r>>6]&(1<<(r&63)) != 0 {
+			return 2
+		}
+		return 0
+	}
+	if i+2 >= len(src) {
+		return 0
+	}
+	r := uint(c&0x0F)<<12 | uint(src[i+1]&0x3F)<<6 | uint(src[i+2]&0x3F)
+	if r < 0x3000 && stableLow[r>>6]&(1<<(r&63)) != 0 {
+		return 3
+	}
+	return 0
+}
+
 // stableLen returns the byte length of the character at src[i] when NFKC
 // leaves it unchanged in every context and it is never the second part of
 // a composition, or 0 otherwise. src is valid UTF-8.
@@ -114,6 +163,9 @@ func stableLen(src []byte, i int) int {
 	c := src[i]
 	if c < utf8.RuneSelf {
 		return 1
+	}
+	if c >= 0xC2 && c <= 0xE2 {
+		return lowStable(src, i)
 	}
 	if i+2 >= len(src) {
 		return 0
@@ -141,14 +193,21 @@ func stableSpan(src []byte, i int) int {
 		case c < utf8.RuneSelf:
 			i++
 			continue
-		case i+2 >= len(src):
-			return i
 		case c >= 0xE3 && c <= 0xE9:
 			// One table for kana and kanji alike: branching on 0xE3 first
-			// mispredicts in text that mixes them.
+			// mispredicts in text that mixes them. Tested before the
+			// scripts below U+3000 so that Japanese pays nothing for them.
+			if i+2 >= len(src) {
+				return i
+			}
 			r := uint(c&0x0F)<<12 | uint(src[i+1]&0x3F)<<6 | uint(src[i+2]&0x3F) - 0x3000
 			if stable3[r>>6]&(1<<(r&63)) != 0 {
 				i += 3
+				continue
+			}
+		case c >= 0xC2 && c <= 0xE2:
+			if n := lowStable(src, i); n > 0 {
+				i += n
 				continue
 			}
 		}

@@ -82,6 +82,12 @@ func (n *normalizer) stripAndBreak(dst []byte, s string, st *normStats) []byte {
 				j += 3
 				continue
 			}
+			// Latin with diacritics, Greek, Cyrillic, Armenian, Hebrew
+			// (U+00C0..U+05FF): no control or format character there.
+			if c >= 0xC3 && c <= 0xD7 && j+1 < len(s) && s[j+1]&0xC0 == 0x80 {
+				j += 2
+				continue
+			}
 			if c >= utf8.RuneSelf && plain3(s, j) {
 				j += 3
 				continue

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/calibkit/calibkit/langs"
 )
 
 // Segment is the unit the output is cut into.
@@ -88,7 +90,8 @@ type Options struct {
 	Clean     CleanOptions
 	Segment   Segment
 	// Splitter cuts sentences for SegmentSentences; nil means
-	// tokenize.NewSplitter() with its defaults.
+	// tokenize.SplitterFor(Clean.Lang), or tokenize.NewSplitter() when
+	// Clean.Lang is "".
 	Splitter SentenceSplitter
 	// MinChars and MaxChars bound the length in characters of each unit
 	// (sentence, or paragraph when not segmenting into sentences);
@@ -127,13 +130,19 @@ func (o *Options) validate() error {
 	if o.MaxChars > 0 && o.MinChars > o.MaxChars {
 		return fmt.Errorf("minimum length %d is above maximum length %d", o.MinChars, o.MaxChars)
 	}
-	switch o.Clean.Lang {
-	case "", "ja":
-	default:
-		return fmt.Errorf("unknown language %q: only \"ja\" (or none) is supported", o.Clean.Lang)
+	if o.Clean.Lang != "" {
+		if _, err := langs.Lookup(o.Clean.Lang); err != nil {
+			return err
+		}
 	}
 	if o.Clean.JapaneseShare < 0 || o.Clean.JapaneseShare > 1 {
 		return fmt.Errorf("share of Japanese characters %g is outside 0..1", o.Clean.JapaneseShare)
+	}
+	if o.Clean.ScriptShare < 0 || o.Clean.ScriptShare > 1 {
+		return fmt.Errorf("share of the language's script %g is outside 0..1", o.Clean.ScriptShare)
+	}
+	if o.Clean.LangIDMinWords < 0 {
+		return fmt.Errorf("identifier minimum words must not be negative (%d)", o.Clean.LangIDMinWords)
 	}
 	if o.Workers < 0 {
 		return fmt.Errorf("workers must not be negative (%d)", o.Workers)
@@ -149,7 +158,7 @@ func (o *Options) validate() error {
 
 // Parameters returns the options as a flat map for a manifest.
 func (o *Options) Parameters() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"text_column":       o.Reader.TextColumn,
 		"id_column":         o.Reader.IDColumn,
 		"title_column":      o.Reader.TitleColumn,
@@ -163,12 +172,45 @@ func (o *Options) Parameters() map[string]any {
 		"drop_headings":     o.Clean.DropHeadings,
 		"lang":              o.Clean.Lang,
 		"japanese_share":    o.Clean.JapaneseShare,
+		"script_share":      o.Clean.ScriptShare,
+		"lang_id":           o.Clean.LangID,
+		"lang_id_min_words": o.Clean.LangIDMinWords,
 		"segment":           o.Segment.String(),
 		"min_chars":         o.MinChars,
 		"max_chars":         o.MaxChars,
 		"dedup":             o.Dedup,
 		"dedup_unit":        o.unitName(),
 		"workers":           o.Workers,
+	}
+	o.languageParameters(m)
+	return m
+}
+
+// languageParameters describes, for a manifest, how the language of the
+// run is segmented and filtered.
+func (o *Options) languageParameters(m map[string]any) {
+	l, err := langs.Lookup(o.Clean.Lang)
+	if err != nil {
+		return
+	}
+	m["language_name"] = l.Name
+	m["script"] = l.ScriptName
+	if o.Segment == SegmentSentences && o.Splitter == nil {
+		m["segmenter"] = l.Segmenter.String()
+		if l.Segmenter == langs.SegmentParagraphs {
+			m["segmenter_note"] = l.Name + " has no sentence punctuation to cut at: each unit is a whole paragraph"
+		}
+	}
+	if o.Clean.Lang != "ja" {
+		share := o.Clean.ScriptShare
+		if share == 0 {
+			share = l.Share
+		}
+		m["script_share"] = share
+		m["lang_id"] = o.Clean.LangID && l.Identify != ""
+		if o.Clean.LangID && l.Identify != "" {
+			m["lang_identifier"] = "github.com/abadojack/whatlanggo " + l.Identify
+		}
 	}
 }
 

@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
-
-	"github.com/calibkit/calibkit/tokenize"
 )
 
 // Batches are cut at this much text or this many documents, whichever
@@ -46,13 +44,9 @@ func Process(ctx context.Context, inputs []string, w io.Writer, format OutputFor
 	if workers == 0 {
 		workers = DefaultOptions().Workers
 	}
-	split := opts.Splitter
-	if split == nil && opts.Segment == SegmentSentences {
-		s, err := tokenize.NewSplitter()
-		if err != nil {
-			return nil, fmt.Errorf("sentence splitter: %w", err)
-		}
-		split = s
+	split, filter, err := stages(&opts)
+	if err != nil {
+		return nil, err
 	}
 	var total int64
 	for _, in := range inputs {
@@ -87,7 +81,7 @@ func Process(ctx context.Context, inputs []string, w io.Writer, format OutputFor
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
-			wk := newWorker(&opts, headings, split)
+			wk := newWorker(&opts, headings, split, filter)
 			for b := range jobs {
 				b.out = make([]cleanDoc, len(b.docs))
 				for i, d := range b.docs {

@@ -37,11 +37,20 @@ type Removed struct {
 	HeadingChars         int64 `json:"heading_characters"`
 	NonJapaneseLines     int64 `json:"non_japanese_lines"`
 	NonJapaneseChars     int64 `json:"non_japanese_characters"`
-	TooShort             int64 `json:"too_short"`
-	TooLong              int64 `json:"too_long"`
-	Duplicates           int64 `json:"duplicates"`
-	DuplicateChars       int64 `json:"duplicate_characters"`
-	EmptyDocuments       int64 `json:"empty_documents"`
+	// OtherScriptLines are the lines of a language other than Japanese
+	// dropped for too small a share of the language's script;
+	// OtherLanguageLines those the identifier named another language;
+	// IdentifiedLines every line the identifier was asked about.
+	OtherScriptLines   int64 `json:"other_script_lines"`
+	OtherScriptChars   int64 `json:"other_script_characters"`
+	OtherLanguageLines int64 `json:"other_language_lines"`
+	OtherLanguageChars int64 `json:"other_language_characters"`
+	IdentifiedLines    int64 `json:"identifier_checked_lines"`
+	TooShort           int64 `json:"too_short"`
+	TooLong            int64 `json:"too_long"`
+	Duplicates         int64 `json:"duplicates"`
+	DuplicateChars     int64 `json:"duplicate_characters"`
+	EmptyDocuments     int64 `json:"empty_documents"`
 }
 
 func (r *Removed) add(o *Removed) {
@@ -56,6 +65,11 @@ func (r *Removed) add(o *Removed) {
 	r.HeadingChars += o.HeadingChars
 	r.NonJapaneseLines += o.NonJapaneseLines
 	r.NonJapaneseChars += o.NonJapaneseChars
+	r.OtherScriptLines += o.OtherScriptLines
+	r.OtherScriptChars += o.OtherScriptChars
+	r.OtherLanguageLines += o.OtherLanguageLines
+	r.OtherLanguageChars += o.OtherLanguageChars
+	r.IdentifiedLines += o.IdentifiedLines
 	r.TooShort += o.TooShort
 	r.TooLong += o.TooLong
 	r.Duplicates += o.Duplicates
@@ -94,6 +108,11 @@ func (s *Stats) RemovedMap() map[string]any {
 		"heading_characters":          r.HeadingChars,
 		"non_japanese_lines":          r.NonJapaneseLines,
 		"non_japanese_characters":     r.NonJapaneseChars,
+		"other_script_lines":          r.OtherScriptLines,
+		"other_script_characters":     r.OtherScriptChars,
+		"other_language_lines":        r.OtherLanguageLines,
+		"other_language_characters":   r.OtherLanguageChars,
+		"identifier_checked_lines":    r.IdentifiedLines,
 		"too_short":                   r.TooShort,
 		"too_long":                    r.TooLong,
 		"duplicates":                  r.Duplicates,

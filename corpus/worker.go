@@ -1,6 +1,11 @@
 package corpus
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/calibkit/calibkit/tokenize"
+)
 
 // unit is one sentence or paragraph of a cleaned document.
 type unit struct {
@@ -23,6 +28,7 @@ type worker struct {
 	norm     normalizer
 	headings *headingSet
 	split    SentenceSplitter
+	filter   *langFilter // nil for Japanese or no language
 	sents    []string
 	titles   titleCutter
 	units    []unit // the current document's units, reused
@@ -49,8 +55,42 @@ func (w *worker) keepUnits() []unit {
 	return w.arena[i : i+n : i+n]
 }
 
-func newWorker(opts *Options, headings *headingSet, split SentenceSplitter) *worker {
-	return &worker{opts: opts, norm: normalizer{opts: opts.Normalize}, headings: headings, split: split}
+func newWorker(opts *Options, headings *headingSet, split SentenceSplitter, filter *langFilter) *worker {
+	return &worker{opts: opts, norm: normalizer{opts: opts.Normalize}, headings: headings, split: split, filter: filter}
+}
+
+// stages returns the splitter (opts.Splitter, else the language's) and the
+// language filter of a run; both are read-only and shared by the workers.
+func stages(opts *Options) (SentenceSplitter, *langFilter, error) {
+	split := opts.Splitter
+	if split == nil && opts.Segment == SegmentSentences {
+		var err error
+		if opts.Clean.Lang == "" {
+			split, err = tokenize.NewSplitter()
+		} else {
+			split, err = tokenize.SplitterFor(opts.Clean.Lang)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("sentence splitter: %w", err)
+		}
+	}
+	var filter *langFilter
+	if c := opts.Clean; c.Lang != "" && c.Lang != "ja" {
+		f, err := newLangFilter(c.Lang, c.ScriptShare, c.LangID, c.LangIDMinWords)
+		if err != nil {
+			return nil, nil, err
+		}
+		filter = f
+	}
+	return split, filter, nil
+}
+
+// jaShare is the share threshold of the Japanese filter.
+func (o *Options) jaShare() float64 {
+	if o.Clean.ScriptShare > 0 {
+		return o.Clean.ScriptShare
+	}
+	return o.Clean.JapaneseShare
 }
 
 // process cleans one document, adding what it removed to st.
@@ -118,10 +158,29 @@ func (w *worker) process(doc Document, st *Stats) cleanDoc {
 		if o.Clean.Lang == "ja" && !counted {
 			ja, all, _ = scanLine(line, false)
 		}
-		if o.Clean.Lang == "ja" && share(ja, all) < o.Clean.JapaneseShare {
+		if o.Clean.Lang == "ja" && share(ja, all) < o.jaShare() {
 			st.Removed.NonJapaneseLines++
 			st.Removed.NonJapaneseChars += int64(countRunes(line))
 			continue
+		}
+		if w.filter != nil {
+			switch w.filter.check(line) {
+			case langScript:
+				st.Removed.OtherScriptLines++
+				st.Removed.OtherScriptChars += int64(countRunes(line))
+				continue
+			case langIdentified:
+				st.Removed.IdentifiedLines++
+				st.Removed.OtherLanguageLines++
+				st.Removed.OtherLanguageChars += int64(countRunes(line))
+				continue
+			case langOtherWords:
+				st.Removed.OtherLanguageLines++
+				st.Removed.OtherLanguageChars += int64(countRunes(line))
+				continue
+			case langKeepChecked:
+				st.Removed.IdentifiedLines++
+			}
 		}
 		if o.Clean.DropHeadings && isHeading(line) {
 			st.Removed.HeadingLines++

@@ -28,6 +28,14 @@ type Client struct {
 	bufSize  int
 	// stallTimeout drops a download that receives nothing for this long.
 	stallTimeout time.Duration
+	// noHashCache makes uploads hash every file afresh.
+	noHashCache bool
+}
+
+// WithoutHashCache makes uploads hash every file afresh instead of taking
+// the hashes of an unchanged file from Home/calibkit/upload-hashes.
+func WithoutHashCache() Option {
+	return func(c *Client) error { c.noHashCache = true; return nil }
 }
 
 // Option configures a Client.

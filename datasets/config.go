@@ -36,6 +36,9 @@ type Config struct {
 	Token Token
 	// HubCache is the huggingface_hub cache folder ($HF_HUB_CACHE).
 	HubCache string
+	// Home is $HF_HOME (default ~/.cache/huggingface); uploads keep the
+	// sha256 of files they sent under Home/calibkit/upload-hashes.
+	Home string
 	// Offline serves files from the cache only (HF_HUB_OFFLINE=1).
 	Offline bool
 	// StallTimeout drops and retries a download that receives nothing for
@@ -75,6 +78,7 @@ func configFromLookup(getenv func(string) string, home string) (Config, error) {
 	cfg := Config{
 		Endpoint: strings.TrimRight(getenv("HF_ENDPOINT"), "/"),
 		HubCache: expandHome(cache, home),
+		Home:     hfHome,
 		Offline:  truthy(getenv("HF_HUB_OFFLINE")),
 	}
 	if cfg.Endpoint == "" {

@@ -141,12 +141,12 @@ func TestConfigFromEnv(t *testing.T) {
 		env  map[string]string
 		want Config
 	}{
-		{"defaults", map[string]string{}, Config{Endpoint: DefaultEndpoint, HubCache: filepath.Join(home, ".cache/huggingface/hub")}},
-		{"xdg", map[string]string{"XDG_CACHE_HOME": "/x"}, Config{Endpoint: DefaultEndpoint, HubCache: "/x/huggingface/hub"}},
+		{"defaults", map[string]string{}, Config{Endpoint: DefaultEndpoint, HubCache: filepath.Join(home, ".cache/huggingface/hub"), Home: filepath.Join(home, ".cache/huggingface")}},
+		{"xdg", map[string]string{"XDG_CACHE_HOME": "/x"}, Config{Endpoint: DefaultEndpoint, HubCache: "/x/huggingface/hub", Home: "/x/huggingface"}},
 		{"hf home and token file", map[string]string{"HF_HOME": tokenDir, "HF_HUB_OFFLINE": "1"},
-			Config{Endpoint: DefaultEndpoint, HubCache: filepath.Join(tokenDir, "hub"), Token: "file-token", Offline: true}},
+			Config{Endpoint: DefaultEndpoint, HubCache: filepath.Join(tokenDir, "hub"), Home: tokenDir, Token: "file-token", Offline: true}},
 		{"everything", map[string]string{"HF_HOME": tokenDir, "HF_HUB_CACHE": "~/c", "HF_TOKEN": " env-token\n", "HF_ENDPOINT": "https://hf-mirror.com/", "HF_HUB_OFFLINE": "false", "HF_HUB_DOWNLOAD_TIMEOUT": "2.5"},
-			Config{Endpoint: "https://hf-mirror.com", HubCache: filepath.Join(home, "c"), Token: "env-token", StallTimeout: 2500 * time.Millisecond}},
+			Config{Endpoint: "https://hf-mirror.com", HubCache: filepath.Join(home, "c"), Home: tokenDir, Token: "env-token", StallTimeout: 2500 * time.Millisecond}},
 	}
 	if err := writeFile(filepath.Join(tokenDir, "token"), "file-token\n"); err != nil {
 		t.Fatal(err)

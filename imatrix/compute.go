@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/calibkit/calibkit/internal/chunks"
 	"github.com/calibkit/calibkit/internal/llama"
 )
 
@@ -35,6 +36,10 @@ type ComputeOptions struct {
 	ParseSpecial bool
 	// NoPPL skips the perplexity estimate (--no-ppl).
 	NoPPL bool
+	// FlashAttn is the attention path (-fa); the zero value is llama.cpp's
+	// auto. calibkit's command defaults to off, faster with the pinned CPU
+	// kernels (docs/imatrix.md).
+	FlashAttn llama.FlashAttn
 	// OutputFrequency calls Save(0) each time the chunk count passes a
 	// multiple of it (default 10).
 	OutputFrequency int
@@ -120,12 +125,6 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 	if m.AddEOS() {
 		return res, fmt.Errorf("model %s: its vocabulary appends EOS to text, which llama-imatrix does not support", m.Path())
 	}
-	// as llama-imatrix sizes its context: as many whole chunks side by side
-	// as the batch holds, the batch trimmed to them (-c 128 -b 300 decodes
-	// two chunks of 128 per batch of 256)
-	nSeq := max(1, nBatch/nCtx)
-	nBatch = min(nBatch, nSeq*nCtx)
-
 	tokens, err := m.Tokenize(text, true, opts.ParseSpecial)
 	if err != nil {
 		return res, err
@@ -142,10 +141,12 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 		return res, fmt.Errorf("%w: it gives %d tokens but two chunks of %d tokens (%d) are needed; use a longer text or a smaller context size",
 			ErrTooShort, len(tokens), nCtx, 2*nCtx)
 	}
-	nChunk := len(tokens) / nCtx
-	if opts.Chunks > 0 {
-		nChunk = min(nChunk, opts.Chunks)
-	}
+	// as llama-imatrix sizes its context: as many whole chunks side by side
+	// as the batch holds, the batch trimmed to them (-c 128 -b 300 decodes
+	// two chunks of 128 per batch of 256)
+	plan := chunks.NewPlan(nCtx, nBatch, len(tokens), opts.Chunks)
+	nChunk, nSeq := plan.NChunk, plan.NSeq
+	nBatch = plan.NBatch
 
 	var hook llama.EvalHook
 	if c != nil {
@@ -153,7 +154,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 	}
 	lctx, err := llama.NewContext(m, llama.ContextParams{
 		NCtx: nSeq * nCtx, NBatch: nBatch, NUBatch: nUBatch, NSeqMax: nSeq,
-		Threads: opts.Threads, EvalHook: hook,
+		Threads: opts.Threads, FlashAttn: opts.FlashAttn, EvalHook: hook,
 	})
 	if err != nil {
 		return res, err
@@ -167,10 +168,11 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 		fmt.Fprintf(logw, "warning: model was trained on only %d context tokens (%d specified)\n", n, nCtx)
 	}
 
-	run := &chunkRun{
-		lctx: lctx, batch: batch, tokens: tokens, nCtx: nCtx, nBatch: nBatch,
-		addBOS: m.AddBOS(), bos: m.BOS(), ppl: !opts.NoPPL,
+	dec := &chunks.Decoder{
+		Ctx: lctx, Batch: batch, Tokens: tokens, Plan: plan,
+		AddBOS: m.AddBOS(), BOS: m.BOS(), AllOutputs: true, NoScore: opts.NoPPL,
 	}
+	ppl := !opts.NoPPL
 	pplOut := opts.PPLOut
 	if pplOut == nil {
 		pplOut = io.Discard
@@ -191,12 +193,12 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 		if c != nil {
 			c.SetChunks(chunkDesc(opts.FromChunk+i+1, opts.FromChunk+i+nSeqBatch))
 		}
-		seqNLL, err := run.group(ctx, i*nCtx, nSeqBatch)
+		seqNLL, err := group(ctx, dec, i, nSeqBatch)
 		if err != nil {
 			if c != nil {
 				c.Discard()
 			}
-			if run.ppl && res.Chunks > 0 {
+			if ppl && res.Chunks > 0 {
 				fmt.Fprintln(pplOut) // end the line of running values
 			}
 			res.Elapsed = time.Since(t0)
@@ -209,7 +211,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 		res.Chunks += nSeqBatch
 		res.Tokens += nSeqBatch * nCtx
 		res.Elapsed = time.Since(t0)
-		if run.ppl {
+		if ppl {
 			for seq, s := range seqNLL {
 				nll += s[0]
 				nll2 += s[1]
@@ -240,7 +242,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 		}
 	}
 	if c != nil && !collected {
-		if run.ppl {
+		if ppl {
 			fmt.Fprintln(pplOut)
 		}
 		hint := "no weight named blk.* was multiplied by float32 activations"
@@ -249,7 +251,7 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 		}
 		return res, fmt.Errorf("%w in %d chunks: %s", ErrNothingCollected, res.Chunks, hint)
 	}
-	if run.ppl {
+	if ppl {
 		fmt.Fprintln(pplOut)
 		mean := nll / float64(count)
 		res.PPL = math.Exp(mean)
@@ -264,67 +266,22 @@ func Compute(ctx context.Context, m *llama.Model, c *Collector, text string, opt
 	return res, nil
 }
 
-// chunkRun decodes groups of chunks.
-type chunkRun struct {
-	lctx         *llama.Context
-	batch        *llama.Batch
-	tokens       []int32
-	nCtx, nBatch int
-	addBOS, ppl  bool
-	bos          int32
-	outs         []int
-	targets      []int32
-	seqOf        []int
-}
-
-// group decodes nSeq chunks starting at token start as sequences 0..nSeq-1
-// and returns, per sequence, Σ-log p and Σ(log p)² over the second half of
-// its chunk.
-func (r *chunkRun) group(ctx context.Context, start, nSeq int) ([][2]float64, error) {
-	r.lctx.ClearMemory()
+// group decodes nSeq chunks starting at chunk first and returns, per
+// sequence, Σ-log p and Σ(log p)² over the second half of its chunk.
+func group(ctx context.Context, d *chunks.Decoder, first, nSeq int) ([][2]float64, error) {
 	nll := make([][2]float64, nSeq)
-	first := r.nCtx / 2
-	end := start + r.nCtx
-	for j := 0; j*r.nBatch < r.nCtx; j++ {
-		batchStart := start + j*r.nBatch
-		batchSize := min(end-batchStart, r.nBatch)
-		r.batch.Clear()
-		r.outs, r.targets, r.seqOf = r.outs[:0], r.targets[:0], r.seqOf[:0]
-		for seq := range nSeq {
-			seqStart := batchStart + seq*r.nCtx
-			for k := range batchSize {
-				tok := r.tokens[seqStart+k]
-				if r.addBOS && j == 0 && k == 0 {
-					tok = r.bos
-				}
-				pos := j*r.nBatch + k
-				// every token is an output, as upstream asks: the last
-				// layer then runs on all of them, and output.weight sees them
-				if err := r.batch.Add(tok, int32(pos), int32(seq), true); err != nil {
-					return nil, err
-				}
-				if r.ppl && pos >= first && pos < r.nCtx-1 {
-					r.outs = append(r.outs, seq*batchSize+k)
-					r.targets = append(r.targets, r.tokens[seqStart+k+1])
-					r.seqOf = append(r.seqOf, seq)
-				}
-			}
+	err := d.Group(ctx, first, nSeq, func(r chunks.Rows) error {
+		lp, err := d.Ctx.LogProbs(r.Outputs, r.Targets)
+		if err != nil {
+			return err
 		}
-		if err := r.lctx.Decode(ctx, r.batch); err != nil {
-			return nil, err
+		for _, v := range lp {
+			nll[r.Seq][0] -= v
+			nll[r.Seq][1] += v * v
 		}
-		if len(r.outs) > 0 {
-			lp, err := r.lctx.LogProbs(r.outs, r.targets)
-			if err != nil {
-				return nil, err
-			}
-			for k, v := range lp {
-				nll[r.seqOf[k]][0] -= v
-				nll[r.seqOf[k]][1] += v * v
-			}
-		}
-	}
-	return nll, nil
+		return nil
+	})
+	return nll, err
 }
 
 // wrapHook lets tests watch the evaluation hook.

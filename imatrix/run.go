@@ -32,6 +32,7 @@ type RunOptions struct {
 	ProcessOutput bool
 	ParseSpecial  bool
 	NoPPL         bool
+	FlashAttn     llama.FlashAttn
 	OutFreq       int
 	SaveFreq      int
 	InFiles       []string
@@ -125,7 +126,7 @@ func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	co := ComputeOptions{
 		NCtx: opts.CtxSize, NBatch: opts.BatchSize, NUBatch: opts.UBatchSize, Threads: opts.Threads,
 		Chunks: max(opts.Chunks, 0), FromChunk: opts.FromChunk, ParseSpecial: opts.ParseSpecial,
-		NoPPL: opts.NoPPL, OutputFrequency: opts.OutFreq, SaveFrequency: opts.SaveFreq,
+		NoPPL: opts.NoPPL, FlashAttn: opts.FlashAttn, OutputFrequency: opts.OutFreq, SaveFrequency: opts.SaveFreq,
 		Save:     func(at int) error { return save(&opts, c, at) },
 		Progress: opts.Progress,
 		Log:      opts.Log,
@@ -220,6 +221,7 @@ func finish(opts *RunOptions, c *Collector, sum *RunResult, res *Result) error {
 	m.Parameters["from_chunk"] = opts.FromChunk
 	m.Parameters["process_output"] = opts.ProcessOutput
 	m.Parameters["parse_special"] = opts.ParseSpecial
+	m.Parameters["flash_attn"] = opts.FlashAttn.String()
 	m.Parameters["llama_cpp_commit"] = llama.Commit
 	m.Counts["entries"] = sum.Entries
 	m.Counts["chunk_count"] = sum.ChunkCount

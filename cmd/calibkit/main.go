@@ -31,6 +31,7 @@ func run() int {
 	}()
 	io := iostreams.System()
 	cmd := root.NewCmdRoot(io)
+	cmd.SetArgs(cmdutil.LlamaArgs(os.Args[1:]))
 	_, err := cmd.ExecuteContextC(ctx)
 	if err != nil && !errors.Is(err, cmdutil.ErrSilent) {
 		msg := err.Error()

@@ -1,8 +1,10 @@
 // Package hubtest is a small stand-in for the Hugging Face Hub, for tests
 // and benchmarks: it serves the tree listing (paged by the Link header),
 // the parquet listing API and /resolve/ downloads, sending LFS content
-// through a redirect to a second host as the Hub sends it to its CDN.
-// Faults are injected through Server.SetFault.
+// through a redirect to a second host as the Hub sends it to its CDN; and
+// the upload API (create, preupload, LFS batch with basic and multipart
+// transfers, NDJSON commit; see upload.go). Faults are injected through
+// Server.SetFault.
 package hubtest
 
 import (
@@ -100,6 +102,10 @@ type Server struct {
 
 	// CDNAuthSeen counts CDN requests that carried an Authorization header.
 	CDNAuthSeen atomic.Int64
+
+	upOnce sync.Once
+	upl    *uploadSide
+	upCfg  UploadConfig
 }
 
 // FaultFunc sees a request first with its kind ("tree", "parquet",
@@ -220,6 +226,9 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, repo string)
 }
 
 func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
+	if s.serveUpload(w, r) {
+		return
+	}
 	esc := r.URL.EscapedPath()
 	switch {
 	case strings.HasPrefix(esc, "/api/datasets/"):
@@ -428,6 +437,9 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, f File) {
 }
 
 func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
+	if s.serveLFS(w, r) {
+		return
+	}
 	if r.Header.Get("Authorization") != "" {
 		s.CDNAuthSeen.Add(1)
 	}

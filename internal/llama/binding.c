@@ -29,9 +29,9 @@ static void ck_err_append(const char * text) {
     ck_err[ck_err_len] = 0;
 }
 
-// ck_log drops llama.cpp's messages unless verbose, but always remembers the
-// error-level ones so that a failed call can report them.
-static void ck_log(enum ggml_log_level level, const char * text, void * user_data) {
+// ck_log_sink drops llama.cpp's messages unless verbose, but always remembers
+// the error-level ones so that a failed call can report them.
+void ck_log_sink(enum ggml_log_level level, const char * text, void * user_data) {
     (void) user_data;
     if (__atomic_load_n(&ck_verbose, __ATOMIC_RELAXED)) {
         fputs(text, stderr);
@@ -48,8 +48,8 @@ static void ck_log(enum ggml_log_level level, const char * text, void * user_dat
 }
 
 void ck_init_logging(void) {
-    llama_log_set(ck_log, NULL);
-    ggml_log_set(ck_log, NULL);
+    llama_log_set(ck_quant_log, NULL); // quantize.cpp: counts a quantize run's tensors
+    ggml_log_set(ck_log_sink, NULL);
 }
 
 void ck_set_verbose(int on) { __atomic_store_n(&ck_verbose, on, __ATOMIC_RELAXED); }
@@ -194,4 +194,101 @@ double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok) {
         sum_exp += expf(logits[i] - max_logit);
     }
     return logits[tok] - max_logit - log(sum_exp);
+}
+
+// ck_nearest_int rounds to the nearest integer as llama-perplexity does
+// (the float magic-number trick, valid below 2^22).
+static inline int ck_nearest_int(float fval) {
+    float val = fval + 12582912.f;
+    int i;
+    memcpy(&i, &val, sizeof(int));
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+// ck_log_probs_u16 writes one row of llama-perplexity's KL-divergence base
+// file for the logits as upstream lays it out: out[0..3] hold two floats
+// (scale, min log-prob), then n_vocab codes of (logit - min_logit)/scale,
+// the logits clipped from below at max - 16. It
+// returns the negative log-likelihood of tok computed in float, as upstream
+// does in that mode.
+double ck_log_probs_u16(const float * logits, int32_t n_vocab, int32_t tok, uint16_t * out) {
+    float max_logit = logits[0];
+    float min_logit = logits[0];
+    for (int32_t i = 1; i < n_vocab; ++i) {
+        max_logit = logits[i] > max_logit ? logits[i] : max_logit;
+        min_logit = logits[i] < min_logit ? logits[i] : min_logit;
+    }
+    min_logit = min_logit > max_logit - 16 ? min_logit : max_logit - 16;
+    double sum_exp = 0.0;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        sum_exp += expf(logits[i] - max_logit);
+    }
+    const float log_sum_exp = log(sum_exp);
+    const float min_log_prob = min_logit - max_logit - log_sum_exp;
+    const float scale = (max_logit - min_logit) / 65535.f;
+    float d[2] = { scale, min_log_prob };
+    memcpy(out, d, sizeof(d));
+    uint16_t * codes = out + 4;
+    if (scale) {
+        const float inv_scale = 1 / scale;
+        for (int32_t i = 0; i < n_vocab; ++i) {
+            codes[i] = logits[i] > min_logit ? (uint16_t) ck_nearest_int(inv_scale * (logits[i] - min_logit)) : 0;
+        }
+    } else {
+        memset(codes, 0, (size_t) n_vocab * sizeof(uint16_t));
+    }
+    return max_logit + log_sum_exp - logits[tok];
+}
+
+// ck_kld_row compares the logits with one base row written by
+// ck_log_probs_u16 (or llama-perplexity), as llama-perplexity's
+// --kl-divergence does: res gets the negative log-likelihoods of tok under
+// the logits and under the base, and p(tok) minus p_base(tok), all in float;
+// the return value is the KL divergence (base || logits) in double, and
+// *same_top whether both put the most probability on the same token.
+double ck_kld_row(const float * logits, int32_t n_vocab, const uint16_t * base, int32_t tok, float * res, int * same_top) {
+    float max_logit = logits[0];
+    int32_t imax = 0;
+    for (int32_t i = 1; i < n_vocab; ++i) {
+        if (logits[i] > max_logit) {
+            max_logit = logits[i];
+            imax = i;
+        }
+    }
+    double sum_exp = 0.0;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        sum_exp += expf(logits[i] - max_logit);
+    }
+    const float log_sum_exp = log(sum_exp);
+    float d[2];
+    memcpy(d, base, sizeof(d));
+    const float scale = d[0];
+    const float min_log_prob = d[1];
+    const uint16_t * codes = base + 4;
+
+    const float nll = max_logit + log_sum_exp - logits[tok];
+    const float nll_base = -(scale * codes[tok] + min_log_prob);
+
+    max_logit += log_sum_exp;
+    double sum = 0;
+    int32_t imax_base = -1;
+    float p_log_base_max = 0;
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        const float p_log_base = scale * codes[i] + min_log_prob;
+        if (i == 0 || p_log_base > p_log_base_max) {
+            p_log_base_max = p_log_base;
+            imax_base = i;
+        }
+        if (p_log_base > -16.f) {
+            const float p_base = expf(p_log_base);
+            sum += p_base * (p_log_base - logits[i] + max_logit);
+        }
+    }
+    const float p_base = expf(-nll_base);
+    const float p = expf(-nll);
+    res[0] = nll;
+    res[1] = nll_base;
+    res[2] = p - p_base;
+    *same_top = imax == imax_base;
+    return sum;
 }

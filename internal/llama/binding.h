@@ -20,9 +20,39 @@
 #define GGML_MAX_NAME      64
 
 enum ggml_type {
-    GGML_TYPE_F32 = 0,
-    GGML_TYPE_F16 = 1,
-    GGML_TYPE_I32 = 26,
+    GGML_TYPE_F32     = 0,
+    GGML_TYPE_F16     = 1,
+    GGML_TYPE_Q4_0    = 2,
+    GGML_TYPE_Q4_1    = 3,
+    GGML_TYPE_Q5_0    = 6,
+    GGML_TYPE_Q5_1    = 7,
+    GGML_TYPE_Q8_0    = 8,
+    GGML_TYPE_Q8_1    = 9,
+    GGML_TYPE_Q2_K    = 10,
+    GGML_TYPE_Q3_K    = 11,
+    GGML_TYPE_Q4_K    = 12,
+    GGML_TYPE_Q5_K    = 13,
+    GGML_TYPE_Q6_K    = 14,
+    GGML_TYPE_Q8_K    = 15,
+    GGML_TYPE_IQ2_XXS = 16,
+    GGML_TYPE_IQ2_XS  = 17,
+    GGML_TYPE_IQ3_XXS = 18,
+    GGML_TYPE_IQ1_S   = 19,
+    GGML_TYPE_IQ4_NL  = 20,
+    GGML_TYPE_IQ3_S   = 21,
+    GGML_TYPE_IQ2_S   = 22,
+    GGML_TYPE_IQ4_XS  = 23,
+    GGML_TYPE_I8      = 24,
+    GGML_TYPE_I16     = 25,
+    GGML_TYPE_I32     = 26,
+    GGML_TYPE_I64     = 27,
+    GGML_TYPE_F64     = 28,
+    GGML_TYPE_IQ1_M   = 29,
+    GGML_TYPE_BF16    = 30,
+    GGML_TYPE_TQ1_0   = 34,
+    GGML_TYPE_TQ2_0   = 35,
+    GGML_TYPE_MXFP4   = 39,
+    GGML_TYPE_COUNT   = 40,
 };
 
 enum ggml_op {
@@ -84,6 +114,9 @@ typedef bool (*ggml_abort_callback)(void * data);
 typedef bool (*ggml_backend_sched_eval_callback)(struct ggml_tensor * t, bool ask, void * user_data);
 
 void ggml_log_set(ggml_log_callback log_callback, void * user_data);
+const char * ggml_type_name(enum ggml_type type);
+int64_t ggml_blck_size(enum ggml_type type);
+size_t  ggml_type_size(enum ggml_type type);
 void ggml_threadpool_params_init(struct ggml_threadpool_params * p, int n_threads);
 struct ggml_threadpool * ggml_threadpool_new(struct ggml_threadpool_params * params);
 void ggml_threadpool_free(struct ggml_threadpool * threadpool);
@@ -143,6 +176,62 @@ enum llama_flash_attn_type {
     LLAMA_FLASH_ATTN_TYPE_AUTO     = -1,
     LLAMA_FLASH_ATTN_TYPE_DISABLED = 0,
     LLAMA_FLASH_ATTN_TYPE_ENABLED  = 1,
+};
+
+// model file types
+enum llama_ftype {
+    LLAMA_FTYPE_ALL_F32          = 0,
+    LLAMA_FTYPE_MOSTLY_F16       = 1,
+    LLAMA_FTYPE_MOSTLY_Q4_0      = 2,
+    LLAMA_FTYPE_MOSTLY_Q4_1      = 3,
+    LLAMA_FTYPE_MOSTLY_Q8_0      = 7,
+    LLAMA_FTYPE_MOSTLY_Q5_0      = 8,
+    LLAMA_FTYPE_MOSTLY_Q5_1      = 9,
+    LLAMA_FTYPE_MOSTLY_Q2_K      = 10,
+    LLAMA_FTYPE_MOSTLY_Q3_K_S    = 11,
+    LLAMA_FTYPE_MOSTLY_Q3_K_M    = 12,
+    LLAMA_FTYPE_MOSTLY_Q3_K_L    = 13,
+    LLAMA_FTYPE_MOSTLY_Q4_K_S    = 14,
+    LLAMA_FTYPE_MOSTLY_Q4_K_M    = 15,
+    LLAMA_FTYPE_MOSTLY_Q5_K_S    = 16,
+    LLAMA_FTYPE_MOSTLY_Q5_K_M    = 17,
+    LLAMA_FTYPE_MOSTLY_Q6_K      = 18,
+    LLAMA_FTYPE_MOSTLY_IQ2_XXS   = 19,
+    LLAMA_FTYPE_MOSTLY_IQ2_XS    = 20,
+    LLAMA_FTYPE_MOSTLY_Q2_K_S    = 21,
+    LLAMA_FTYPE_MOSTLY_IQ3_XS    = 22,
+    LLAMA_FTYPE_MOSTLY_IQ3_XXS   = 23,
+    LLAMA_FTYPE_MOSTLY_IQ1_S     = 24,
+    LLAMA_FTYPE_MOSTLY_IQ4_NL    = 25,
+    LLAMA_FTYPE_MOSTLY_IQ3_S     = 26,
+    LLAMA_FTYPE_MOSTLY_IQ3_M     = 27,
+    LLAMA_FTYPE_MOSTLY_IQ2_S     = 28,
+    LLAMA_FTYPE_MOSTLY_IQ2_M     = 29,
+    LLAMA_FTYPE_MOSTLY_IQ4_XS    = 30,
+    LLAMA_FTYPE_MOSTLY_IQ1_M     = 31,
+    LLAMA_FTYPE_MOSTLY_BF16      = 32,
+    LLAMA_FTYPE_MOSTLY_TQ1_0     = 36,
+    LLAMA_FTYPE_MOSTLY_TQ2_0     = 37,
+    LLAMA_FTYPE_MOSTLY_MXFP4_MOE = 38,
+    LLAMA_FTYPE_GUESSED          = 1024,
+};
+
+enum llama_model_kv_override_type {
+    LLAMA_KV_OVERRIDE_TYPE_INT   = 0,
+    LLAMA_KV_OVERRIDE_TYPE_FLOAT = 1,
+    LLAMA_KV_OVERRIDE_TYPE_BOOL  = 2,
+    LLAMA_KV_OVERRIDE_TYPE_STR   = 3,
+};
+
+struct llama_model_kv_override {
+    enum llama_model_kv_override_type tag;
+    char key[128];
+    union {
+        int64_t val_i64;
+        double  val_f64;
+        bool    val_bool;
+        char    val_str[128];
+    };
 };
 
 typedef bool (*llama_progress_callback)(float progress, void * user_data);
@@ -215,6 +304,27 @@ struct llama_context_params {
     bool kv_unified;
 };
 
+// The four pointers are C++ objects that llama-quant.cpp casts back:
+// imatrix a std::unordered_map<std::string, std::vector<float>>, kv_overrides
+// a std::vector<llama_model_kv_override> ended by an empty key, tensor_types
+// a std::vector<tensor_quantization> and prune_layers a std::vector<int>.
+// quantize.cpp builds them from C arrays.
+typedef struct llama_model_quantize_params {
+    int32_t nthread;
+    enum llama_ftype ftype;
+    enum ggml_type output_tensor_type;
+    enum ggml_type token_embedding_type;
+    bool allow_requantize;
+    bool quantize_output_tensor;
+    bool only_copy;
+    bool pure;
+    bool keep_split;
+    void * imatrix;
+    void * kv_overrides;
+    void * tensor_types;
+    void * prune_layers;
+} llama_model_quantize_params;
+
 struct llama_model_params   llama_model_default_params(void);
 struct llama_context_params llama_context_default_params(void);
 
@@ -243,6 +353,8 @@ bool        llama_vocab_get_add_eos(const struct llama_vocab * vocab);
 
 int32_t llama_tokenize(const struct llama_vocab * vocab, const char * text, int32_t text_len,
                        llama_token * tokens, int32_t n_tokens_max, bool add_special, bool parse_special);
+int32_t llama_detokenize(const struct llama_vocab * vocab, const llama_token * tokens, int32_t n_tokens,
+                         char * text, int32_t text_len_max, bool remove_special, bool unparse_special);
 
 struct llama_context * llama_init_from_model(struct llama_model * model, struct llama_context_params params);
 void llama_free(struct llama_context * ctx);
@@ -263,6 +375,10 @@ int32_t llama_decode(struct llama_context * ctx, struct llama_batch batch);
 void llama_synchronize(struct llama_context * ctx);
 float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
 
+struct llama_model_quantize_params llama_model_quantize_default_params(void);
+uint32_t llama_model_quantize(const char * fname_inp, const char * fname_out, const struct llama_model_quantize_params * params);
+int llama_split_path(char * split_path, size_t maxlen, const char * path_prefix, int split_no, int split_count);
+
 // ---- calibkit's own helpers (binding.c) -------------------------------------
 
 void ck_init_logging(void);
@@ -277,5 +393,15 @@ void ck_context_params_set_callbacks(struct llama_context_params * p, uintptr_t 
 int ck_accumulate_dense(const struct ggml_tensor * t, float * sq, float * sum);
 int ck_accumulate_experts(const struct ggml_tensor * t, float * sq, float * sum, int64_t * counts, int64_t n_counts);
 double ck_log_softmax(const float * logits, int32_t n_vocab, int32_t tok);
+double ck_log_probs_u16(const float * logits, int32_t n_vocab, int32_t tok, uint16_t * out);
+double ck_kld_row(const float * logits, int32_t n_vocab, const uint16_t * base, int32_t tok, float * res, int * same_top);
+
+// ---- calibkit's quantize shim (quantize.cpp) --------------------------------
+
+// ck_log_sink is binding.c's log sink; ck_quant_log wraps it for llama.cpp's
+// log so that a quantize run on this thread can count tensors and stop.
+void ck_log_sink(enum ggml_log_level level, const char * text, void * user_data);
+void ck_quant_log(enum ggml_log_level level, const char * text, void * user_data);
+
 
 #endif

@@ -9,9 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"runtime/cgo"
-	"sync"
 	"unsafe"
 )
 
@@ -31,6 +29,9 @@ type ContextParams struct {
 	// Threads is the number of threads; 0 means DefaultThreads (the
 	// physical cores, as llama.cpp's tools default to).
 	Threads int
+	// FlashAttn chooses the attention path (-fa); the zero value is
+	// llama.cpp's auto.
+	FlashAttn FlashAttn
 	// EvalHook, if not nil, sees every matrix multiplication it asks for.
 	EvalHook EvalHook
 }
@@ -76,6 +77,7 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	cp.n_threads = C.int32_t(threads)
 	cp.n_threads_batch = C.int32_t(threads)
 	cp.no_perf = true
+	cp.flash_attn_type = p.FlashAttn.cType()
 	cp.swa_full = false // as llama.cpp's tools set it (common_params)
 
 	ctx := &Context{model: m, abort: C.ck_flag_new(), nVocab: m.NVocab()}
@@ -225,32 +227,13 @@ func (c *Context) Logits(i int) ([]float32, error) {
 // token outputs[k], computed as llama-perplexity does (log-softmax with a
 // float maximum and a double sum of expf), spread over all CPUs.
 func (c *Context) LogProbs(outputs []int, tokens []int32) ([]float64, error) {
-	if len(outputs) != len(tokens) {
-		return nil, fmt.Errorf("log probs: %d outputs but %d tokens", len(outputs), len(tokens))
-	}
-	ptrs := make([]*C.float, len(outputs))
-	for k, i := range outputs {
-		if tokens[k] < 0 || int(tokens[k]) >= c.nVocab {
-			return nil, fmt.Errorf("log probs: token %d outside the vocabulary of %d", tokens[k], c.nVocab)
-		}
-		p, err := c.logitsPtr(i)
-		if err != nil {
-			return nil, err
-		}
-		ptrs[k] = p
+	ptrs, err := c.rowPtrs("log probs", outputs, tokens)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]float64, len(outputs))
-	workers := min(runtime.NumCPU(), len(outputs))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := w; k < len(ptrs); k += workers {
-				out[k] = float64(C.ck_log_softmax(ptrs[k], C.int32_t(c.nVocab), C.int32_t(tokens[k])))
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(len(ptrs), func(k int) {
+		out[k] = float64(C.ck_log_softmax(ptrs[k], C.int32_t(c.nVocab), C.int32_t(tokens[k])))
+	})
 	return out, nil
 }

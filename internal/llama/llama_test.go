@@ -468,3 +468,35 @@ func TestEvalHookPanicBecomesError(t *testing.T) {
 		t.Errorf("decode with a panicking hook: %v", err)
 	}
 }
+
+func TestDetokenizeRoundTrip(t *testing.T) {
+	m, err := LoadModel(tinyModel(t), ModelParams{VocabOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, text := range []string{"春には桜が咲く。", "The quick brown fox.", strings.Repeat("日本語 and English 混在 ", 300)} {
+		toks, err := m.Tokenize(text, false, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Detokenize(toks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// SPM puts a space before the text; detokenizing keeps it
+		if strings.TrimPrefix(got, " ") != text {
+			t.Errorf("round trip of %.40q gave %.40q", text, got)
+		}
+		// two halves join into the whole, but for the space prefix that
+		// llama.cpp drops from the first piece of each (add_space_prefix)
+		a, _ := m.Detokenize(toks[:len(toks)/2])
+		b, _ := m.Detokenize(toks[len(toks)/2:])
+		if a+b != got && a+" "+b != got {
+			t.Errorf("halves %.30q + %.30q != %.40q", a, b, got)
+		}
+	}
+	if s, err := m.Detokenize(nil); s != "" || err != nil {
+		t.Errorf("no tokens: %q, %v", s, err)
+	}
+}

@@ -235,6 +235,37 @@ func (m *Model) Tokenize(text string, addSpecial, parseSpecial bool) ([]int32, e
 	return nil, fmt.Errorf("tokenize: %s", withLog("llama.cpp failed twice to size the token buffer"))
 }
 
+// Detokenize converts token ids back to text with the model's tokenizer,
+// as llama.cpp's common_detokenize does with remove_special and
+// unparse_special off: special tokens (BOS) give no text, and for a
+// vocabulary with a space prefix (SPM) the first piece loses its leading
+// space.
+func (m *Model) Detokenize(tokens []int32) (string, error) {
+	if m.m == nil {
+		return "", ErrClosed
+	}
+	if len(tokens) == 0 {
+		return "", nil
+	}
+	if len(tokens) > math.MaxInt32/16 {
+		return "", fmt.Errorf("detokenize: %d tokens is more than llama.cpp's limit", len(tokens))
+	}
+	n := len(tokens)*4 + 16
+	for range 2 {
+		buf := make([]byte, n)
+		got := C.llama_detokenize(m.vocab, (*C.llama_token)(unsafe.Pointer(&tokens[0])), C.int32_t(len(tokens)),
+			(*C.char)(unsafe.Pointer(&buf[0])), C.int32_t(len(buf)), C.bool(false), C.bool(false))
+		switch {
+		case got == math.MinInt32:
+			return "", errors.New("detokenize: the text exceeds llama.cpp's limit of 2 GiB")
+		case got >= 0:
+			return string(buf[:got]), nil
+		}
+		n = int(-got)
+	}
+	return "", fmt.Errorf("detokenize: %s", withLog("llama.cpp failed twice to size the text buffer"))
+}
+
 func humanBytes(n uint64) string {
 	const unit = 1024
 	if n < unit {

@@ -5,14 +5,12 @@ package manifest
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/calibkit/calibkit/internal/atomicfile"
+	"github.com/calibkit/calibkit/internal/filehash"
 	"github.com/calibkit/calibkit/internal/version"
 )
 
@@ -24,6 +22,9 @@ type Input struct {
 	Path   string `json:"path"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
+	// SHA256From says where the sum came from when the file was not read:
+	// "hf-cache-blob-name" for a Hugging Face cache blob (internal/filehash).
+	SHA256From string `json:"sha256_from,omitempty"`
 }
 
 // Manifest describes one output file. Parameters and Counts hold
@@ -65,19 +66,18 @@ func (m *Manifest) AddInput(path string) error {
 	return nil
 }
 
-// HashFile returns the size and sha256 of the file at path.
+// HashFile returns the size and sha256 of the file at path, taken from the
+// name of a Hugging Face cache blob without reading it (internal/filehash).
 func HashFile(path string) (Input, error) {
-	f, err := os.Open(path)
+	sum, err := filehash.SHA256(path)
 	if err != nil {
-		return Input{}, fmt.Errorf("hash input %s: %w", path, err)
+		return Input{}, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return Input{}, fmt.Errorf("hash input %s: %w", path, err)
+	in := Input{Path: path, Bytes: sum.Bytes, SHA256: sum.SHA256}
+	if sum.FromName {
+		in.SHA256From = "hf-cache-blob-name"
 	}
-	return Input{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return in, nil
 }
 
 // Path returns the manifest path for an output path.

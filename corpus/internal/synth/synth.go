@@ -1,4 +1,5 @@
-// Package synth generates Wikipedia-like Japanese articles for benchmarks
+// Package synth generates Wikipedia-like Japanese (and, through NewLang,
+// German and Chinese) articles for benchmarks
 // and real-size runs: sentences built from kanji, kana and katakana words,
 // readings in full-width brackets, full-width digits, boilerplate sentences
 // that repeat across articles, section headings on lines of their own, and
@@ -39,6 +40,7 @@ var (
 type Generator struct {
 	r *rand.Rand
 	n int
+	v *vocab // nil: Japanese
 }
 
 // New returns a generator with the given seed.
@@ -97,6 +99,9 @@ type Article struct {
 // (as the Wikipedia dump keeps them), then two trailing sections.
 func (g *Generator) Article() Article {
 	g.n++
+	if g.v != nil {
+		return g.langArticle()
+	}
 	var b strings.Builder
 	paras := 3 + g.r.IntN(10)
 	for p := range paras {

@@ -20,3 +20,25 @@ func TestDeterministicAndShaped(t *testing.T) {
 		t.Error("different seeds, same article")
 	}
 }
+
+func TestNewLang(t *testing.T) {
+	for _, lang := range []string{"de", "zh"} {
+		a, err := NewLang(lang, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := NewLang(lang, 3)
+		for range 20 {
+			x, y := a.Article(), b.Article()
+			if x != y || !strings.Contains(x.URL, lang+".wikipedia.org") || !strings.Contains(x.Text, "\n\n") {
+				t.Fatalf("%s: article %+v", lang, x)
+			}
+		}
+	}
+	if g, err := NewLang("ja", 5); err != nil || g.Article() != New(5).Article() {
+		t.Error("NewLang(ja) is not New")
+	}
+	if _, err := NewLang("xx", 1); err == nil {
+		t.Error("NewLang(xx): no error")
+	}
+}

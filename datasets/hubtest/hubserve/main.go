@@ -5,7 +5,11 @@
 //	go run ./datasets/hubtest/hubserve -size-mb 1024 -files 4
 //
 // It prints the HF_ENDPOINT to use and the CDN address of each file (for
-// curl), then serves until interrupted.
+// curl), then serves until interrupted. The upload side takes the token
+// it prints as HF_TOKEN (repository bench/upload exists); PUT_URL is the
+// storage address a whole LFS object is PUT to (append its sha256), for
+// curl -T. With -forget neither preupload nor the LFS batch reports what
+// the server has, so that the same file is uploaded round after round.
 package main
 
 import (
@@ -24,9 +28,15 @@ func main() {
 	sizeMB := flag.Int("size-mb", 1024, "size of each generated file in MiB")
 	files := flag.Int("files", 1, "number of files")
 	dir := flag.String("dir", os.TempDir(), "folder for the generated files")
+	forget := flag.Bool("forget", false, "upload side: ask for every LFS object again")
+	multipartMB := flag.Int("multipart-mb", 0, "upload side: LFS objects of this many MiB or more go multipart (0: never)")
+	chunkMB := flag.Int("chunk-mb", 64, "upload side: multipart part size in MiB")
 	flag.Parse()
 	srv := hubtest.New()
 	defer srv.Close()
+	srv.SetUploadConfig(hubtest.UploadConfig{WriteToken: "hf_bench_write", Forget: *forget,
+		MultipartThreshold: int64(*multipartMB) << 20, ChunkSize: int64(*chunkMB) << 20})
+	srv.CreateRepo("model", "bench/upload", false)
 	for i := range *files {
 		p := filepath.Join(*dir, fmt.Sprintf("hubserve-%d-%d.bin", *sizeMB, i))
 		if err := generate(p, int64(*sizeMB)<<20, uint64(i)); err != nil {
@@ -41,6 +51,7 @@ func main() {
 		srv.Add("bench/data", "main", f)
 		fmt.Printf("CDN_URL_%d=%s/lfs/%s\n", i, srv.CDN.URL, f.SHA256)
 	}
+	fmt.Printf("HF_TOKEN=hf_bench_write\nPUT_URL=%s/lfs-upload\n", srv.CDN.URL)
 	fmt.Printf("HF_ENDPOINT=%s\n", srv.URL())
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt)

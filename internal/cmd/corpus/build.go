@@ -18,6 +18,7 @@ import (
 	"github.com/calibkit/calibkit/datasets"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/langs"
 )
 
 // BuildOptions are the parsed flags of `calibkit corpus build`.
@@ -29,8 +30,10 @@ type BuildOptions struct {
 	Segment string
 	Corpus  corpus.Options
 	// CutTrailing turns the trailing-section cut on; the headings are
-	// Corpus.Clean.TrailingSections.
+	// Corpus.Clean.TrailingSections (the language's, unless
+	// --trailing-sections is given) and AddTrailing.
 	CutTrailing bool
+	AddTrailing []string
 	JSON        bool
 
 	// Command is the command line, recorded in the output's manifest.
@@ -55,12 +58,19 @@ Hugging Face cache first, see 'calibkit fetch') and write a clean corpus to OUT:
      control and zero-width characters removed, Unicode NFKC, runs of
      spaces collapsed (each step can be turned off, e.g. --nfkc=false);
   2. Wikipedia clean-up: cut each article at its first trailing-section
-     heading line (脚注, 出典, 参考文献, 関連項目, 外部リンク...), remove
+     heading line (the --lang Wikipedia's: 脚注, 参考文献, 外部リンク...;
+     Einzelnachweise, Weblinks...; References, External links...), remove
      brackets left empty such as （） or （、）, drop section headings (lines
      of at most 40 characters without sentence punctuation; --drop-headings);
-     with --lang ja drop lines whose share of Japanese characters is under
-     --ja-share;
-  3. segment: --segment sentences (one per line), paragraphs or none;
+     with --lang drop lines not in the language: for ja those whose share of
+     Japanese characters is under --lang-share (alias --ja-share), for the
+     others those whose share of the language's script is under
+     --lang-share and, for Latin-script languages, lines the identifier
+     (whatlanggo) names another language (--lang-id);
+  3. segment: --segment sentences (one per line, cut by the --lang splitter:
+     kagome rules for ja, Chinese rules for zh, Unicode sentence boundaries
+     with the language's abbreviations for the others, whole paragraphs for
+     Thai and Lao), paragraphs or none;
   4. filter units (sentences, or paragraphs) by --min-chars/--max-chars and
      drop exact repeats across the whole run (--dedup).
 
@@ -71,6 +81,7 @@ the counts of what was kept and what each step removed. The output is the
 same for any --workers.`,
 		Example: `  calibkit corpus build ~/.cache/huggingface/hub/datasets--wikimedia--wikipedia/snapshots/*/20231101.ja \
       --lang ja -o ja-wiki.txt
+  calibkit corpus build hf://datasets/wikimedia/wikipedia/20231101.de/train-0000*.parquet --lang de -o de-wiki.txt
   calibkit corpus build 'shards/*.parquet' --segment paragraphs -o ja-wiki.jsonl
   calibkit corpus build articles.jsonl --min-chars 10 --max-chars 300 -o sentences.txt`,
 		Args: cmdutil.Args(cobra.MinimumNArgs(1)),
@@ -87,17 +98,42 @@ same for any --workers.`,
 				return cmdutil.FlagErrorf("--segment: %v", err)
 			}
 			co.Segment = seg
+			if co.Clean.Lang != "" {
+				if _, err := langs.Lookup(co.Clean.Lang); err != nil {
+					return cmdutil.FlagErrorf("--lang: %v", err)
+				}
+			}
+			if !cmd.Flags().Changed("trailing-sections") {
+				ts, err := corpus.TrailingSectionsFor(co.Clean.Lang)
+				if err != nil {
+					return cmdutil.FlagErrorf("--lang: %v", err)
+				}
+				co.Clean.TrailingSections = ts
+			}
+			co.Clean.TrailingSections = append(co.Clean.TrailingSections, opts.AddTrailing...)
 			if !opts.CutTrailing {
 				co.Clean.TrailingSections = nil
+			}
+			if cmd.Flags().Changed("ja-share") {
+				if co.Clean.JapaneseShare < 0 || co.Clean.JapaneseShare > 1 {
+					return cmdutil.FlagErrorf("--ja-share %g: give a share between 0 and 1", co.Clean.JapaneseShare)
+				}
+				if cmd.Flags().Changed("lang-share") && co.Clean.ScriptShare != co.Clean.JapaneseShare {
+					return cmdutil.FlagErrorf("--ja-share %g and --lang-share %g: give one (--ja-share is an alias)", co.Clean.JapaneseShare, co.Clean.ScriptShare)
+				}
+				co.Clean.ScriptShare = co.Clean.JapaneseShare
+			}
+			if co.Clean.ScriptShare < 0 || co.Clean.ScriptShare > 1 {
+				return cmdutil.FlagErrorf("--lang-share %g: give a share between 0 and 1 (0: the language's default)", co.Clean.ScriptShare)
+			}
+			if co.Clean.LangIDMinWords < 1 {
+				return cmdutil.FlagErrorf("--lang-id-min-words must be at least 1")
 			}
 			if co.Workers < 1 {
 				return cmdutil.FlagErrorf("--workers must be at least 1")
 			}
 			if co.MinChars < 0 || co.MaxChars < 0 || (co.MaxChars > 0 && co.MinChars > co.MaxChars) {
 				return cmdutil.FlagErrorf("--min-chars %d and --max-chars %d: need 0 <= min <= max (max 0: no limit)", co.MinChars, co.MaxChars)
-			}
-			if co.Clean.Lang != "" && co.Clean.Lang != "ja" {
-				return cmdutil.FlagErrorf("--lang %q: only ja is supported (or leave it out)", co.Clean.Lang)
 			}
 			if co.Clean.JapaneseShare < 0 || co.Clean.JapaneseShare > 1 {
 				return cmdutil.FlagErrorf("--ja-share %g: give a share between 0 and 1", co.Clean.JapaneseShare)
@@ -125,11 +161,15 @@ same for any --workers.`,
 	f.BoolVar(&co.Normalize.StripControls, "strip-controls", true, "remove control and zero-width (format) characters")
 	f.BoolVar(&co.Normalize.CollapseSpaces, "collapse-spaces", true, "collapse runs of spaces and trim lines")
 	f.BoolVar(&opts.CutTrailing, "cut-trailing", true, "cut articles at their first trailing-section heading")
-	f.StringSliceVar(&co.Clean.TrailingSections, "trailing-sections", co.Clean.TrailingSections, "comma-separated trailing-section headings")
+	f.StringSliceVar(&co.Clean.TrailingSections, "trailing-sections", nil, "comma-separated trailing-section headings, replacing the --lang ones (default: the language's Wikipedia headings)")
+	f.StringSliceVar(&opts.AddTrailing, "add-trailing-sections", nil, "comma-separated headings to cut at besides the language's")
 	f.BoolVar(&co.Clean.EmptyBrackets, "empty-brackets", true, "remove brackets left empty, like （） or （、）")
 	f.BoolVar(&co.Clean.DropHeadings, "drop-headings", true, fmt.Sprintf("drop section headings: lines of at most %d characters without 。！？、 or other sentence punctuation", corpus.HeadingMaxChars))
-	f.StringVar(&co.Clean.Lang, "lang", "", `"ja": drop lines that are not mostly Japanese`)
-	f.Float64Var(&co.Clean.JapaneseShare, "ja-share", co.Clean.JapaneseShare, "with --lang ja, minimum share of Japanese characters in a line")
+	f.StringVar(&co.Clean.Lang, "lang", "", "Wikipedia language code (ja, zh, de, en...; see docs/corpus.md): its splitter, headings and line filter")
+	f.Float64Var(&co.Clean.ScriptShare, "lang-share", 0, "with --lang, minimum share of the language's script among a line's letters (0: the language's default, 0.3 for ja/zh/ko, 0.5 else)")
+	f.Float64Var(&co.Clean.JapaneseShare, "ja-share", co.Clean.JapaneseShare, "alias of --lang-share (with --lang ja, minimum share of Japanese characters in a line)")
+	f.BoolVar(&co.Clean.LangID, "lang-id", true, "with a Latin-script --lang, drop lines the language identifier names another language")
+	f.IntVar(&co.Clean.LangIDMinWords, "lang-id-min-words", co.Clean.LangIDMinWords, "fewest words a line needs before the identifier may drop it")
 	f.StringVar(&opts.Segment, "segment", "sentences", "output unit: sentences, paragraphs or none")
 	f.IntVar(&co.MinChars, "min-chars", co.MinChars, "drop units shorter than this many characters")
 	f.IntVar(&co.MaxChars, "max-chars", co.MaxChars, "drop units longer than this many characters (0: no limit)")
@@ -194,8 +234,8 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 			opts.Output, st.DocumentsWritten, st.Paragraphs, st.Sentences, st.Characters, humanBytes(st.Bytes),
 			st.DocumentsRead, st.Inputs, files, float64(st.InputTextBytes)/1e6/max(secs, 1e-9))
 		r := st.Removed
-		fmt.Fprintf(opts.IO.ErrOut, "removed: %d trailing sections, %d empty brackets, %d headings, %d non-Japanese lines, %d too short, %d too long, %d duplicates, %d emptied documents; %d invalid UTF-8 replaced\n",
-			r.TrailingSectionDocs, r.EmptyBrackets, r.HeadingLines, r.NonJapaneseLines, r.TooShort, r.TooLong, r.Duplicates, r.EmptyDocuments, st.InvalidUTF8)
+		fmt.Fprintf(opts.IO.ErrOut, "removed: %d trailing sections, %d empty brackets, %d headings, %d lines in another language, %d too short, %d too long, %d duplicates, %d emptied documents; %d invalid UTF-8 replaced\n",
+			r.TrailingSectionDocs, r.EmptyBrackets, r.HeadingLines, r.NonJapaneseLines+r.OtherScriptLines+r.OtherLanguageLines, r.TooShort, r.TooLong, r.Duplicates, r.EmptyDocuments, st.InvalidUTF8)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)

@@ -54,7 +54,21 @@ func TestNewCmdBuildFlags(t *testing.T) {
 		{"bad extension", "a.parquet -o out.csv", nil, ".txt or .jsonl"},
 		{"no input", "-o out.txt", nil, "requires at least 1 arg"},
 		{"bad segment", "a -o o.txt --segment words", nil, "--segment"},
-		{"bad lang", "a -o o.txt --lang en", nil, "--lang"},
+		{"bad lang", "a -o o.txt --lang xx", nil, "supported are ar, arz"},
+		{"lang de", "a -o o.txt --lang de --lang-share 0.7 --lang-id=false --add-trailing-sections Nachweise", func(t *testing.T, o *BuildOptions) {
+			c := o.Corpus.Clean
+			if c.Lang != "de" || c.ScriptShare != 0.7 || c.LangID || c.TrailingSections[0] != "Einzelnachweise" ||
+				c.TrailingSections[len(c.TrailingSections)-1] != "Nachweise" {
+				t.Errorf("clean options %+v", c)
+			}
+		}, ""},
+		{"ja-share alias", "a -o o.txt --lang zh --ja-share 0.4", func(t *testing.T, o *BuildOptions) {
+			if c := o.Corpus.Clean; c.ScriptShare != 0.4 || c.TrailingSections[0] != "参考文献" {
+				t.Errorf("clean options %+v", c)
+			}
+		}, ""},
+		{"two shares", "a -o o.txt --lang zh --ja-share 0.4 --lang-share 0.5", nil, "alias"},
+		{"bad lang share", "a -o o.txt --lang de --lang-share 1.5", nil, "--lang-share"},
 		{"min above max", "a -o o.txt --min-chars 10 --max-chars 5", nil, "--min-chars"},
 		{"zero workers", "a -o o.txt --workers 0", nil, "--workers"},
 		{"bad share", "a -o o.txt --ja-share 2", nil, "--ja-share"},
@@ -197,5 +211,34 @@ func TestBuildRunLeavesOutOwnOutput(t *testing.T) {
 			}
 			os.WriteFile(out, []byte("前の実行の出力です。\n"), 0o644)
 		})
+	}
+}
+
+// TestBuildRunLang runs `corpus build --lang de` through the command: the
+// German splitter, headings and filter, counted in the summary.
+func TestBuildRunLang(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "a.jsonl")
+	os.WriteFile(in, []byte(`{"id":"1","text":"Am 3. Oktober kam Dr. Weber an. Er blieb.\nThe town is known for its old church and its summer festival every year.\nEinzelnachweise\nEine Quelle. Noch eine."}`+"\n"), 0o644)
+	out := filepath.Join(dir, "out.txt")
+	io, _, stdout, _ := iostreams.Test()
+	var got *BuildOptions
+	cmd := NewCmdBuild(io, func(o *BuildOptions) error { got = o; return nil })
+	if err := cmdtest.Execute(cmd, in+" --lang de --json -o "+out); err != nil {
+		t.Fatal(err)
+	}
+	got.Command = []string{"calibkit", "corpus", "build"}
+	if err := buildRun(context.Background(), got); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "Am 3. Oktober kam Dr. Weber an.\nEr blieb.\n" {
+		t.Errorf("output %q", b)
+	}
+	var sum Summary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if r := sum.Stats.Removed; r.TrailingSectionDocs != 1 || r.OtherLanguageLines != 1 {
+		t.Errorf("removed %+v", r)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/calibkit/calibkit/datasets"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/langs"
 )
 
 // Options holds the parsed flags of `calibkit fetch`.
@@ -65,6 +66,9 @@ HF_HUB_OFFLINE=1 (cache only).`,
 				if cmd.Flags().Changed("config") || cmd.Flags().Changed("split") {
 					req.Include = nil // the preset's glob spells out its config and split
 				}
+			} else if code, wiki := strings.CutPrefix(args[0], datasets.WikipediaPrefix); wiki {
+				_, err := langs.Lookup(code)
+				return cmdutil.FlagErrorf("%s: %v", args[0], err)
 			} else if err := datasets.ValidateRepoID(args[0]); err != nil {
 				return cmdutil.FlagErrorf("%v, or a preset (%s)", err, presetList())
 			}

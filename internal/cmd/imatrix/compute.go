@@ -39,7 +39,7 @@ func computeRun(ctx context.Context, opts *Options) error {
 		Model: opts.Model, File: opts.File, Output: opts.Output, Format: opts.Format,
 		CtxSize: opts.CtxSize, BatchSize: opts.BatchSize, UBatchSize: opts.UBatchSize, Threads: opts.Threads,
 		Chunks: opts.Chunks, FromChunk: opts.FromChunk, ProcessOutput: opts.ProcessOut, ParseSpecial: opts.ParseSpecial,
-		NoPPL: opts.NoPPL, OutFreq: opts.OutFreq, SaveFreq: opts.SaveFreq, InFiles: opts.InFiles, Command: opts.Command,
+		NoPPL: opts.NoPPL, FlashAttn: opts.FlashAttn, OutFreq: opts.OutFreq, SaveFreq: opts.SaveFreq, InFiles: opts.InFiles, Command: opts.Command,
 		Log: chatter, PPLOut: chatter, Progress: bar.update, AfterSave: func() { saveHook() },
 	}
 	if bar.p != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/llama"
 )
 
 // Options are the parsed flags of `calibkit imatrix` (the compute run).
@@ -32,6 +33,7 @@ type Options struct {
 	ProcessOut   bool
 	ParseSpecial bool
 	NoPPL        bool
+	FlashAttn    llama.FlashAttn
 	OutFreq      int
 	SaveFreq     int
 	InFiles      []string
@@ -46,7 +48,7 @@ type Options struct {
 // to it with AddCommand. runF replaces the real run in tests.
 func NewCmdImatrix(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: io}
-	var format string
+	var format, fa string
 	cmd := &cobra.Command{
 		Use:   "imatrix -m MODEL.gguf -f TEXT [-o imatrix.gguf] [flags]",
 		Short: "Compute an importance matrix with llama.cpp, as llama-imatrix does",
@@ -75,6 +77,11 @@ Ctrl-C with the chunks completed so far.`,
 			if err := validate(opts, format, cmd.Flags().Changed("output-format")); err != nil {
 				return err
 			}
+			v, err := llama.ParseFlashAttn(fa)
+			if err != nil {
+				return cmdutil.FlagErrorf("-fa/--flash-attn: %v", err)
+			}
+			opts.FlashAttn = v
 			opts.Command = os.Args
 			if runF != nil {
 				return runF(opts)
@@ -96,6 +103,7 @@ Ctrl-C with the chunks completed so far.`,
 	f.BoolVar(&opts.ProcessOut, "process-output", false, "also collect output.weight")
 	f.BoolVar(&opts.ParseSpecial, "parse-special", false, "tokenize special-token text (e.g. <|im_start|>) as special tokens")
 	f.BoolVar(&opts.NoPPL, "no-ppl", false, "do not compute the perplexity")
+	f.StringVar(&fa, "flash-attn", "off", "flash attention (-fa): on, off or auto (llama.cpp's default is auto; off is faster with the pinned CPU kernels)")
 	f.IntVar(&opts.OutFreq, "output-frequency", 10, "save the output every N chunks")
 	f.IntVar(&opts.SaveFreq, "save-frequency", 0, "also save a snapshot <output>.at_<chunks> every N chunks (0: never)")
 	f.StringArrayVar(&opts.InFiles, "in-file", nil, "earlier imatrix file to add (repeatable; GGUF or .dat)")

@@ -15,6 +15,7 @@ import (
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/synth"
 )
@@ -42,6 +43,25 @@ func TestFlagsParse(t *testing.T) {
 				return ""
 			}},
 		{args: "--in-file a.gguf -o merged.dat --output-format dat"},
+		{args: "-m m.gguf -f t.txt", check: func(o *Options) string {
+			if o.FlashAttn != llama.FlashAttnOff {
+				return fmt.Sprintf("-fa default %v, want off", o.FlashAttn)
+			}
+			return ""
+		}},
+		{args: "-m m.gguf -f t.txt -fa on", check: func(o *Options) string {
+			if o.FlashAttn != llama.FlashAttnOn {
+				return fmt.Sprintf("-fa on gave %v", o.FlashAttn)
+			}
+			return ""
+		}},
+		{args: "-m m.gguf -f t.txt -fa=auto", check: func(o *Options) string {
+			if o.FlashAttn != llama.FlashAttnAuto {
+				return fmt.Sprintf("-fa=auto gave %v", o.FlashAttn)
+			}
+			return ""
+		}},
+		{args: "-m m.gguf -f t.txt -fa maybe", wantErr: "want on, off or auto"},
 		// llama-imatrix trims a batch that is no multiple of -c rather than refusing it
 		{args: "-m m.gguf -f t.txt -c 512 -b 1000"},
 		{args: "-m m.gguf -f t.txt --chunk 3 --output-file x.gguf", check: func(o *Options) string {

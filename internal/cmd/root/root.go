@@ -7,14 +7,18 @@ import (
 	corpuscmd "github.com/calibkit/calibkit/internal/cmd/corpus"
 	democmd "github.com/calibkit/calibkit/internal/cmd/demo"
 	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
+	exportcmd "github.com/calibkit/calibkit/internal/cmd/export"
 	fetchcmd "github.com/calibkit/calibkit/internal/cmd/fetch"
 	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
 	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
 	modelcmd "github.com/calibkit/calibkit/internal/cmd/model"
 	overlapcmd "github.com/calibkit/calibkit/internal/cmd/overlap"
+	perplexitycmd "github.com/calibkit/calibkit/internal/cmd/perplexity"
+	quantizecmd "github.com/calibkit/calibkit/internal/cmd/quantize"
 	studycmd "github.com/calibkit/calibkit/internal/cmd/study"
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
+	uploadcmd "github.com/calibkit/calibkit/internal/cmd/upload"
 	versioncmd "github.com/calibkit/calibkit/internal/cmd/version"
 	wikitextcmd "github.com/calibkit/calibkit/internal/cmd/wikitext"
 	"github.com/calibkit/calibkit/internal/cmdutil"
@@ -48,9 +52,12 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(democmd.NewCmdDemo(io, nil))
 	cmd.AddCommand(modelcmd.NewCmdModel(io))
 	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
+	cmd.AddCommand(quantizecmd.NewCmdQuantize(io, nil))
+	cmd.AddCommand(perplexitycmd.NewCmdPerplexity(io, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
+	cmd.AddCommand(exportcmd.NewCmdExport(io), uploadcmd.NewCmdUpload(io, nil))
 	cmd.AddCommand(studycmd.NewCmdStudy(io, nil))
 	return cmd
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/langs"
 	"github.com/calibkit/calibkit/tokenize"
 )
 
@@ -40,6 +41,7 @@ type Options struct {
 	File     string // input; "" or "-" for stdin
 	Output   string // output; "" or "-" for stdout
 	UserDict string // kagome user dictionary file for --wakati/--pos
+	Lang     string // language of --sentences; "" is the Japanese splitter
 	JSON     bool   // print a JSON summary on stderr
 
 	// Command is the command line, recorded in the output's manifest.
@@ -60,12 +62,19 @@ func NewCmdTokenize(io *iostreams.IOStreams, runF func(*Options) error) *cobra.C
   --pos        MeCab's default format: "surface<TAB>features" per morpheme,
                "EOS" after each input line
 
+--sentences cuts with the --lang splitter: without --lang (or with ja)
+the Japanese one (kagome's sentence rules with bracket and quote repairs),
+which also serves zh; Unicode sentence boundaries (UAX #29) with the
+language's abbreviations for de, en, fr, ru... ; whole lines for Thai and
+Lao, which have no sentence punctuation.
+
 Morphemes come from kagome with the IPA dictionary in Normal mode.
 Whitespace is not a morpheme. Lines run on --workers goroutines and are
 written in input order: the output is the same for any worker count.
 Invalid UTF-8 is replaced by U+FFFD and counted.`,
 		Example: `  calibkit tokenize --sentences < articles.txt > sentences.txt
   calibkit tokenize --wakati --workers 2 -f corpus.txt -o corpus.wakati.txt
+  calibkit tokenize --sentences --lang de -f artikel.txt -o saetze.txt
   echo 'すもももももももものうち' | calibkit tokenize --pos`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -89,6 +98,14 @@ Invalid UTF-8 is replaced by U+FFFD and counted.`,
 			if opts.Workers < 0 {
 				return cmdutil.FlagErrorf("--workers must be 0 (one per CPU) or more, not %d", opts.Workers)
 			}
+			if opts.Lang != "" {
+				if _, err := langs.Lookup(opts.Lang); err != nil {
+					return cmdutil.FlagErrorf("--lang: %v", err)
+				}
+				if opts.Mode != ModeSentences && opts.Lang != "ja" {
+					return cmdutil.FlagErrorf("--lang %s: --wakati and --pos are Japanese only (kagome, IPA dictionary)", opts.Lang)
+				}
+			}
 			if opts.UserDict != "" && opts.Mode == ModeSentences {
 				return cmdutil.FlagErrorf("--user-dict applies to --wakati and --pos, not --sentences")
 			}
@@ -110,6 +127,7 @@ Invalid UTF-8 is replaced by U+FFFD and counted.`,
 	f.StringVarP(&opts.File, "file", "f", "", "input text file (default stdin)")
 	f.StringVarP(&opts.Output, "output", "o", "", "output file, written atomically with a manifest (default stdout)")
 	f.StringVar(&opts.UserDict, "user-dict", "", "kagome user dictionary file (--wakati, --pos)")
+	f.StringVar(&opts.Lang, "lang", "", "language of --sentences: a Wikipedia code (ja, zh, de, en, ...; default the Japanese splitter)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary of the run (on stdout with -o, else on stderr)")
 	return cmd
 }
@@ -123,7 +141,13 @@ func sameFile(a, b string) bool {
 // lineFunc builds the per-line function for opts.Mode.
 func lineFunc(opts *Options) (tokenize.LineFunc, error) {
 	if opts.Mode == ModeSentences {
-		s, err := tokenize.NewSplitter()
+		var s tokenize.SentenceSplitter
+		var err error
+		if opts.Lang == "" {
+			s, err = tokenize.NewSplitter()
+		} else {
+			s, err = tokenize.SplitterFor(opts.Lang)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -289,8 +313,20 @@ func writeManifest(opts *Options, sum summary) error {
 		}
 	}
 	m.Parameters["mode"] = string(opts.Mode)
-	m.Parameters["dictionary"] = "ipa"
-	m.Parameters["tokenize_mode"] = "normal"
+	if opts.Mode == ModeSentences && opts.Lang != "" {
+		l, err := langs.Lookup(opts.Lang)
+		if err != nil {
+			return err
+		}
+		m.Parameters["lang"] = l.Code
+		m.Parameters["segmenter"] = l.Segmenter.String()
+		if l.Segmenter == langs.SegmentParagraphs {
+			m.Parameters["segmenter_note"] = l.Name + " has no sentence punctuation to cut at: each line is kept whole"
+		}
+	} else {
+		m.Parameters["dictionary"] = "ipa"
+		m.Parameters["tokenize_mode"] = "normal"
+	}
 	m.Counts["input_lines"] = sum.Lines
 	m.Counts["input_bytes"] = sum.BytesIn
 	m.Counts["invalid_utf8_lines"] = sum.InvalidUTF8Lines

@@ -26,6 +26,10 @@ func TestNewCmdTokenizeFlags(t *testing.T) {
 		{args: []string{"--wakati", "--workers", "3"}, want: Options{Mode: ModeWakati, Workers: 3}},
 		{args: []string{"--pos", "-f", "in.txt", "-o", "out.txt", "--json"}, want: Options{Mode: ModePOS, File: "in.txt", Output: "out.txt", JSON: true}},
 		{args: []string{"--wakati", "--user-dict", "u.csv"}, want: Options{Mode: ModeWakati, UserDict: "u.csv"}},
+		{args: []string{"--sentences", "--lang", "de"}, want: Options{Mode: ModeSentences, Lang: "de"}},
+		{args: []string{"--wakati", "--lang", "ja"}, want: Options{Mode: ModeWakati, Lang: "ja"}},
+		{args: []string{"--sentences", "--lang", "xx"}, usageErr: "supported are ar, arz"},
+		{args: []string{"--wakati", "--lang", "de"}, usageErr: "Japanese only"},
 		{args: []string{}, usageErr: "exactly one of"},
 		{args: []string{"--wakati", "--pos"}, usageErr: "exactly one of"},
 		{args: []string{"--wakati", "--workers", "-1"}, usageErr: "--workers"},
@@ -161,6 +165,33 @@ func TestTokenizeRunFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(m.Inputs) != 1 || m.Inputs[0].Path != inPath || m.Parameters["mode"] != "sentences" || m.Counts["sentences"] != 3.0 || m.Counts["invalid_utf8_lines"] != 1.0 {
+		t.Errorf("manifest %+v", m)
+	}
+}
+
+// TestTokenizeRunLang splits German with --lang de and records the
+// segmenter in the manifest.
+func TestTokenizeRunLang(t *testing.T) {
+	dir := t.TempDir()
+	inPath := filepath.Join(dir, "in.txt")
+	outPath := filepath.Join(dir, "out.txt")
+	if err := os.WriteFile(inPath, []byte("Am 3. Oktober kam Dr. Weber an. Er blieb.\n\nz. B. hier. Dort!\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, _ := iostreams.Test()
+	opts := &Options{IO: ios, Mode: ModeSentences, Lang: "de", File: inPath, Output: outPath, Command: []string{"calibkit", "tokenize"}}
+	if err := tokenizeRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(outPath)
+	if want := "Am 3. Oktober kam Dr. Weber an.\nEr blieb.\n\nz. B. hier.\nDort!\n"; string(got) != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	m, err := manifest.Read(manifest.Path(outPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Parameters["lang"] != "de" || m.Parameters["segmenter"] != "uax29" || m.Counts["sentences"] != 4.0 {
 		t.Errorf("manifest %+v", m)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // Execute runs cmd with the whitespace-separated args as it runs under the
 // root: flag errors are usage errors and cobra's own output is discarded.
 func Execute(cmd *cobra.Command, args string) error {
-	cmd.SetArgs(strings.Fields(args))
+	cmd.SetArgs(cmdutil.LlamaArgs(strings.Fields(args)))
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true

@@ -1,5 +1,6 @@
 // Command gen writes Wikipedia-schema parquet shards (id, url, title, text;
-// zstd) of generated Japanese articles, for real-size runs of
+// zstd) of generated Japanese, German or Chinese articles (-lang), for
+// real-size runs of
 // `calibkit corpus build`:
 //
 //	go run ./corpus/internal/synth/gen -size 1GB -shards 4 -o /tmp/shards
@@ -30,6 +31,7 @@ func main() {
 	shards := flag.Int("shards", 4, "number of shards")
 	out := flag.String("o", "shards", "output folder")
 	seed := flag.Uint64("seed", 1, "random seed")
+	lang := flag.String("lang", "ja", "language of the articles: ja, de or zh")
 	flag.Parse()
 	total, err := parseSize(*size)
 	if err != nil || *shards < 1 {
@@ -40,7 +42,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
-	g := synth.New(*seed)
+	g, err := synth.NewLang(*lang, *seed)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(2)
+	}
 	per := total / int64(*shards)
 	for s := range *shards {
 		path := filepath.Join(*out, fmt.Sprintf("train-%05d-of-%05d.parquet", s, *shards))

@@ -1,0 +1,75 @@
+// Package filehash gives the sha256 of an input file for manifests without
+// rereading what is already named by its hash: a model in the Hugging Face
+// cache (hub/models--ORG--NAME/blobs/<sha256>, reached through a
+// snapshots/<rev>/FILE symlink) is stored under its content's sha256, so a
+// 350 MB or 30 GB model costs no read at all; other files are hashed once,
+// sequentially. Commands hash after their compute finishes (never on a
+// goroutine beside the model's threads), as imatrix, perplexity and
+// quantize do.
+package filehash
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Sum is a file's size and sha256.
+type Sum struct {
+	Bytes  int64
+	SHA256 string // lowercase hex
+	// FromName is true when the sum was taken from the Hugging Face cache
+	// blob's name instead of reading the file.
+	FromName bool
+}
+
+// SHA256 returns the size and sha256 of the file at path (following
+// symlinks); see the package comment for the Hugging Face cache.
+func SHA256(path string) (Sum, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash input %s: %w", path, err)
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash input %s: %w", path, err)
+	}
+	if h, ok := HFBlobSHA256(real); ok {
+		return Sum{Bytes: st.Size(), SHA256: h, FromName: true}, nil
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash input %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash input %s: %w", path, err)
+	}
+	return Sum{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// HFBlobSHA256 returns the sha256 that a Hugging Face cache blob path
+// (…/models--ORG--NAME/blobs/<64 hex>, also datasets-- and spaces--) carries
+// in its name. The hub names LFS blobs by their sha256 (small files kept in
+// git are named by a 40-digit git hash, which this does not take).
+func HFBlobSHA256(path string) (string, bool) {
+	name := filepath.Base(path)
+	dir := filepath.Dir(path)
+	repo := filepath.Base(filepath.Dir(dir))
+	if filepath.Base(dir) != "blobs" || len(name) != 64 ||
+		!(strings.HasPrefix(repo, "models--") || strings.HasPrefix(repo, "datasets--") || strings.HasPrefix(repo, "spaces--")) {
+		return "", false
+	}
+	for _, c := range name {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", false
+		}
+	}
+	return name, true
+}
