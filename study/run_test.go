@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/calibkit/calibkit/study/engine"
 	"github.com/calibkit/calibkit/study/results"
 	"github.com/calibkit/calibkit/study/spec"
 )
@@ -156,26 +155,29 @@ func TestCellOutOfRange(t *testing.T) {
 	}
 }
 
-// TestLinkedEngineImatrixAndReportedFailure needs no llama.cpp tools: the
-// linked engine computes the imatrix steps; its quantize step is not in
-// this build, which fails every cell with a message and a log.
-func TestLinkedEngineImatrixAndReportedFailure(t *testing.T) {
+// TestLinkedEngineGrid needs no llama.cpp tools: the whole grid runs in
+// the linked llama.cpp (the default engine).
+func TestLinkedEngineGrid(t *testing.T) {
 	dir, s := fixture(t, strings.Replace(gridBody, "  - none\n", "", 1))
 	res, err := Run(context.Background(), Options{Spec: s, Dir: filepath.Join(dir, "out")})
-	if !errors.Is(err, ErrStepsFailed) {
-		t.Fatalf("error %v", err)
+	if err != nil {
+		t.Fatalf("%v %+v", err, res)
 	}
-	for _, f := range res.Failed {
-		if !strings.HasPrefix(f.Step, "quantize:") || !strings.Contains(f.Err, engine.ErrNotLinked.Error()) {
-			t.Errorf("failure %+v", f)
+	if len(res.Records) != 8 || res.Computed != len(res.Plan.Steps) || !strings.HasPrefix(res.Plan.Engine, "linked:") {
+		t.Fatalf("%d records, %d computed of %d, engine %s", len(res.Records), res.Computed, len(res.Plan.Steps), res.Plan.Engine)
+	}
+	for _, r := range res.Records {
+		if r.PPL <= 1 || r.PPLError <= 0 || len(r.ChunkNLL) < 2 || r.SourceTokens == 0 || r.ImatrixChunks < 2 || r.QuantBytes == 0 {
+			t.Errorf("record %s: %+v", r.Cell, r)
 		}
-	}
-	if len(res.Failed) != 4 || len(res.Records) != 0 || res.Computed != 4 { // eval:ja, mix, two imatrix
-		t.Errorf("%d failed, %d records, %d computed", len(res.Failed), len(res.Records), res.Computed)
 	}
 	entries, _ := filepath.Glob(filepath.Join(dir, "out", "steps", "imatrix", "*", "imatrix.gguf"))
 	if len(entries) != 2 {
 		t.Errorf("imatrix entries %v", entries)
+	}
+	again, err := Run(context.Background(), Options{Spec: s, Dir: filepath.Join(dir, "out")})
+	if err != nil || again.Computed != 0 {
+		t.Errorf("rerun: %v, %d computed", err, again.Computed)
 	}
 }
 

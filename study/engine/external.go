@@ -205,7 +205,7 @@ func (e *External) SaveKLDBase(ctx context.Context, j PerplexityJob, out string)
 func (e *External) KLD(ctx context.Context, model, base string, j PerplexityJob) (*KLDResult, error) {
 	args := append([]string{"-m", model, "--kl-divergence-base", base, "--kl-divergence"}, common(j.Common)...)
 	args = append(args, chunks(j.Chunks)...)
-	out, _, err := e.runComplete(ctx, j.Log, "Same top p", "llama-perplexity", args...)
+	out, _, err := e.runComplete(ctx, j.Log, "Same top p:", "llama-perplexity", args...)
 	if err != nil {
 		return nil, err
 	}
