@@ -6,27 +6,29 @@ import (
 	"testing"
 )
 
-// BenchmarkRunnerOverhead runs the grid once (llama.cpp's tools doing the
-// model steps) and reports the runner's own share of the wall time
-// (planning, hashing, storing, records and report: everything outside the
+// BenchmarkRunnerOverhead runs a demo-sized grid (3 imatrix sources × 2
+// variants × 2 eval sets on the synthesized model, the linked engine)
+// once and reports the runner's own share of the wall time (planning,
+// hashing, storing entries, records and report: everything outside the
 // steps), then times reruns of the finished study, which do no model work.
 //
-//	CALIBKIT_LLAMA_CPP=../shared/llama.cpp go test -run='^$' -bench=RunnerOverhead -benchtime=20x ./study/
+//	go test -run='^$' -bench=RunnerOverhead -benchtime=20x ./study/
 func BenchmarkRunnerOverhead(b *testing.B) {
-	tools := llamaCpp(b)
 	dir, s := fixture(b, gridBody)
 	out := filepath.Join(dir, "out")
-	res, err := Run(context.Background(), Options{Spec: s, Dir: out, LlamaCpp: tools})
+	res, err := Run(context.Background(), Options{Spec: s, Dir: out})
 	if err != nil {
 		b.Fatal(err, res.Failed)
 	}
 	b.ResetTimer()
 	for range b.N {
-		r, err := Run(context.Background(), Options{Spec: s, Dir: out, LlamaCpp: tools})
+		r, err := Run(context.Background(), Options{Spec: s, Dir: out})
 		if err != nil || r.Computed != 0 {
 			b.Fatal(err, r.Computed)
 		}
 	}
 	b.ReportMetric(100*(res.Seconds-res.StepSeconds)/res.Seconds, "%runner-first-run")
 	b.ReportMetric(res.StepSeconds, "s-steps-first-run")
+	b.ReportMetric(1000*res.PlanSeconds, "ms-plan-first-run")
+	b.ReportMetric(1000*res.ReportSeconds, "ms-report-first-run")
 }

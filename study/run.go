@@ -63,7 +63,9 @@ type Result struct {
 	Seconds     float64 `json:"seconds"`
 	StepSeconds float64 `json:"step_seconds"`
 	PlanSeconds float64 `json:"plan_seconds"`
-	HashedBytes int64   `json:"hashed_bytes"`
+	// ReportSeconds: appending the records and rebuilding the report.
+	ReportSeconds float64 `json:"report_seconds"`
+	HashedBytes   int64   `json:"hashed_bytes"`
 }
 
 // ErrStepsFailed is wrapped by Run's error when steps failed and the other
@@ -178,12 +180,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		res.Records = append(res.Records, rec)
 	}
+	t0 := time.Now()
 	if err := appendNew(ctx, o.Dir, res.Records); err != nil {
 		return res, err
 	}
 	if res.Report, err = results.BuildIfStale(o.Dir, p.Spec.Name); err != nil {
 		return res, err
 	}
+	res.ReportSeconds = time.Since(t0).Seconds()
 	res.Seconds = time.Since(start).Seconds()
 	res.HashedBytes = h.Hashed
 	if len(res.Failed) > 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,11 @@ func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx c
 	if err != nil {
 		return nil, Computed, err
 	}
+	// The step's files reach the disk before the entry is declared whole:
+	// a tool (llama-quantize) may not sync what it wrote.
+	if err := syncTree(tmp); err != nil {
+		return nil, Computed, fmt.Errorf("step %s: sync its files: %w", k.Kind, err)
+	}
 	m := &Meta{Kind: k.Kind, Key: key, Depends: k, Engine: engine, Seconds: time.Since(start).Seconds(), Created: time.Now().UTC()}
 	if res != nil {
 		if m.Result, err = json.Marshal(res); err != nil {
@@ -143,6 +149,24 @@ func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx c
 	syncDir(filepath.Dir(final))
 	m.Dir = final
 	return m, Computed, nil
+}
+
+// syncTree fsyncs every file and folder under dir.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() && !d.IsDir() {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return f.Sync()
+	})
 }
 
 func writeSynced(path string, b []byte) error {
