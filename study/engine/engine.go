@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"math"
 )
@@ -31,10 +30,6 @@ type Engine interface {
 	SaveKLDBase(ctx context.Context, j PerplexityJob, out string) error
 	KLD(ctx context.Context, model, base string, j PerplexityJob) (*KLDResult, error)
 }
-
-// ErrNotLinked is returned by the linked engine for the steps this build
-// cannot run in-process.
-var ErrNotLinked = errors.New("this build of calibkit cannot run the step in its linked llama.cpp; run the study with --llama-cpp DIR (llama.cpp's own tools)")
 
 // Common are the settings every model step takes.
 type Common struct {
