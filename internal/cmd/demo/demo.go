@@ -53,6 +53,7 @@ func Steps() []Step {
 		{Name: "three-point sweep", Run: buildSweep},
 		{Name: "synthesized model", Run: synthModel},
 		{Name: "imatrix per mix, with llama.cpp", Run: imatrixPerMix},
+		{Name: "study: 3 imatrix sources × M, L × 2 eval sets, through the study runner", Run: studyGrid},
 	}
 }
 
@@ -79,7 +80,12 @@ with no download, and print what each step made:
   6. imatrix per mix: calibkit imatrix -m the model -f each mix -c 64 (llama.cpp
      linked in), giving DIR/imatrix/share-*.gguf, and a summary table of
      tokens, chunks, perplexity and each imatrix's similarity to the
-     English-only one.
+     English-only one;
+  7. study: calibkit study run on a grid of three imatrix sources (none,
+     the English-only and the half-Japanese mix) × the M and L variants ×
+     the English sample and the Japanese eval set, each quant scored with
+     perplexity (-c 64) and compared chunk by chunk with the no-imatrix one;
+     the spec is written to DIR/study/study.yaml to edit and run again.
 
 Without -o, DIR is a new temporary folder, which is kept.`,
 		Example: `  calibkit demo

@@ -75,7 +75,7 @@ func TestDemoRun(t *testing.T) {
 	if err != nil || len(m.Inputs) != 2 {
 		t.Fatalf("manifest %+v %v", m, err)
 	}
-	for _, want := range []string{"[1/6] sample data", "[2/6] clean corpus", "46 sentences in 8 articles", "2 duplicate sentences", "All outputs are in " + dir} {
+	for _, want := range []string{"[1/7] sample data", "[2/7] clean corpus", "46 sentences in 8 articles", "2 duplicate sentences", "All outputs are in " + dir} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -1,16 +1,13 @@
 package democmd
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/calibkit/calibkit/imatrix"
-	imatrixcmd "github.com/calibkit/calibkit/internal/cmd/imatrix"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/synth"
 )
@@ -72,23 +69,11 @@ func imatrixPerMix(ctx context.Context, s *State) error {
 	for _, mixPath := range mixes {
 		name := strings.TrimSuffix(filepath.Base(mixPath), filepath.Ext(mixPath))
 		out := filepath.Join(dir, name+".gguf")
-		var js bytes.Buffer
-		q := s.quiet()
-		q.Out = &js
-		opts := &imatrixcmd.Options{IO: q, Model: model, File: mixPath, Output: out, Format: imatrix.FormatGGUF,
-			CtxSize: demoCtx, BatchSize: 2048, UBatchSize: 512, Chunks: -1, OutFreq: 10, JSON: true,
-			Command: []string{"calibkit", "imatrix", "-m", model, "-f", mixPath, "-c", fmt.Sprint(demoCtx), "-o", out}}
-		if err := imatrixcmd.RunCompute(ctx, opts); err != nil {
+		sum, err := imatrix.Run(ctx, imatrix.RunOptions{Model: model, File: mixPath, Output: out, Format: imatrix.FormatGGUF,
+			CtxSize: demoCtx, BatchSize: 2048, UBatchSize: 512, Chunks: -1, OutFreq: 10,
+			Command: []string{"calibkit", "imatrix", "-m", model, "-f", mixPath, "-c", fmt.Sprint(demoCtx), "-o", out}})
+		if err != nil {
 			return err
-		}
-		var sum struct {
-			TextTokens int      `json:"text_tokens"`
-			ChunkCount int      `json:"chunk_count"`
-			PPL        *float64 `json:"ppl"`
-			PPLError   *float64 `json:"ppl_error"`
-		}
-		if err := json.Unmarshal(js.Bytes(), &sum); err != nil {
-			return fmt.Errorf("imatrix summary for %s: %w", mixPath, err)
 		}
 		m, err := manifest.Read(manifest.Path(mixPath))
 		if err != nil {

@@ -6,21 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
-	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
-	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
-	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
-	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/mix"
 )
-
-// quiet returns the demo's streams with chatter off: the steps print their
-// own summary; warnings still reach stderr.
-func (s *State) quiet() *iostreams.IOStreams {
-	q := *s.IO
-	q.Quiet = true
-	return &q
-}
 
 // buildEvalSet cuts a Japanese eval set of exactly the English sample's
 // size in bytes, in wiki.test.raw's layout. Key: "eval.ja".
@@ -33,10 +21,14 @@ func buildEvalSet(ctx context.Context, s *State) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	opts := &evalcmd.BuildOptions{IO: s.quiet(), From: corpusPath, Like: like, Unit: mix.Bytes, Format: mix.Wikitext, Seed: 1, Output: out,
-		Command: []string{"calibkit", "eval", "build", "--from", corpusPath, "--like", like, "-o", out}}
-	if err := evalcmd.RunBuild(ctx, opts); err != nil {
+	r, err := mix.MakeEval(ctx, mix.MakeEvalOptions{From: corpusPath, Like: like, Unit: mix.Bytes, Format: mix.Wikitext, Seed: 1, Output: out,
+		Command: []string{"calibkit", "eval", "build", "--from", corpusPath, "--like", like, "-o", out}})
+	if err != nil {
 		return err
+	}
+	if r.Eval.Deviation != 0 {
+		fmt.Fprintf(s.IO.ErrOut, "calibkit: warning: no exact fill exists: %s is %d %s short of %d (recorded in the manifest)\n",
+			out, r.Eval.Deviation, mix.Bytes, r.Target)
 	}
 	s.Files["eval.ja"] = out
 	m, err := manifest.Read(manifest.Path(out))
@@ -68,12 +60,12 @@ func buildSweep(ctx context.Context, s *State) error {
 		return fmt.Errorf("no corpus, English sample or eval set (the earlier steps must run first)")
 	}
 	dir := filepath.Join(s.Dir, "sweep")
-	opts := &sweepcmd.Options{IO: s.quiet(), Base: base, Add: mixcmd.Source{Name: "ja", Corpus: corpusPath},
+	opts := mix.MakeSweepOptions{Base: base, Add: mix.Source{Name: "ja", Corpus: corpusPath},
 		Shares: demoSweepShares, Total: demoSweepTotal, Unit: mix.Bytes, Chunk: 32, Seed: 1, Nested: true,
-		Exclude: []string{manifest.Path(eval)}, Eval: eval, Dir: dir,
+		Exclude: []string{manifest.Path(eval)}, Eval: eval, Dir: dir, Warn: s.IO.ErrOut,
 		Command: []string{"calibkit", "sweep", "--base", base, "--add", "ja=" + corpusPath, "--shares", "0,0.5,1",
 			"--total", "1200", "--chunk-tokens", "32", "--nested", "--exclude", manifest.Path(eval), "--eval", eval, "-o", dir}}
-	if err := sweepcmd.RunSweep(ctx, opts); err != nil {
+	if _, err := mix.MakeSweep(ctx, opts); err != nil {
 		return err
 	}
 	s.Files["sweep"] = dir
@@ -94,6 +86,6 @@ func buildSweep(ctx context.Context, s *State) error {
 		fmt.Fprintf(s.IO.Out, "      %-22s %5v bytes, Japanese %6s of the bytes, %v blocks\n", s.rel(p), m.Counts["bytes"], ja, m.Counts["blocks"])
 	}
 	s.Inputs["sweep.mixes"] = mixes
-	fmt.Fprintf(s.IO.Out, "      manifest: %s (eval-set articles excluded, 13-gram overlap checked)\n", s.rel(filepath.Join(dir, sweepcmd.ManifestName)))
+	fmt.Fprintf(s.IO.Out, "      manifest: %s (eval-set articles excluded, 13-gram overlap checked)\n", s.rel(filepath.Join(dir, mix.SweepManifestName)))
 	return nil
 }

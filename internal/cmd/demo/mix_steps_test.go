@@ -64,7 +64,7 @@ func TestDemoEvalAndSweep(t *testing.T) {
 	if _, err := manifest.Read(filepath.Join(dir, "sweep", "sweep.manifest.json")); err != nil {
 		t.Error(err)
 	}
-	for _, want := range []string{"[3/6] Japanese eval set size-matched to the English sample", "[4/6] three-point sweep", "(deviation 0)", "share-0.5.txt"} {
+	for _, want := range []string{"[3/7] Japanese eval set size-matched to the English sample", "[4/7] three-point sweep", "(deviation 0)", "share-0.5.txt"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

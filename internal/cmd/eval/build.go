@@ -1,7 +1,6 @@
 package evalcmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,13 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/calibkit/calibkit/internal/atomicfile"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
-	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/mix"
 	"github.com/calibkit/calibkit/mix/llamacount"
-	"github.com/calibkit/calibkit/tokenize"
 )
 
 // OpenTokenCounter loads a model's vocabulary for token counts; tests
@@ -162,117 +158,20 @@ type Summary struct {
 }
 
 func buildRun(ctx context.Context, opts *BuildOptions) error {
-	var counter mix.TokenCounter
-	if opts.Model != "" {
-		if OpenTokenCounter == nil {
-			return mix.ErrNoTokenCounter
-		}
-		tc, closer, err := OpenTokenCounter(opts.Model)
-		if err != nil {
-			return err
-		}
-		defer closer.Close()
-		counter = tc
-	}
-	sp, err := tokenize.NewSplitter()
+	counter, closeCounter, err := mix.OpenCounter(OpenTokenCounter, opts.Model)
 	if err != nil {
 		return err
 	}
-	var like *mix.TextCounts
-	if opts.Like != "" {
-		text, err := mix.ReadTextFile(opts.Like)
-		if err != nil {
-			return err
-		}
-		c, err := mix.Measure(text, sp, counter)
-		if err != nil {
-			return fmt.Errorf("measure %s: %w", opts.Like, err)
-		}
-		like = &c
-		switch opts.Unit {
-		case mix.Bytes:
-			opts.Target = c.Bytes
-		case mix.Chars:
-			opts.Target = c.Chars
-		case mix.Tokens:
-			opts.Target = c.Tokens
-		}
-		if opts.Target <= 0 {
-			return fmt.Errorf("--like %s is empty: nothing to match", opts.Like)
-		}
-	}
-	exclude, err := mix.ReadExclude(opts.Exclude...)
-	if err != nil {
-		return err
-	}
-	pool, err := mix.OpenPool(ctx, opts.From)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-
-	var buf bytes.Buffer
-	res, err := mix.BuildEval(ctx, pool, &buf, mix.EvalOptions{
-		Target: opts.Target, Unit: opts.Unit, Format: opts.Format, Seed: opts.Seed,
-		Exclude: exclude, Counter: counter,
+	defer closeCounter()
+	r, err := mix.MakeEval(ctx, mix.MakeEvalOptions{
+		From: opts.From, Like: opts.Like, Target: opts.Target, Unit: opts.Unit, Counter: counter, Model: opts.Model,
+		Output: opts.Output, Format: opts.Format, Seed: opts.Seed, Exclude: opts.Exclude, Command: opts.Command,
 	})
 	if err != nil {
 		return err
 	}
-	counts, err := mix.Measure(buf.String(), sp, counter)
-	if err != nil {
-		return fmt.Errorf("measure %s: %w", opts.Output, err)
-	}
-
-	m := manifest.New(opts.Output, opts.Command)
-	for _, in := range append([]string{opts.From, opts.Like}, opts.Exclude...) {
-		if in == "" {
-			continue
-		}
-		if err := m.AddInput(in); err != nil {
-			return err
-		}
-	}
-	m.Parameters["from"] = opts.From
-	m.Parameters["like"] = opts.Like
-	m.Parameters["unit"] = opts.Unit.String()
-	m.Parameters["target"] = opts.Target
-	m.Parameters["format"] = opts.Format.String()
-	m.Parameters["seed"] = opts.Seed
-	m.Parameters["model"] = opts.Model
-	m.Parameters["exclude"] = opts.Exclude
-	m.Counts = countsMap(counts)
-	m.Counts["articles"] = len(res.Articles)
-	m.Counts["partial_articles"] = len(res.Partial)
-	m.Counts["corpus_sentences"] = res.Sentences
-	m.Extra = map[string]any{
-		"target":           opts.Target,
-		"achieved":         res.Achieved,
-		"deviation":        res.Deviation,
-		"unit":             opts.Unit.String(),
-		"article_ids":      nonNil(res.Articles),
-		"partial_articles": res.Partial,
-	}
-	if like != nil {
-		m.Extra["like"] = countsMap(*like)
-	}
-
-	af, err := atomicfile.Create(opts.Output)
-	if err != nil {
-		return err
-	}
-	defer af.Abort()
-	if _, err := af.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write %s: %w", opts.Output, err)
-	}
-	if err := af.Commit(); err != nil {
-		return err
-	}
-	if err := m.Write(); err != nil {
-		os.Remove(opts.Output)
-		return err
-	}
-
+	opts.Target = r.Target
+	res, counts, like := r.Eval, r.Counts, r.Like
 	sum := Summary{Output: opts.Output, Unit: opts.Unit.String(), Target: opts.Target, Achieved: res.Achieved,
 		Deviation: res.Deviation, Articles: len(res.Articles), Partial: len(res.Partial), Counts: counts, Like: like}
 	if res.Deviation != 0 {
@@ -300,25 +199,3 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	}
 	return nil
 }
-
-// countsMap turns counts into manifest counts, leaving out tokens and
-// chunks when no model counted them.
-func countsMap(c mix.TextCounts) map[string]any {
-	m := map[string]any{"bytes": c.Bytes, "chars": c.Chars, "lines": c.Lines, "sentences": c.Sentences}
-	if c.Tokens >= 0 {
-		m["tokens"] = c.Tokens
-		m["chunks_512"] = c.Chunks
-	}
-	return m
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// RunBuild runs `eval build` with options set by another command (the
-// demo); Command may be left nil.
-func RunBuild(ctx context.Context, opts *BuildOptions) error { return buildRun(ctx, opts) }

@@ -3,7 +3,6 @@
 package mixcmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,13 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/calibkit/calibkit/internal/atomicfile"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
-	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/internal/mixflags"
 	"github.com/calibkit/calibkit/mix"
 	"github.com/calibkit/calibkit/mix/llamacount"
-	"github.com/calibkit/calibkit/tokenize"
 )
 
 // OpenTokenCounter loads a model's vocabulary for token counts; tests
@@ -28,10 +25,7 @@ import (
 var OpenTokenCounter func(modelPath string) (mix.TokenCounter, io.Closer, error) = llamacount.OpenCounter
 
 // Source is one --add NAME=CORPUS.
-type Source struct {
-	Name   string `json:"name"`
-	Corpus string `json:"corpus"`
-}
+type Source = mix.Source
 
 // Options are the parsed flags of `calibkit mix`.
 type Options struct {
@@ -107,42 +101,11 @@ with -m, tokens. Same inputs and --seed give a byte-identical file.`,
 	f.StringArrayVar(&factors, "factor", nil, "NAME=F: F times the base's size of NAME (repeatable)")
 	f.StringArrayVar(&shares, "share", nil, "NAME=S: share S (0..1) of --total for NAME (repeatable)")
 	f.StringVar(&total, "total", "", "total size with --share (1290590, 1.5MB, 1.5MiB, 4k)")
-	AddCommonFlags(cmd, &unit, &opts.Model, &opts.Chunk, &opts.Seed, &opts.Exclude)
+	mixflags.AddCommon(cmd, &unit, &opts.Model, &opts.Chunk, &opts.Seed, &opts.Exclude)
 	f.StringVar(&opts.Eval, "eval", "", "eval file to check the output's 13-gram overlap against")
 	f.StringVarP(&opts.Output, "output", "o", "", "output file (required)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
 	return cmd
-}
-
-// AddCommonFlags adds the flags mix and sweep share.
-func AddCommonFlags(cmd *cobra.Command, unit, model *string, chunk *int, seed *uint64, exclude *[]string) {
-	f := cmd.Flags()
-	f.StringVar(unit, "unit", "bytes", "unit of sizes and shares: bytes, chars or tokens (tokens need -m)")
-	f.StringVarP(model, "model", "m", "", "GGUF model whose tokenizer counts tokens (vocabulary only is loaded)")
-	f.IntVar(chunk, "chunk-tokens", 512, "imatrix chunk length the blocks are sized to, in tokens")
-	f.Uint64Var(seed, "seed", 1, "seed of the sentence draw")
-	f.StringArrayVar(exclude, "exclude", nil, "manifest of an eval set whose articles to leave out (repeatable)")
-}
-
-// ParseUnitModel checks --unit against -m.
-func ParseUnitModel(unit, model string) (mix.Unit, error) {
-	u, err := mix.ParseUnit(unit)
-	if err != nil {
-		return 0, &cmdutil.FlagError{Err: fmt.Errorf("--unit: %w", err)}
-	}
-	if u == mix.Tokens && model == "" {
-		return 0, cmdutil.FlagErrorf("--unit tokens needs the model: add -m MODEL.gguf")
-	}
-	return u, nil
-}
-
-// ParseSource parses NAME=CORPUS.
-func ParseSource(s string) (Source, error) {
-	name, corpus, ok := strings.Cut(s, "=")
-	if !ok || name == "" || corpus == "" {
-		return Source{}, cmdutil.FlagErrorf("--add %q: want NAME=CORPUS, e.g. ja=ja.jsonl", s)
-	}
-	return Source{Name: name, Corpus: corpus}, nil
 }
 
 func parseNamedFloats(flag string, vals []string, names map[string]bool) (map[string]float64, error) {
@@ -179,7 +142,7 @@ func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit st
 	}
 	names := map[string]bool{}
 	for _, a := range adds {
-		s, err := ParseSource(a)
+		s, err := mixflags.ParseSource(a)
 		if err != nil {
 			return err
 		}
@@ -233,42 +196,8 @@ func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit st
 	if opts.Chunk <= 0 {
 		return cmdutil.FlagErrorf("--chunk-tokens must be positive")
 	}
-	opts.Unit, err = ParseUnitModel(unit, opts.Model)
+	opts.Unit, err = mixflags.ParseUnitModel(unit, opts.Model)
 	return err
-}
-
-// OpenCounter opens the token counter for -m, or returns nil without -m.
-func OpenCounter(model string) (mix.TokenCounter, func(), error) {
-	if model == "" {
-		return nil, func() {}, nil
-	}
-	if OpenTokenCounter == nil {
-		return nil, nil, mix.ErrNoTokenCounter
-	}
-	tc, c, err := OpenTokenCounter(model)
-	if err != nil {
-		return nil, nil, err
-	}
-	return tc, func() { c.Close() }, nil
-}
-
-// OpenPools indexes each source's corpus; close them with the returned func.
-func OpenPools(ctx context.Context, srcs []Source) ([]*mix.Pool, func(), error) {
-	var pools []*mix.Pool
-	closeAll := func() {
-		for _, p := range pools {
-			p.Close()
-		}
-	}
-	for _, s := range srcs {
-		p, err := mix.OpenPool(ctx, s.Corpus)
-		if err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-		pools = append(pools, p)
-	}
-	return pools, closeAll, nil
 }
 
 // Summary is what --json prints.
@@ -280,210 +209,33 @@ type Summary struct {
 	Blocks         int               `json:"blocks"`
 	MaxPrefixError float64           `json:"max_prefix_error"`
 	Sources        []mix.SourceStats `json:"sources"`
-	Overlap        *EvalOverlap      `json:"eval_overlap,omitempty"`
-}
-
-// EvalOverlap is the 13-gram overlap between a mix and an eval file, both
-// ways.
-type EvalOverlap struct {
-	Eval string `json:"eval"`
-	// OfEval is the share of the eval file's 13-grams found in the mix
-	// (how much of the eval set the calibration text has seen).
-	OfEval *mix.OverlapResult `json:"of_eval"`
-	// OfMix is the share of the mix's 13-grams found in the eval file.
-	OfMix *mix.OverlapResult `json:"of_mix"`
-}
-
-// OverlapLimit is the overlap above which a mix draws a warning.
-const OverlapLimit = 0.01
-
-// NewSegmenter returns the kagome morpheme splitter for overlap checks.
-func NewSegmenter() (mix.Segmenter, error) {
-	return tokenize.NewTokenizer(tokenize.WakatiOnly())
-}
-
-// CheckEvalOverlap measures the overlap of a mix's text with the eval file
-// and warns on errOut when either direction exceeds OverlapLimit.
-func CheckEvalOverlap(ctx context.Context, text []byte, output, eval string, seg mix.Segmenter, errOut io.Writer) (*EvalOverlap, error) {
-	f, err := os.Open(eval)
-	if err != nil {
-		return nil, fmt.Errorf("open eval file: %w", err)
-	}
-	defer f.Close()
-	o := mix.NGramOptions{N: 13, Segmenter: seg}
-	ofEval, ofMix, err := mix.OverlapBoth(ctx, f, bytes.NewReader(text), o)
-	if err != nil {
-		return nil, fmt.Errorf("eval file %s: %w", eval, err)
-	}
-	if ofEval.Share > OverlapLimit || ofMix.Share > OverlapLimit {
-		fmt.Fprintf(errOut, "calibkit: warning: %s and the eval file %s share 13-grams: %.2f%% of the eval file's and %.2f%% of the mix's (limit 1%%); build the mix with --exclude %s%s\n",
-			output, eval, 100*ofEval.Share, 100*ofMix.Share, eval, manifest.Suffix)
-	}
-	return &EvalOverlap{Eval: eval, OfEval: ofEval, OfMix: ofMix}, nil
+	Overlap        *mix.EvalOverlap  `json:"eval_overlap,omitempty"`
 }
 
 func mixRun(ctx context.Context, opts *Options) error {
-	counter, closeCounter, err := OpenCounter(opts.Model)
+	counter, closeCounter, err := mix.OpenCounter(OpenTokenCounter, opts.Model)
 	if err != nil {
 		return err
 	}
 	defer closeCounter()
-	base, err := mix.ReadLines(opts.Base)
+	r, err := mix.MakeMix(ctx, mix.MakeMixOptions{
+		Base: opts.Base, Adds: opts.Adds, Factors: opts.Factors, Shares: opts.Shares, Total: opts.Total,
+		Unit: opts.Unit, Counter: counter, Model: opts.Model, Chunk: opts.Chunk, Seed: opts.Seed,
+		Exclude: opts.Exclude, Eval: opts.Eval, Output: opts.Output, Command: opts.Command, Warn: opts.IO.ErrOut,
+	})
 	if err != nil {
 		return err
 	}
-	exclude, err := mix.ReadExclude(opts.Exclude...)
-	if err != nil {
-		return err
-	}
-	pools, closePools, err := OpenPools(ctx, opts.Adds)
-	if err != nil {
-		return err
-	}
-	defer closePools()
-	mo := mix.MixOptions{
-		BaseName: opts.Base, Base: base, Total: opts.Total, Unit: opts.Unit, Counter: counter,
-		ChunkTokens: opts.Chunk, Seed: opts.Seed, Exclude: exclude,
-	}
-	for i, s := range opts.Adds {
-		mo.Adds = append(mo.Adds, mix.Add{Name: s.Name, Pool: pools[i], Factor: opts.Factors[s.Name], Share: opts.Shares[s.Name], Stream: uint64(i)})
-	}
-	var buf bytes.Buffer
-	res, err := mix.Mix(ctx, &buf, mo)
-	if err != nil {
-		return err
-	}
-	var ov *EvalOverlap
-	if opts.Eval != "" {
-		seg, err := NewSegmenter()
-		if err != nil {
-			return err
-		}
-		if ov, err = CheckEvalOverlap(ctx, buf.Bytes(), opts.Output, opts.Eval, seg, opts.IO.ErrOut); err != nil {
-			return err
-		}
-	}
-	m := manifest.New(opts.Output, opts.Command)
-	inputs := []string{opts.Base}
-	for _, s := range opts.Adds {
-		inputs = append(inputs, s.Corpus)
-	}
-	inputs = append(inputs, opts.Exclude...)
-	if opts.Eval != "" {
-		inputs = append(inputs, opts.Eval)
-	}
-	hashed, err := HashInputs(inputs)
-	if err != nil {
-		return err
-	}
-	FillManifest(m, hashed, res, ov)
-	m.Parameters["base"] = opts.Base
-	m.Parameters["add"] = opts.Adds
-	if opts.Factors != nil {
-		m.Parameters["factor"] = opts.Factors
-	}
-	if opts.Shares != nil {
-		m.Parameters["share"] = opts.Shares
-		m.Parameters["total"] = opts.Total
-	}
-	m.Parameters["unit"] = opts.Unit.String()
-	m.Parameters["model"] = opts.Model
-	m.Parameters["chunk_tokens"] = opts.Chunk
-	m.Parameters["seed"] = opts.Seed
-	m.Parameters["exclude"] = opts.Exclude
-	m.Parameters["eval"] = opts.Eval
-	if err := WriteOutput(opts.Output, buf.Bytes(), m); err != nil {
-		return err
-	}
+	res := r.Mix
 	sum := Summary{Output: opts.Output, Unit: opts.Unit.String(), Total: res.Total, Target: res.Target, Blocks: res.Blocks,
-		MaxPrefixError: res.MaxPrefixError, Sources: res.Sources, Overlap: ov}
+		MaxPrefixError: res.MaxPrefixError, Sources: res.Sources, Overlap: r.Overlap}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	}
 	if opts.IO.ShowProgress() {
-		PrintSources(opts.IO.ErrOut, opts.Output, res)
+		mix.PrintSources(opts.IO.ErrOut, opts.Output, res)
 	}
 	return nil
-}
-
-// HashInputs hashes each distinct input file once, for manifests.
-func HashInputs(paths []string) ([]manifest.Input, error) {
-	seen := map[string]bool{}
-	var out []manifest.Input
-	for _, p := range paths {
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		in, err := manifest.HashFile(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, nil
-}
-
-// FillManifest records a mix's inputs, counts and shares.
-func FillManifest(m *manifest.Manifest, inputs []manifest.Input, res *mix.MixResult, ov *EvalOverlap) {
-	m.Inputs = append(m.Inputs, inputs...)
-	var b, c, tok int64
-	for _, s := range res.Sources {
-		b += s.Bytes
-		c += s.Chars
-		tok += s.Tokens
-	}
-	m.Counts["bytes"] = b
-	m.Counts["chars"] = c
-	if tok >= 0 && len(res.Sources) > 0 && res.Sources[0].Tokens >= 0 {
-		m.Counts["tokens_by_line"] = tok
-	}
-	m.Counts["total_in_unit"] = res.Total
-	m.Counts["blocks"] = res.Blocks
-	m.Extra = map[string]any{
-		"target":           res.Target,
-		"sources":          res.Sources,
-		"block_size":       res.BlockSize,
-		"block_unit":       res.BlockUnit,
-		"max_prefix_error": res.MaxPrefixError,
-	}
-	if ov != nil {
-		m.Extra["eval_overlap"] = ov
-	}
-}
-
-// WriteOutput writes data to path atomically, then its manifest; when the
-// manifest cannot be written the output is removed again.
-func WriteOutput(path string, data []byte, m *manifest.Manifest) error {
-	af, err := atomicfile.Create(path)
-	if err != nil {
-		return err
-	}
-	defer af.Abort()
-	if _, err := af.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := af.Commit(); err != nil {
-		return err
-	}
-	if err := m.Write(); err != nil {
-		os.Remove(path)
-		return err
-	}
-	return nil
-}
-
-// PrintSources prints a mix's shares, one line per source.
-func PrintSources(w io.Writer, output string, res *mix.MixResult) {
-	fmt.Fprintf(w, "%s: %d blocks of about %d %s, largest prefix deviation %.1f points\n",
-		output, res.Blocks, res.BlockSize, res.BlockUnit, 100*res.MaxPrefixError)
-	for _, s := range res.Sources {
-		fmt.Fprintf(w, "  %-10s target %5.1f%%  bytes %9d (%5.1f%%)  chars %9d (%5.1f%%)", s.Name, 100*s.TargetShare, s.Bytes, 100*s.ShareBytes, s.Chars, 100*s.ShareChars)
-		if s.Tokens >= 0 {
-			fmt.Fprintf(w, "  tokens %9d (%5.1f%%)", s.Tokens, 100*s.ShareTokens)
-		}
-		fmt.Fprintln(w)
-	}
 }

@@ -23,7 +23,7 @@ func TestNewCmdMixFlags(t *testing.T) {
 		wantErr string
 	}{
 		{args: "--base cal.txt --add ja=ja.jsonl --factor ja=4 -o out.txt", check: func(o *Options) string {
-			if o.Base != "cal.txt" || len(o.Adds) != 1 || o.Adds[0] != (Source{"ja", "ja.jsonl"}) || o.Factors["ja"] != 4 || o.Total != 0 || o.Unit != mix.Bytes || o.Chunk != 512 || o.Seed != 1 {
+			if o.Base != "cal.txt" || len(o.Adds) != 1 || o.Adds[0] != (Source{Name: "ja", Corpus: "ja.jsonl"}) || o.Factors["ja"] != 4 || o.Total != 0 || o.Unit != mix.Bytes || o.Chunk != 512 || o.Seed != 1 {
 				return fmt.Sprintf("%+v", *o)
 			}
 			return ""
@@ -129,7 +129,7 @@ func TestMixRun(t *testing.T) {
 	base := writeBase(t, dir, 600)
 	out := filepath.Join(dir, "mix.txt")
 	ios, _, stdout, _ := iostreams.Test()
-	opts := &Options{IO: ios, Base: base, Adds: []Source{{"ja", corpus}}, Shares: map[string]float64{"ja": 0.5}, Total: 80_000, Unit: mix.Bytes, Chunk: 512, Seed: 2, Output: out, JSON: true}
+	opts := &Options{IO: ios, Base: base, Adds: []Source{{Name: "ja", Corpus: corpus}}, Shares: map[string]float64{"ja": 0.5}, Total: 80_000, Unit: mix.Bytes, Chunk: 512, Seed: 2, Output: out, JSON: true}
 	if err := mixRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestMixRunEvalOverlapWarning(t *testing.T) {
 	evalPath := filepath.Join(dir, "eval.raw")
 	os.WriteFile(evalPath, []byte(eval.String()), 0o644)
 	ios, _, _, stderr := iostreams.Test()
-	opts := &Options{IO: ios, Base: base, Adds: []Source{{"ja", corpus}}, Factors: map[string]float64{"ja": 2}, Unit: mix.Bytes, Chunk: 512, Seed: 1, Eval: evalPath, Output: filepath.Join(dir, "o.txt")}
+	opts := &Options{IO: ios, Base: base, Adds: []Source{{Name: "ja", Corpus: corpus}}, Factors: map[string]float64{"ja": 2}, Unit: mix.Bytes, Chunk: 512, Seed: 1, Eval: evalPath, Output: filepath.Join(dir, "o.txt")}
 	if err := mixRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -215,11 +215,11 @@ func TestMixRunBadInput(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"base not UTF-8", Options{Base: bad, Adds: []Source{{"ja", corpus}}, Factors: map[string]float64{"ja": 1}}, "bad.txt is not UTF-8: invalid byte 0xe3 at byte offset 7"},
-		{"more than the corpus", Options{Base: base, Adds: []Source{{"ja", corpus}}, Factors: map[string]float64{"ja": 100}}, "source ja needs"},
-		{"base too small", Options{Base: base, Adds: []Source{{"ja", corpus}}, Shares: map[string]float64{"ja": 0.1}, Total: 10_000_000}, "lower --total"},
-		{"no binding", Options{Base: base, Adds: []Source{{"ja", corpus}}, Factors: map[string]float64{"ja": 1}, Model: "m.gguf"}, "not available in this build"},
-		{"bad exclude", Options{Base: base, Adds: []Source{{"ja", corpus}}, Factors: map[string]float64{"ja": 1}, Exclude: []string{bad}}, "not a JSON manifest"},
+		{"base not UTF-8", Options{Base: bad, Adds: []Source{{Name: "ja", Corpus: corpus}}, Factors: map[string]float64{"ja": 1}}, "bad.txt is not UTF-8: invalid byte 0xe3 at byte offset 7"},
+		{"more than the corpus", Options{Base: base, Adds: []Source{{Name: "ja", Corpus: corpus}}, Factors: map[string]float64{"ja": 100}}, "source ja needs"},
+		{"base too small", Options{Base: base, Adds: []Source{{Name: "ja", Corpus: corpus}}, Shares: map[string]float64{"ja": 0.1}, Total: 10_000_000}, "lower --total"},
+		{"no binding", Options{Base: base, Adds: []Source{{Name: "ja", Corpus: corpus}}, Factors: map[string]float64{"ja": 1}, Model: "m.gguf"}, "not available in this build"},
+		{"bad exclude", Options{Base: base, Adds: []Source{{Name: "ja", Corpus: corpus}}, Factors: map[string]float64{"ja": 1}, Exclude: []string{bad}}, "not a JSON manifest"},
 	}
 	old := OpenTokenCounter
 	OpenTokenCounter = nil

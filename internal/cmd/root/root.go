@@ -15,6 +15,7 @@ import (
 	overlapcmd "github.com/calibkit/calibkit/internal/cmd/overlap"
 	perplexitycmd "github.com/calibkit/calibkit/internal/cmd/perplexity"
 	quantizecmd "github.com/calibkit/calibkit/internal/cmd/quantize"
+	studycmd "github.com/calibkit/calibkit/internal/cmd/study"
 	sweepcmd "github.com/calibkit/calibkit/internal/cmd/sweep"
 	taskscmd "github.com/calibkit/calibkit/internal/cmd/tasks"
 	tokenizecmd "github.com/calibkit/calibkit/internal/cmd/tokenize"
@@ -59,5 +60,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
 	cmd.AddCommand(exportcmd.NewCmdExport(io), uploadcmd.NewCmdUpload(io, nil))
 	cmd.AddCommand(taskscmd.NewCmdTasks(io, nil))
+	cmd.AddCommand(studycmd.NewCmdStudy(io, nil))
 	return cmd
 }

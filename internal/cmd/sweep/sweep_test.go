@@ -12,7 +12,6 @@ import (
 
 	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 
-	mixcmd "github.com/calibkit/calibkit/internal/cmd/mix"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/mix"
@@ -25,7 +24,7 @@ func TestNewCmdSweepFlags(t *testing.T) {
 		wantErr string
 	}{
 		{args: "--base b --add ja=c.jsonl --shares 0,0.25,0.5,0.75,1 --total 1.5MB --nested -o d", check: func(o *Options) string {
-			if o.Base != "b" || o.Add != (mixcmd.Source{Name: "ja", Corpus: "c.jsonl"}) || fmt.Sprint(o.Shares) != "[0 0.25 0.5 0.75 1]" || o.Total != 1_500_000 || !o.Nested || o.Dir != "d" || o.Unit != mix.Bytes || o.Seed != 1 {
+			if o.Base != "b" || o.Add != (mix.Source{Name: "ja", Corpus: "c.jsonl"}) || fmt.Sprint(o.Shares) != "[0 0.25 0.5 0.75 1]" || o.Total != 1_500_000 || !o.Nested || o.Dir != "d" || o.Unit != mix.Bytes || o.Seed != 1 {
 				return fmt.Sprintf("%+v", *o)
 			}
 			return ""
@@ -102,7 +101,7 @@ func TestSweepRun(t *testing.T) {
 	corpus, base := writeInputs(t, dir, 400, 800)
 	out := filepath.Join(dir, "sweep")
 	ios, _, _, _ := iostreams.Test()
-	opts := &Options{IO: ios, Base: base, Add: mixcmd.Source{Name: "ja", Corpus: corpus}, Shares: []float64{0, 0.25, 0.5, 0.75, 1},
+	opts := &Options{IO: ios, Base: base, Add: mix.Source{Name: "ja", Corpus: corpus}, Shares: []float64{0, 0.25, 0.5, 0.75, 1},
 		Total: 60_000, Unit: mix.Bytes, Chunk: 512, Seed: 1, Nested: true, Dir: out}
 	if err := sweepRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -134,7 +133,7 @@ func TestSweepRunLeavesNothingOnFailure(t *testing.T) {
 	out := filepath.Join(dir, "sweep")
 	ios, _, _, _ := iostreams.Test()
 	// Share 0 and 0.1 fit; share 1 needs more than the corpus holds.
-	opts := &Options{IO: ios, Base: base, Add: mixcmd.Source{Name: "ja", Corpus: corpus}, Shares: []float64{0, 0.1, 1},
+	opts := &Options{IO: ios, Base: base, Add: mix.Source{Name: "ja", Corpus: corpus}, Shares: []float64{0, 0.1, 1},
 		Total: 40_000, Unit: mix.Bytes, Chunk: 512, Seed: 1, Dir: out}
 	err := sweepRun(context.Background(), opts)
 	if err == nil || !strings.Contains(err.Error(), "share 1: corpus") {

@@ -1,0 +1,86 @@
+package studycmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/calibkit/calibkit/internal/cmdutil"
+	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
+	"github.com/calibkit/calibkit/internal/iostreams"
+)
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		args, sub string
+		check     func(*Options) bool
+		err       string
+	}{
+		{"run s.yaml -o d --cell 3 --cell none/M/wiki --llama-cpp /l", "run", func(o *Options) bool {
+			return o.Spec == "s.yaml" && o.Dir == "d" && len(o.Cells) == 2 && o.Cells[1] == "none/M/wiki" && o.LlamaCpp == "/l"
+		}, ""},
+		{"run s.yaml", "", nil, "-o/--output DIR is required"},
+		{"run", "", nil, "accepts 1 arg"},
+		{"plan s.yaml --json", "plan", func(o *Options) bool { return o.Spec == "s.yaml" && o.JSON }, ""},
+		{"report d", "report", func(o *Options) bool { return o.Dir == "d" }, ""},
+		{"run s.yaml -o d --bogus", "", nil, "unknown flag"},
+	}
+	for _, tt := range tests {
+		io, _, _, _ := iostreams.Test()
+		var sub string
+		var got *Options
+		err := cmdtest.Execute(NewCmdStudy(io, func(s string, o *Options) error { sub, got = s, o; return nil }), tt.args)
+		if tt.err != "" {
+			cmdtest.WantUsageError(t, err, tt.err)
+			continue
+		}
+		if err != nil || sub != tt.sub || !tt.check(got) {
+			t.Errorf("%s: %s %+v %v", tt.args, sub, got, err)
+		}
+	}
+}
+
+func TestSpecErrorsAreUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("model: m.gguf\nimatrix: [none]\nvariants: [M]\neval: [{name: w, file: w.raw}]\nsettings: {ctx: 512, chunk: 3}\n"), 0o644)
+	io, _, _, _ := iostreams.Test()
+	err := cmdtest.Execute(NewCmdStudy(io, nil), "plan "+p)
+	cmdtest.WantUsageError(t, err, p+":5:22: unknown key \"chunk\" in settings")
+	os.WriteFile(p, []byte("model: m.gguf\nimatrix: [none]\nvariants: [M]\neval: [{name: w, file: w.raw}]\n"), 0o644)
+	err = cmdtest.Execute(NewCmdStudy(io, nil), "run "+p+" -o "+filepath.Join(dir, "out"))
+	cmdtest.WantUsageError(t, err, "model "+filepath.Join(dir, "m.gguf")+" does not exist")
+}
+
+func TestPlanAndCellOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"m.gguf", "w.raw", "en.txt"} {
+		os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644)
+	}
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("model: m.gguf\nimatrix: [none, {name: en, text: en.txt}]\nvariants: [M, L]\neval: [{name: w, file: w.raw}]\n"), 0o644)
+	io, _, out, _ := iostreams.Test()
+	if err := cmdtest.Execute(NewCmdStudy(io, nil), "plan "+p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"4 cells, 9 steps", "   0  none/M/w\n", "   3  en/L/w\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	out.Reset()
+	if err := cmdtest.Execute(NewCmdStudy(io, nil), "plan "+p+" --json"); err != nil || !strings.Contains(out.String(), `"id": "imatrix:en"`) {
+		t.Errorf("plan --json: %v\n%s", err, out)
+	}
+	err := cmdtest.Execute(NewCmdStudy(io, nil), "run "+p+" -o "+filepath.Join(dir, "out")+" --cell 4")
+	cmdtest.WantUsageError(t, err, "cell 4 is out of range: the study has cells 0 to 3")
+}
+
+func TestReportWithoutResults(t *testing.T) {
+	io, _, _, _ := iostreams.Test()
+	err := cmdtest.Execute(NewCmdStudy(io, nil), "report "+t.TempDir())
+	if err == nil || cmdutil.ExitCode(err) != cmdutil.ExitFailed || !strings.Contains(err.Error(), "holds no records") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -1,0 +1,161 @@
+package mix
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/calibkit/calibkit/internal/atomicfile"
+	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/tokenize"
+)
+
+// MakeEvalOptions describe one eval set: what `calibkit eval build` writes.
+type MakeEvalOptions struct {
+	From   string // corpus (.jsonl or .txt)
+	Like   string // match this file's size in Unit ("" : Target)
+	Target int64
+	Unit   Unit
+	// Counter counts model tokens (nil: none); Model names its model.
+	Counter TokenCounter
+	Model   string
+	Output  string
+	Format  Format
+	Seed    uint64
+	// Exclude lists eval-set manifests whose articles must not be used.
+	Exclude []string
+	Command []string
+}
+
+// MakeEvalResult is what MakeEval made.
+type MakeEvalResult struct {
+	Output string
+	Target int64 // in Unit, from Like when given
+	Eval   *EvalResult
+	Counts TextCounts
+	Like   *TextCounts
+}
+
+// MakeEval cuts an eval set of the asked size and writes it atomically to
+// opts.Output with its manifest.
+func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error) {
+	counter := opts.Counter
+	sp, err := tokenize.NewSplitter()
+	if err != nil {
+		return nil, err
+	}
+	var like *TextCounts
+	if opts.Like != "" {
+		text, err := ReadTextFile(opts.Like)
+		if err != nil {
+			return nil, err
+		}
+		c, err := Measure(text, sp, counter)
+		if err != nil {
+			return nil, fmt.Errorf("measure %s: %w", opts.Like, err)
+		}
+		like = &c
+		switch opts.Unit {
+		case Bytes:
+			opts.Target = c.Bytes
+		case Chars:
+			opts.Target = c.Chars
+		case Tokens:
+			opts.Target = c.Tokens
+		}
+		if opts.Target <= 0 {
+			return nil, fmt.Errorf("--like %s is empty: nothing to match", opts.Like)
+		}
+	}
+	exclude, err := ReadExclude(opts.Exclude...)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := OpenPool(ctx, opts.From)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+
+	var buf bytes.Buffer
+	res, err := BuildEval(ctx, pool, &buf, EvalOptions{
+		Target: opts.Target, Unit: opts.Unit, Format: opts.Format, Seed: opts.Seed,
+		Exclude: exclude, Counter: counter,
+	})
+	if err != nil {
+		return nil, err
+	}
+	counts, err := Measure(buf.String(), sp, counter)
+	if err != nil {
+		return nil, fmt.Errorf("measure %s: %w", opts.Output, err)
+	}
+
+	m := manifest.New(opts.Output, opts.Command)
+	for _, in := range append([]string{opts.From, opts.Like}, opts.Exclude...) {
+		if in == "" {
+			continue
+		}
+		if err := m.AddInput(in); err != nil {
+			return nil, err
+		}
+	}
+	m.Parameters["from"] = opts.From
+	m.Parameters["like"] = opts.Like
+	m.Parameters["unit"] = opts.Unit.String()
+	m.Parameters["target"] = opts.Target
+	m.Parameters["format"] = opts.Format.String()
+	m.Parameters["seed"] = opts.Seed
+	m.Parameters["model"] = opts.Model
+	m.Parameters["exclude"] = opts.Exclude
+	m.Counts = countsMap(counts)
+	m.Counts["articles"] = len(res.Articles)
+	m.Counts["partial_articles"] = len(res.Partial)
+	m.Counts["corpus_sentences"] = res.Sentences
+	m.Extra = map[string]any{
+		"target":           opts.Target,
+		"achieved":         res.Achieved,
+		"deviation":        res.Deviation,
+		"unit":             opts.Unit.String(),
+		"article_ids":      nonNil(res.Articles),
+		"partial_articles": res.Partial,
+	}
+	if like != nil {
+		m.Extra["like"] = countsMap(*like)
+	}
+
+	af, err := atomicfile.Create(opts.Output)
+	if err != nil {
+		return nil, err
+	}
+	defer af.Abort()
+	if _, err := af.Write(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("write %s: %w", opts.Output, err)
+	}
+	if err := af.Commit(); err != nil {
+		return nil, err
+	}
+	if err := m.Write(); err != nil {
+		os.Remove(opts.Output)
+		return nil, err
+	}
+	return &MakeEvalResult{Output: opts.Output, Target: opts.Target, Eval: res, Counts: counts, Like: like}, nil
+}
+
+// countsMap turns counts into manifest counts, leaving out tokens and
+// chunks when no model counted them.
+func countsMap(c TextCounts) map[string]any {
+	m := map[string]any{"bytes": c.Bytes, "chars": c.Chars, "lines": c.Lines, "sentences": c.Sentences}
+	if c.Tokens >= 0 {
+		m["tokens"] = c.Tokens
+		m["chunks_512"] = c.Chunks
+	}
+	return m
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

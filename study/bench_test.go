@@ -1,0 +1,34 @@
+package study
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkRunnerOverhead runs a demo-sized grid (3 imatrix sources × 2
+// variants × 2 eval sets on the synthesized model, the linked engine)
+// once and reports the runner's own share of the wall time (planning,
+// hashing, storing entries, records and report: everything outside the
+// steps), then times reruns of the finished study, which do no model work.
+//
+//	go test -run='^$' -bench=RunnerOverhead -benchtime=20x ./study/
+func BenchmarkRunnerOverhead(b *testing.B) {
+	dir, s := fixture(b, gridBody)
+	out := filepath.Join(dir, "out")
+	res, err := Run(context.Background(), Options{Spec: s, Dir: out})
+	if err != nil {
+		b.Fatal(err, res.Failed)
+	}
+	b.ResetTimer()
+	for range b.N {
+		r, err := Run(context.Background(), Options{Spec: s, Dir: out})
+		if err != nil || r.Computed != 0 {
+			b.Fatal(err, r.Computed)
+		}
+	}
+	b.ReportMetric(100*(res.Seconds-res.StepSeconds)/res.Seconds, "%runner-first-run")
+	b.ReportMetric(res.StepSeconds, "s-steps-first-run")
+	b.ReportMetric(1000*res.PlanSeconds, "ms-plan-first-run")
+	b.ReportMetric(1000*res.ReportSeconds, "ms-report-first-run")
+}

@@ -1,0 +1,271 @@
+package results
+
+import (
+	"fmt"
+	"image/color"
+	"image/png"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/calibkit/calibkit/internal/atomicfile"
+)
+
+// errPoints are points with symmetric vertical error bars.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// WriteCharts draws the study's charts into dir and returns their paths:
+// for each eval set, grouped bars of PPL ± error (a group per variant, a
+// bar per imatrix source that is not a sweep share), and for each sweep
+// and eval set, PPL against the added corpus's share with a line per
+// variant (and the same for mean KLD when the study has a base). With
+// several repeats a sweep point is their mean and its bar ±1 standard
+// deviation across the repeats (the sampling noise); with one, the PPL's
+// own error.
+func WriteCharts(dir string, recs []*Record) ([]string, error) {
+	var out []string
+	evals := order(recs, func(r *Record) string { return r.Eval })
+	for _, e := range evals {
+		var rs []*Record
+		for _, r := range recs {
+			if r.Eval == e && r.Share == nil {
+				rs = append(rs, r)
+			}
+		}
+		if len(rs) == 0 {
+			continue
+		}
+		p, err := barChart(e, rs)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, "chart-"+e+".png")
+		if err := savePNG(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch); err != nil {
+			return nil, err
+		}
+		out = append(out, path)
+	}
+	sweeps := order(sweepRecs(recs), func(r *Record) string { return sweepName(r) })
+	for _, sw := range sweeps {
+		for _, e := range evals {
+			for _, metric := range []string{"ppl", "kld"} {
+				p, ok, err := sweepChart(sw, e, metric, recs)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+				name := fmt.Sprintf("sweep-%s-%s.png", sw, e)
+				if metric == "kld" {
+					name = fmt.Sprintf("sweep-%s-%s-kld.png", sw, e)
+				}
+				path := filepath.Join(dir, name)
+				if err := savePNG(p, path, 6*vg.Inch, 4.5*vg.Inch); err != nil {
+					return nil, err
+				}
+				out = append(out, path)
+			}
+		}
+	}
+	return out, nil
+}
+
+func sweepRecs(recs []*Record) []*Record {
+	var out []*Record
+	for _, r := range recs {
+		if r.Share != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func sweepName(r *Record) string {
+	name, _, _ := strings.Cut(r.Source, "@")
+	return name
+}
+
+func barChart(eval string, rs []*Record) (*plot.Plot, error) {
+	variants := order(rs, func(r *Record) string { return r.Variant })
+	sources := order(rs, func(r *Record) string { return r.Source })
+	p := plot.New()
+	p.Title.Text = "perplexity on " + eval
+	p.Y.Label.Text = "PPL"
+	w := vg.Points(float64(min(24, 180/max(1, len(sources)*len(variants)))))
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for si, s := range sources {
+		vals := make(plotter.Values, len(variants))
+		pts := errPoints{XYs: make(plotter.XYs, len(variants)), YErrors: make(plotter.YErrors, len(variants))}
+		for vi, v := range variants {
+			for _, r := range rs {
+				if r.Source == s && r.Variant == v {
+					vals[vi] = r.PPL
+					pts.XYs[vi] = plotter.XY{X: float64(vi), Y: r.PPL}
+					pts.YErrors[vi] = struct{ Low, High float64 }{r.PPLError, r.PPLError}
+					lo = math.Min(lo, r.PPL-r.PPLError)
+					hi = math.Max(hi, r.PPL+r.PPLError)
+				}
+			}
+		}
+		b, err := plotter.NewBarChart(vals, w)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", eval, err)
+		}
+		b.Color = plotutil.Color(si)
+		b.LineStyle.Width = 0
+		b.Offset = w * vg.Length(float64(si)-float64(len(sources)-1)/2)
+		p.Add(b)
+		p.Legend.Add(s, b)
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", eval, err)
+		}
+		// error bars sit on the bars: shift them as the bars are shifted
+		p.Add(shifted{eb, b.Offset})
+	}
+	p.NominalX(variants...)
+	p.Legend.Top = true
+	p.X.Min, p.X.Max = -0.5, float64(len(variants))-0.5
+	if !math.IsInf(lo, 1) {
+		// room for the error bars, and above them for the legend
+		span := max(hi-lo, 1e-9)
+		p.Y.Min = math.Max(0, lo-0.1*span)
+		p.Y.Max = hi + (0.12*float64(len(sources))+0.05)*span
+	}
+	return p, nil
+}
+
+// shifted draws a plotter moved sideways by a fixed length, as bar
+// offsets move the bars.
+type shifted struct {
+	plot.Plotter
+	by vg.Length
+}
+
+func (s shifted) Plot(c draw.Canvas, p *plot.Plot) {
+	c.Rectangle.Min.X += s.by
+	c.Rectangle.Max.X += s.by
+	s.Plotter.Plot(c, p)
+}
+
+func sweepChart(sweep, eval, metric string, recs []*Record) (*plot.Plot, bool, error) {
+	type key struct {
+		variant string
+		share   float64
+	}
+	vals := map[key][]Stat{}
+	var variants []string
+	seenV := map[string]bool{}
+	for _, r := range recs {
+		if r.Share == nil || r.Eval != eval || sweepName(r) != sweep {
+			continue
+		}
+		st := Stat{Value: r.PPL, Err: r.PPLError}
+		if metric == "kld" {
+			if r.KLD == nil {
+				continue
+			}
+			k := r.KLD["Mean KLD"]
+			st = Stat{Value: k.Value, Err: k.Err}
+		}
+		if !seenV[r.Variant] {
+			seenV[r.Variant] = true
+			variants = append(variants, r.Variant)
+		}
+		vals[key{r.Variant, *r.Share}] = append(vals[key{r.Variant, *r.Share}], st)
+	}
+	if len(vals) == 0 {
+		return nil, false, nil
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s: %s against share", sweep, eval)
+	p.X.Label.Text = "share of the added corpus"
+	p.Y.Label.Text = map[string]string{"ppl": "PPL", "kld": "mean KLD"}[metric]
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for vi, v := range variants {
+		var shares []float64
+		for k := range vals {
+			if k.variant == v {
+				shares = append(shares, k.share)
+			}
+		}
+		sort.Float64s(shares)
+		pts := errPoints{}
+		for _, sh := range shares {
+			m, e := meanErr(vals[key{v, sh}])
+			lo, hi = math.Min(lo, m-e), math.Max(hi, m+e)
+			pts.XYs = append(pts.XYs, plotter.XY{X: sh, Y: m})
+			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{e, e})
+		}
+		l, sc, err := plotter.NewLinePoints(pts.XYs)
+		if err != nil {
+			return nil, false, err
+		}
+		l.Color = plotutil.Color(vi)
+		sc.Color = plotutil.Color(vi)
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return nil, false, err
+		}
+		eb.Color = plotutil.Color(vi)
+		p.Add(l, sc, eb)
+		p.Legend.Add(v, l, sc)
+	}
+	p.Legend.Top = true
+	p.X.Min, p.X.Max = -0.05, 1.05
+	if span := hi - lo; span > 0 && !math.IsInf(span, 0) {
+		p.Y.Min, p.Y.Max = lo-0.05*span, hi+(0.1*float64(len(variants))+0.05)*span // room for the legend
+	}
+	return p, true, nil
+}
+
+// Stat is a value with its error.
+type Stat struct{ Value, Err float64 }
+
+// meanErr is the mean of repeats with their standard deviation, or the
+// single value with its own error.
+func meanErr(s []Stat) (float64, float64) {
+	if len(s) == 1 {
+		return s[0].Value, s[0].Err
+	}
+	var sum float64
+	for _, v := range s {
+		sum += v.Value
+	}
+	m := sum / float64(len(s))
+	var ss float64
+	for _, v := range s {
+		ss += (v.Value - m) * (v.Value - m)
+	}
+	return m, math.Sqrt(ss / float64(len(s)-1))
+}
+
+func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
+	p.Draw(draw.New(img))
+	af, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	defer af.Abort()
+	enc := png.Encoder{CompressionLevel: png.BestSpeed} // charts are small; drawing them is the report's main cost
+	if err := enc.Encode(af, img.Image()); err != nil {
+		return fmt.Errorf("chart %s: %w", path, err)
+	}
+	if err := af.Commit(); err != nil {
+		return err
+	}
+	return nil
+}

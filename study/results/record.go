@@ -1,0 +1,60 @@
+// Package results holds a study's per-cell records (DIR/results.jsonl)
+// and what is built from them: results.csv, results.md with the study's
+// table and the paired per-chunk comparisons against the baseline, and
+// PNG charts.
+package results
+
+import (
+	"time"
+
+	"github.com/calibkit/calibkit/study/engine"
+)
+
+// Record is one cell's result: every parameter, the perplexity with its
+// error and per-chunk mean NLL, KL-divergence statistics when the study
+// has a base, what the imatrix source held, and timings.
+type Record struct {
+	Study string `json:"study"`
+	Index int    `json:"index"`
+	Cell  string `json:"cell"`
+	// Key is the cell's perplexity step key: a record whose key differs
+	// from the plan's is stale.
+	Key string `json:"key"`
+
+	Source     string   `json:"source"`
+	SourceKind string   `json:"source_kind"`
+	Share      *float64 `json:"share,omitempty"`
+	Repeat     int      `json:"repeat,omitempty"`
+	Baseline   string   `json:"baseline"`
+
+	Variant       string         `json:"variant"`
+	VariantParams map[string]any `json:"variant_params"`
+	Eval          string         `json:"eval"`
+
+	Engine      string `json:"engine"`
+	Model       string `json:"model"`
+	ModelSHA256 string `json:"model_sha256"`
+	Ctx         int    `json:"ctx"`
+	Batch       int    `json:"batch"`
+	Chunks      int    `json:"chunks"`
+	ImatrixCh   int    `json:"imatrix_chunks_setting"`
+	FlashAttn   string `json:"flash_attn"`
+
+	// What the imatrix was computed from (zero for none and file).
+	SourceBytes   int64 `json:"source_bytes,omitempty"`
+	SourceTokens  int   `json:"source_tokens,omitempty"`
+	ImatrixChunks int   `json:"imatrix_chunks,omitempty"`
+	QuantBytes    int64 `json:"quant_bytes"`
+	EvalBytes     int64 `json:"eval_bytes"`
+
+	PPL      float64   `json:"ppl"`
+	PPLError float64   `json:"ppl_error"`
+	ChunkNLL []float64 `json:"chunk_nll"`
+
+	KLD map[string]engine.Stat `json:"kld,omitempty"`
+
+	// Seconds per step kind, as computed (a cached step keeps the time it
+	// took when it ran).
+	Seconds  map[string]float64 `json:"seconds"`
+	Finished time.Time          `json:"finished"`
+}

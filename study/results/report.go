@@ -1,0 +1,87 @@
+package results
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/calibkit/calibkit/internal/atomicfile"
+)
+
+// Report lists what Build wrote.
+type Report struct {
+	Records  int      `json:"records"`
+	Skipped  int      `json:"skipped_lines,omitempty"`
+	CSV      string   `json:"csv"`
+	Markdown string   `json:"markdown"`
+	Charts   []string `json:"charts"`
+}
+
+// Build rebuilds results.csv, results.md and the charts of the study
+// folder dir from its results.jsonl (the last record of each cell).
+func Build(dir, title string) (*Report, error) {
+	recs, skipped, err := Read(filepath.Join(dir, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Report{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	recs = Latest(recs)
+	if title == "" && len(recs) > 0 {
+		title = recs[0].Study
+	}
+	if title == "" {
+		title = "study"
+	}
+	rep := &Report{Records: len(recs), Skipped: skipped, CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md")}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, recs); err != nil {
+		return nil, err
+	}
+	if _, err := atomicfile.WriteFile(rep.CSV, &buf); err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if err := WriteMarkdown(&buf, title, recs); err != nil {
+		return nil, err
+	}
+	if rep.Charts, err = WriteCharts(dir, recs); err != nil {
+		return nil, err
+	}
+	if len(rep.Charts) > 0 {
+		fmt.Fprintf(&buf, "\nCharts:\n\n")
+		for _, c := range rep.Charts {
+			fmt.Fprintf(&buf, "![%s](%s)\n", filepath.Base(c), filepath.Base(c))
+		}
+	}
+	if _, err := atomicfile.WriteFile(rep.Markdown, &buf); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// BuildIfStale is Build, unless results.md is at least as new as
+// results.jsonl: then the report on disk is returned as it is (a rerun
+// that added no record does not redraw the charts).
+func BuildIfStale(dir, title string) (*Report, error) {
+	md, err1 := os.Stat(filepath.Join(dir, "results.md"))
+	js, err2 := os.Stat(filepath.Join(dir, FileName))
+	if err1 != nil || err2 != nil || md.ModTime().Before(js.ModTime()) {
+		return Build(dir, title)
+	}
+	rep := &Report{CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md")}
+	for _, pat := range []string{"chart-*.png", "sweep-*.png"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		rep.Charts = append(rep.Charts, m...)
+	}
+	recs, skipped, err := Read(filepath.Join(dir, FileName))
+	if err != nil {
+		return nil, err
+	}
+	rep.Records, rep.Skipped = len(Latest(recs)), skipped
+	return rep, nil
+}

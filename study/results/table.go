@@ -1,0 +1,149 @@
+package results
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// order returns the distinct values of f over recs in first-seen order.
+func order(recs []*Record, f func(*Record) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range recs {
+		if v := f(r); !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// WriteMarkdown writes the study's table: a row per variant and imatrix
+// source, a column per eval set; each cell gives PPL ± its error and,
+// against the baseline source, the paired change in PPL with its 95%
+// interval (bold when the interval leaves out no change).
+func WriteMarkdown(w io.Writer, title string, recs []*Record) error {
+	cmp := Compare(recs)
+	evals := order(recs, func(r *Record) string { return r.Eval })
+	variants := order(recs, func(r *Record) string { return r.Variant })
+	sources := order(recs, func(r *Record) string { return r.Source })
+	at := map[[3]string]*Record{}
+	for _, r := range recs {
+		at[[3]string{r.Variant, r.Source, r.Eval}] = r
+	}
+	baseline := ""
+	if len(recs) > 0 {
+		baseline = recs[0].Baseline
+	}
+	fmt.Fprintf(w, "# %s\n\n", title)
+	fmt.Fprintf(w, "Perplexity ± its error; below, PPL against the baseline imatrix source (%s) of the same variant, from the paired per-chunk difference in log-PPL, with its 95%% t-interval; **bold**: the interval leaves out 1.\n\n", baseline)
+	fmt.Fprintf(w, "| variant | imatrix | %s |\n|---|---|%s\n", strings.Join(evals, " | "), strings.Repeat("---|", len(evals)))
+	for _, v := range variants {
+		for _, s := range sources {
+			var cells []string
+			any := false
+			for _, e := range evals {
+				r := at[[3]string{v, s, e}]
+				if r == nil {
+					cells = append(cells, "")
+					continue
+				}
+				any = true
+				c := fmt.Sprintf("%.4f ± %.4f", r.PPL, r.PPLError)
+				if p, ok := cmp[r.Cell]; ok {
+					ratio, lo, hi := p.PPLRatio()
+					d := fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)
+					if p.Significant() {
+						d = "**" + d + "**"
+					}
+					c += "<br>" + d
+				} else if r.Source == r.Baseline {
+					c += "<br>(baseline)"
+				}
+				cells = append(cells, c)
+			}
+			if any {
+				fmt.Fprintf(w, "| %s | %s | %s |\n", v, s, strings.Join(cells, " | "))
+			}
+		}
+	}
+	if hasKLD(recs) {
+		fmt.Fprintf(w, "\nKL divergence against the unquantized model (mean KLD ± its uncertainty; same top token %%):\n\n")
+		fmt.Fprintf(w, "| variant | imatrix | %s |\n|---|---|%s\n", strings.Join(evals, " | "), strings.Repeat("---|", len(evals)))
+		for _, v := range variants {
+			for _, s := range sources {
+				var cells []string
+				for _, e := range evals {
+					r := at[[3]string{v, s, e}]
+					if r == nil || r.KLD == nil {
+						cells = append(cells, "")
+						continue
+					}
+					k, top := r.KLD["Mean KLD"], r.KLD["Same top p"]
+					cells = append(cells, fmt.Sprintf("%.6f ± %.6f; %.3f%%", k.Value, k.Err, top.Value))
+				}
+				fmt.Fprintf(w, "| %s | %s | %s |\n", v, s, strings.Join(cells, " | "))
+			}
+		}
+	}
+	return nil
+}
+
+func hasKLD(recs []*Record) bool {
+	for _, r := range recs {
+		if r.KLD != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// CSVHeader are results.csv's columns.
+var CSVHeader = []string{"index", "cell", "source", "source_kind", "share", "repeat", "variant", "eval", "engine",
+	"ppl", "ppl_error", "chunks_scored", "dlogppl_vs_baseline", "dlogppl_lo95", "dlogppl_hi95",
+	"mean_kld", "mean_kld_error", "same_top_p", "source_bytes", "source_tokens", "imatrix_chunks", "quant_bytes", "seconds"}
+
+// WriteCSV writes one row per record.
+func WriteCSV(w io.Writer, recs []*Record) error {
+	cmp := Compare(recs)
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	g := func(v float64) string {
+		if math.IsNaN(v) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	for _, r := range recs {
+		share := ""
+		if r.Share != nil {
+			share = g(*r.Share)
+		}
+		dl, lo, hi := "", "", ""
+		if p, ok := cmp[r.Cell]; ok {
+			dl, lo, hi = g(p.MeanDiff), g(p.Lo), g(p.Hi)
+		}
+		kld, kerr, top := "", "", ""
+		if r.KLD != nil {
+			kld, kerr, top = g(r.KLD["Mean KLD"].Value), g(r.KLD["Mean KLD"].Err), g(r.KLD["Same top p"].Value)
+		}
+		var secs float64
+		for _, s := range r.Seconds {
+			secs += s
+		}
+		row := []string{strconv.Itoa(r.Index), r.Cell, r.Source, r.SourceKind, share, strconv.Itoa(r.Repeat), r.Variant, r.Eval, r.Engine,
+			g(r.PPL), g(r.PPLError), strconv.Itoa(len(r.ChunkNLL)), dl, lo, hi, kld, kerr, top,
+			strconv.FormatInt(r.SourceBytes, 10), strconv.Itoa(r.SourceTokens), strconv.Itoa(r.ImatrixChunks), strconv.FormatInt(r.QuantBytes, 10), g(secs)}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

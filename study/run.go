@@ -1,0 +1,216 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/calibkit/calibkit/datasets"
+	"github.com/calibkit/calibkit/study/engine"
+	"github.com/calibkit/calibkit/study/plan"
+	"github.com/calibkit/calibkit/study/results"
+	"github.com/calibkit/calibkit/study/spec"
+	"github.com/calibkit/calibkit/study/stepcache"
+)
+
+// Options are what Run needs beyond the spec.
+type Options struct {
+	Spec *spec.Spec
+	// Dir is the study folder (a shared file system for --cell runs).
+	Dir string
+	// Cells limits the run to these cells (index or ID) and the steps
+	// they need; empty runs all.
+	Cells []string
+	// LlamaCpp, when set, runs the model steps with llama.cpp's own tools
+	// from that folder (over the spec's llama_cpp). Engine, when set,
+	// overrides both (tests).
+	LlamaCpp string
+	Engine   engine.Engine
+	// Progress receives the progress view (a terminal); Log one line per
+	// step. Either may be nil.
+	Progress io.Writer
+	Log      io.Writer
+	// HubCache is the Hugging Face cache for hf:// models ("" : from the
+	// environment, as calibkit fetch finds it).
+	HubCache string
+}
+
+// StepError is a step that failed, with where its log is.
+type StepError struct {
+	Step string `json:"step"`
+	Err  string `json:"error"`
+	Log  string `json:"log,omitempty"`
+}
+
+// Result is what a run did.
+type Result struct {
+	Plan    *plan.Plan        `json:"-"`
+	Records []*results.Record `json:"-"`
+	Failed  []StepError       `json:"failed,omitempty"`
+	// Steps counts the steps the run needed by outcome.
+	Computed int `json:"computed"`
+	Cached   int `json:"cached"`
+	Waited   int `json:"waited"`
+	// Report lists the files built from results.jsonl.
+	Report *results.Report `json:"report,omitempty"`
+	// Seconds: the whole run; StepSeconds: inside the steps that ran;
+	// PlanSeconds: planning and hashing.
+	Seconds     float64 `json:"seconds"`
+	StepSeconds float64 `json:"step_seconds"`
+	PlanSeconds float64 `json:"plan_seconds"`
+	// ReportSeconds: appending the records and rebuilding the report.
+	ReportSeconds float64 `json:"report_seconds"`
+	HashedBytes   int64   `json:"hashed_bytes"`
+}
+
+// ErrStepsFailed is wrapped by Run's error when steps failed and the other
+// cells were completed.
+var ErrStepsFailed = errors.New("steps failed")
+
+// Prepare resolves the model and the engine and plans the study, as Run
+// and `calibkit study plan` do.
+func Prepare(o *Options) (*plan.Plan, engine.Engine, string, *stepcache.Hasher, error) {
+	s := o.Spec
+	model, err := ResolveModel(s.Model, o.HubCache)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	eng := o.Engine
+	if eng == nil {
+		dir := o.LlamaCpp
+		if dir == "" {
+			dir = s.LlamaCpp
+		}
+		if dir != "" {
+			ext, err := engine.NewExternal(dir)
+			if err != nil {
+				return nil, nil, "", nil, err
+			}
+			eng = ext
+		} else {
+			eng = engine.Linked{}
+		}
+	}
+	h := stepcache.NewHasher()
+	p, err := plan.New(s, plan.Options{Engine: eng.Identity(), Model: model, Hasher: h})
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	return p, eng, model, h, nil
+}
+
+// ResolveModel returns a local path for the spec's model: the path
+// itself, or an hf:// address located in the Hugging Face cache.
+func ResolveModel(model, hubCache string) (string, error) {
+	if !strings.HasPrefix(model, spec.HFPrefix) {
+		return model, nil
+	}
+	m, err := spec.ParseHFModel(model)
+	if err != nil {
+		return "", err
+	}
+	if hubCache == "" {
+		cfg, err := datasets.ConfigFromEnv()
+		if err != nil {
+			return "", err
+		}
+		hubCache = cfg.HubCache
+	}
+	return m.Locate(hubCache)
+}
+
+// Run runs the study's cells (all, or o.Cells) and the steps they need,
+// skipping every step whose entry exists, then appends the cells' records
+// to DIR/results.jsonl and rebuilds the report. A failed step fails the
+// cells that need it; the others go on, and the error wraps
+// ErrStepsFailed. A cancelled context stops at once; what finished stays.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	p, eng, model, h, err := Prepare(&o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Plan: p}
+	cells := p.Cells
+	if len(o.Cells) > 0 {
+		cells = nil
+		for _, arg := range o.Cells {
+			c, err := p.Cell(arg)
+			if err != nil {
+				return nil, err
+			}
+			cells = append(cells, c)
+		}
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("study folder: %w", err)
+	}
+	if err := writePlan(o.Dir, p); err != nil {
+		return nil, err
+	}
+	res.PlanSeconds = time.Since(start).Seconds()
+	store := stepcache.Store{Dir: filepath.Join(o.Dir, "steps")}
+	if _, err := store.Clean(); err != nil {
+		return nil, err
+	}
+	x := &executor{o: &o, p: p, eng: eng, model: model, hasher: h, store: store,
+		metas: map[string]*stepcache.Meta{}, failed: map[string]string{}, res: res}
+	steps := p.Needs(cells...)
+	view := newView(ctx, o.Progress, o.Log, len(steps))
+	for _, st := range steps {
+		if err := ctx.Err(); err != nil {
+			view.finish()
+			return res, fmt.Errorf("study interrupted: %w (rerun the same command to go on; finished steps are kept)", err)
+		}
+		x.step(ctx, st, view)
+	}
+	view.finish()
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("study interrupted: %w (rerun the same command to go on; finished steps are kept)", err)
+	}
+	for _, c := range cells {
+		rec, err := x.record(c)
+		if err != nil {
+			continue // its failed steps are listed already
+		}
+		res.Records = append(res.Records, rec)
+	}
+	t0 := time.Now()
+	if err := appendNew(ctx, o.Dir, res.Records); err != nil {
+		return res, err
+	}
+	if res.Report, err = results.BuildIfStale(o.Dir, p.Spec.Name); err != nil {
+		return res, err
+	}
+	res.ReportSeconds = time.Since(t0).Seconds()
+	res.Seconds = time.Since(start).Seconds()
+	res.HashedBytes = h.Hashed
+	if len(res.Failed) > 0 {
+		return res, fmt.Errorf("%w: %d of %d steps (%s); their logs are named above", ErrStepsFailed, len(res.Failed), len(steps), res.Failed[0].Step)
+	}
+	return res, nil
+}
+
+// appendNew appends the records results.jsonl does not hold yet (same cell
+// and key).
+func appendNew(ctx context.Context, dir string, recs []*results.Record) error {
+	path := filepath.Join(dir, results.FileName)
+	have := map[string]bool{}
+	if old, _, err := results.Read(path); err == nil {
+		for _, r := range old {
+			have[r.Cell+" "+r.Key] = true
+		}
+	}
+	var add []*results.Record
+	for _, r := range recs {
+		if !have[r.Cell+" "+r.Key] {
+			add = append(add, r)
+		}
+	}
+	return results.Append(ctx, path, add...)
+}

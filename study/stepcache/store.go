@@ -1,0 +1,226 @@
+package stepcache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// MetaName is the file that makes an entry whole: written last, inside
+// the temporary folder, before the folder is renamed into place.
+const MetaName = "step.json"
+
+// Store is a folder of step entries: DIR/<kind>/<key>/ holding the step's
+// files and MetaName; DIR/.tmp holds entries being written and DIR/.locks
+// the lock files.
+type Store struct {
+	Dir string
+}
+
+// Meta describes a finished step.
+type Meta struct {
+	Kind    string          `json:"kind"`
+	Key     string          `json:"key"`
+	Depends *Key            `json:"depends"`
+	Engine  string          `json:"engine,omitempty"`
+	Seconds float64         `json:"seconds"`
+	Created time.Time       `json:"created"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	// Dir is where the entry's files are (not stored).
+	Dir string `json:"-"`
+}
+
+// EntryDir returns the folder of a finished entry.
+func (s Store) EntryDir(kind, key string) string { return filepath.Join(s.Dir, kind, key) }
+
+// Get returns a finished entry, or false when there is none (a folder
+// without a readable MetaName is not an entry).
+func (s Store) Get(kind, key string) (*Meta, bool) {
+	dir := s.EntryDir(kind, key)
+	b, err := os.ReadFile(filepath.Join(dir, MetaName))
+	if err != nil {
+		return nil, false
+	}
+	var m Meta
+	if json.Unmarshal(b, &m) != nil || m.Key != key {
+		return nil, false
+	}
+	m.Dir = dir
+	return &m, true
+}
+
+// Outcome says how Do got its entry.
+type Outcome int
+
+// Outcomes of Do.
+const (
+	Computed Outcome = iota // this call ran the step
+	Cached                  // the entry was there
+	Waited                  // another process computed it while this one waited
+)
+
+// Do returns the entry for key, computing it with compute when there is
+// none. compute writes the step's files into dir and returns the result
+// to record; it runs under the key's lock, so two processes never compute
+// the same key at once: the second waits and then takes the first's
+// entry. waiting, when set, is called if the lock is held elsewhere.
+func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx context.Context, dir string) (any, error), waiting func()) (*Meta, Outcome, error) {
+	key := k.Sum()
+	if m, ok := s.Get(k.Kind, key); ok {
+		return m, Cached, nil
+	}
+	held := false
+	unlock, err := Lock(ctx, s.lockPath(k.Kind, key), func() {
+		held = true
+		if waiting != nil {
+			waiting()
+		}
+	})
+	if err != nil {
+		return nil, Computed, err
+	}
+	defer unlock()
+	if m, ok := s.Get(k.Kind, key); ok {
+		if held {
+			return m, Waited, nil
+		}
+		return m, Cached, nil
+	}
+	tmpRoot := filepath.Join(s.Dir, ".tmp")
+	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
+		return nil, Computed, fmt.Errorf("step cache: %w", err)
+	}
+	tmp, err := os.MkdirTemp(tmpRoot, k.Kind+"-"+key+"-")
+	if err != nil {
+		return nil, Computed, fmt.Errorf("step cache: %w", err)
+	}
+	defer os.RemoveAll(tmp) // gone after the rename; a failed step leaves nothing
+	start := time.Now()
+	res, err := compute(ctx, tmp)
+	if err != nil {
+		return nil, Computed, err
+	}
+	// The step's files reach the disk before the entry is declared whole:
+	// a tool (llama-quantize) may not sync what it wrote.
+	if err := syncTree(tmp); err != nil {
+		return nil, Computed, fmt.Errorf("step %s: sync its files: %w", k.Kind, err)
+	}
+	m := &Meta{Kind: k.Kind, Key: key, Depends: k, Engine: engine, Seconds: time.Since(start).Seconds(), Created: time.Now().UTC()}
+	if res != nil {
+		if m.Result, err = json.Marshal(res); err != nil {
+			return nil, Computed, fmt.Errorf("step %s: record result: %w", k.Kind, err)
+		}
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, Computed, err
+	}
+	if err := writeSynced(filepath.Join(tmp, MetaName), append(b, '\n')); err != nil {
+		return nil, Computed, err
+	}
+	syncDir(tmp)
+	final := s.EntryDir(k.Kind, key)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return nil, Computed, fmt.Errorf("step cache: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		// Someone without the lock (a cache copied in) got there first:
+		// theirs is as good as ours.
+		if em, ok := s.Get(k.Kind, key); ok {
+			return em, Cached, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, Computed, fmt.Errorf("step cache: %w", err)
+		}
+		// a broken folder under the final name: replace it
+		if err := os.RemoveAll(final); err != nil {
+			return nil, Computed, fmt.Errorf("step cache: %w", err)
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return nil, Computed, fmt.Errorf("step cache: %w", err)
+		}
+	}
+	syncDir(filepath.Dir(final))
+	m.Dir = final
+	return m, Computed, nil
+}
+
+// syncTree fsyncs every file and folder under dir.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() && !d.IsDir() {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return f.Sync()
+	})
+}
+
+func writeSynced(path string, b []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+func (s Store) lockPath(kind, key string) string {
+	return filepath.Join(s.Dir, ".locks", kind+"-"+key+".lock")
+}
+
+// Clean removes what killed processes left in .tmp: a folder whose step
+// lock nobody holds belongs to no running step. It returns how many it
+// removed.
+func (s Store) Clean() (int, error) {
+	entries, err := os.ReadDir(filepath.Join(s.Dir, ".tmp"))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("step cache: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		parts := strings.SplitN(e.Name(), "-", 3)
+		if len(parts) != 3 || len(parts[1]) != 64 {
+			continue
+		}
+		unlock, ok, err := TryLock(s.lockPath(parts[0], parts[1]))
+		if err != nil || !ok {
+			continue
+		}
+		if os.RemoveAll(filepath.Join(s.Dir, ".tmp", e.Name())) == nil {
+			n++
+		}
+		unlock()
+	}
+	return n, nil
+}

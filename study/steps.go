@@ -1,0 +1,318 @@
+package study
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/calibkit/calibkit/internal/atomicfile"
+	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/mix"
+	"github.com/calibkit/calibkit/mix/llamacount"
+	"github.com/calibkit/calibkit/study/engine"
+	"github.com/calibkit/calibkit/study/plan"
+	"github.com/calibkit/calibkit/study/stepcache"
+)
+
+// Files a step kind leaves in its entry.
+const (
+	evalFile    = "eval.txt"
+	mixFile     = "mix.txt"
+	imatrixFile = "imatrix.gguf"
+	quantFile   = "model.gguf"
+	kldBaseFile = "base.kld"
+)
+
+// OpenTokenCounter loads a model's vocabulary for mixes and eval sets
+// sized in tokens.
+var OpenTokenCounter func(string) (mix.TokenCounter, io.Closer, error) = llamacount.OpenCounter
+
+type executor struct {
+	o      *Options
+	p      *plan.Plan
+	eng    engine.Engine
+	model  string
+	hasher *stepcache.Hasher
+	store  stepcache.Store
+	metas  map[string]*stepcache.Meta // finished steps by ID
+	failed map[string]string          // failed (or skipped) steps by ID: why
+	res    *Result
+}
+
+// step runs one step unless a dep failed; failures are recorded, not
+// returned, so the other cells go on.
+func (x *executor) step(ctx context.Context, st *plan.Step, v *view) {
+	for _, d := range st.Deps {
+		if _, bad := x.failed[d]; bad {
+			x.failed[st.ID] = "needs " + d + ", which failed"
+			v.done(st, "skipped (needs "+d+")")
+			return
+		}
+	}
+	logPath := filepath.Join(x.o.Dir, "logs", strings.NewReplacer("/", "_", ":", "-", "#", "_").Replace(st.ID)+".log")
+	var logFile *os.File
+	v.start(st)
+	compute := func(ctx context.Context, dir string) (any, error) {
+		if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+			return nil, err
+		}
+		f, err := os.Create(logPath)
+		if err != nil {
+			return nil, err
+		}
+		logFile = f
+		fmt.Fprintf(f, "step %s (key %s), engine %s\n", st.ID, st.Key, x.eng.Identity())
+		return x.compute(ctx, st, dir, f, v.progress)
+	}
+	m, outcome, err := x.store.Do(ctx, st.Depends(), x.eng.Identity(), compute, func() { v.waiting(st) })
+	if logFile != nil {
+		if err != nil {
+			fmt.Fprintf(logFile, "FAILED: %v\n", err)
+		}
+		logFile.Close()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			v.done(st, "interrupted")
+			return
+		}
+		x.failed[st.ID] = err.Error()
+		e := StepError{Step: st.ID, Err: err.Error()}
+		if logFile != nil {
+			e.Log = logPath
+		}
+		x.res.Failed = append(x.res.Failed, e)
+		v.failed(st, e)
+		return
+	}
+	x.metas[st.ID] = m
+	switch outcome {
+	case stepcache.Computed:
+		x.res.Computed++
+		x.res.StepSeconds += m.Seconds
+		v.done(st, "done")
+	case stepcache.Cached:
+		x.res.Cached++
+		v.done(st, "cached")
+	case stepcache.Waited:
+		x.res.Waited++
+		v.done(st, "done by another process")
+	}
+}
+
+// out returns the path of a file in a finished dep's entry.
+func (x *executor) out(id, name string) string {
+	return filepath.Join(x.metas[id].Dir, name)
+}
+
+func (x *executor) common(log io.Writer, progress func(int, int)) engine.Common {
+	st := x.p.Spec.Settings
+	return engine.Common{Ctx: st.Ctx, Batch: st.Batch, Threads: st.Threads, FlashAttn: st.FlashAttn, Log: log, Progress: progress}
+}
+
+// evalText returns the path of an eval set's text.
+func (x *executor) evalText(e *plan.Eval) string {
+	if e.Build != "" {
+		return x.out(e.Build, evalFile)
+	}
+	return e.Spec.File
+}
+
+// excludes lists the eval manifests a mix leaves out: the spec's, those
+// beside eval files, and those of built eval sets.
+func (x *executor) excludes(extra []string) []string {
+	out := append([]string(nil), extra...)
+	for _, e := range x.p.Evals {
+		if e.Build != "" {
+			out = append(out, manifest.Path(x.out(e.Build, evalFile)))
+		} else if _, err := os.Stat(manifest.Path(e.Spec.File)); err == nil {
+			out = append(out, manifest.Path(e.Spec.File))
+		}
+	}
+	return out
+}
+
+func (x *executor) counter(unit string) (mix.TokenCounter, func(), error) {
+	if unit != "tokens" {
+		return nil, func() {}, nil
+	}
+	return mix.OpenCounter(OpenTokenCounter, x.model)
+}
+
+func parseUnit(u string) mix.Unit {
+	if u == "" {
+		return mix.Bytes
+	}
+	v, _ := mix.ParseUnit(u) // checked with the spec
+	return v
+}
+
+// compute runs one step into dir and returns what to record.
+func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log io.Writer, progress func(int, int)) (any, error) {
+	sp := x.p.Spec
+	cmd := []string{"calibkit", "study", "run", sp.File, "--step", st.ID}
+	switch st.Kind {
+	case plan.KindEval:
+		b := st.Eval.Spec.Build
+		tc, closeTC, err := x.counter(b.Unit)
+		if err != nil {
+			return nil, err
+		}
+		defer closeTC()
+		f, _ := mix.ParseFormat(orDefault(b.Format, "wikitext"))
+		var target int64
+		if b.Bytes != "" {
+			target, _ = mix.ParseSize(b.Bytes)
+		}
+		r, err := mix.MakeEval(ctx, mix.MakeEvalOptions{From: b.From, Like: b.Like, Target: target, Unit: parseUnit(b.Unit), Counter: tc,
+			Output: filepath.Join(dir, evalFile), Format: f, Seed: seedOr(b.Seed), Exclude: b.Exclude, Command: cmd})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"bytes": r.Counts.Bytes, "deviation": r.Eval.Deviation}, nil
+	case plan.KindMix:
+		m := st.Source.Spec.Mix
+		tc, closeTC, err := x.counter(m.Unit)
+		if err != nil {
+			return nil, err
+		}
+		defer closeTC()
+		var adds []mix.Source
+		for _, name := range sortedKeys(m.Add) {
+			adds = append(adds, mix.Source{Name: name, Corpus: m.Add[name]})
+		}
+		var total int64
+		if m.Total != "" {
+			total, _ = mix.ParseSize(m.Total)
+		}
+		r, err := mix.MakeMix(ctx, mix.MakeMixOptions{Base: m.Base, Adds: adds, Factors: nilIfEmpty(m.Factor), Shares: nilIfEmpty(m.Share), Total: total,
+			Unit: parseUnit(m.Unit), Counter: tc, Chunk: chunkOr(m.Chunk), Seed: seedOr(m.Seed), Exclude: x.excludes(m.Exclude),
+			Output: filepath.Join(dir, mixFile), Command: cmd, Warn: log})
+		if err != nil {
+			return nil, err
+		}
+		mix.PrintSources(log, mixFile, r.Mix)
+		return map[string]any{"bytes": sumBytes(r.Mix)}, nil
+	case plan.KindSweep:
+		w := st.Source.Spec.Sweep
+		tc, closeTC, err := x.counter(w.Unit)
+		if err != nil {
+			return nil, err
+		}
+		defer closeTC()
+		name := sortedKeys(w.Add)[0]
+		total, _ := mix.ParseSize(w.Total)
+		entries, err := mix.MakeSweep(ctx, mix.MakeSweepOptions{Base: w.Base, Add: mix.Source{Name: name, Corpus: w.Add[name]}, Shares: w.Shares,
+			Total: total, Unit: parseUnit(w.Unit), Counter: tc, Chunk: chunkOr(w.Chunk), Seed: seedOr(w.Seed) + uint64(st.Repeat), Nested: w.Nested,
+			Exclude: x.excludes(w.Exclude), Dir: dir, Command: cmd, Warn: log, Progress: log})
+		if err != nil {
+			return nil, err
+		}
+		bytes := map[string]int64{}
+		for _, e := range entries {
+			bytes[e.File] = e.Bytes
+		}
+		return map[string]any{"bytes": bytes}, nil
+	case plan.KindImatrix:
+		text := st.Source.Spec.Text
+		switch st.Source.Kind {
+		case "mix":
+			text = x.out(st.Source.Text, mixFile)
+		case "sweep":
+			text = x.out(st.Source.Text, st.File)
+		}
+		fi, err := os.Stat(text)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.eng.Imatrix(ctx, engine.ImatrixJob{Common: x.common(log, progress), Model: x.model, Text: text,
+			Output: filepath.Join(dir, imatrixFile), Chunks: sp.Settings.ImatrixChunks})
+		if err != nil {
+			return nil, fmt.Errorf("imatrix source %s: %w", st.Source.ID, err)
+		}
+		return imatrixRecord{ImatrixResult: *r, TextBytes: fi.Size()}, nil
+	case plan.KindQuantize:
+		v := st.Variant
+		im := ""
+		switch st.Source.Kind {
+		case "file":
+			im = st.Source.Spec.File
+		case "none":
+		default:
+			im = x.out(st.Source.Imatrix, imatrixFile)
+		}
+		return x.eng.Quantize(ctx, engine.QuantizeJob{Model: x.model, Imatrix: im, Output: filepath.Join(dir, quantFile), Type: v.Type,
+			OutputTensorType: v.OutputTensorType, TokenEmbeddingType: v.TokenEmbeddingType, TensorTypes: v.TensorTypes,
+			LeaveOutputTensor: v.LeaveOutputTensor, Pure: v.Pure, Threads: sp.Settings.Threads, Log: log})
+	case plan.KindPPL:
+		q := x.out(st.Deps[0], quantFile)
+		return x.eng.Perplexity(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: q, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks})
+	case plan.KindKLDBase:
+		out := filepath.Join(dir, kldBaseFile)
+		if err := x.eng.SaveKLDBase(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: sp.Settings.KLDBase, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks}, out); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	case plan.KindKLD:
+		q := x.out(st.Deps[0], quantFile)
+		return x.eng.KLD(ctx, q, x.out(st.Deps[1], kldBaseFile), engine.PerplexityJob{Common: x.common(log, progress), Chunks: sp.Settings.Chunks})
+	}
+	return nil, fmt.Errorf("step %s: unknown kind %s", st.ID, st.Kind)
+}
+
+// imatrixRecord is an imatrix step's result: what the engine measured and
+// the size of the text it read.
+type imatrixRecord struct {
+	engine.ImatrixResult
+	TextBytes int64 `json:"text_bytes"`
+}
+
+func sumBytes(r *mix.MixResult) int64 {
+	var n int64
+	for _, s := range r.Sources {
+		n += s.Bytes
+	}
+	return n
+}
+
+func nilIfEmpty(m map[string]float64) map[string]float64 {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func seedOr(s uint64) uint64 {
+	if s == 0 {
+		return 1
+	}
+	return s
+}
+
+func chunkOr(c int) int {
+	if c <= 0 {
+		return 512
+	}
+	return c
+}
+
+func writePlan(dir string, p interface{}) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = atomicfile.WriteFile(filepath.Join(dir, "plan.json"), bytes.NewReader(append(b, '\n')))
+	return err
+}
