@@ -50,10 +50,10 @@ func TestParityLlamaImatrix(t *testing.T) {
 		t.Run("fa-"+c.fa.String(), func(t *testing.T) {
 			ref := filepath.Join(tdir, "ref-"+c.fa.String()+".gguf")
 			// llama.cpp's asynchronous logger now and then loses the end of
-			// the output at exit: run again (up to five times) until the
+			// the output at exit: run again (up to eight times) until the
 			// final estimate came through
 			var out, errOut bytes.Buffer
-			for try := 0; try < 5 && !bytes.Contains(out.Bytes(), []byte("Final estimate")); try++ {
+			for try := 0; try < 8 && !bytes.Contains(out.Bytes(), []byte("Final estimate")); try++ {
 				out.Reset()
 				errOut.Reset()
 				cmd := exec.Command(bin, "-m", model, "-f", textPath, "-c", "128", "--chunks", "8", "-b", "256", "-t", "2",
