@@ -3,6 +3,7 @@ package mix
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 )
 
@@ -63,4 +64,78 @@ func parseExclude(set IDSet, name string, b []byte) error {
 		set.Add(pa.ID)
 	}
 	return nil
+}
+
+// ExcludeList is the articles one eval set's manifest lists, with the
+// corpus they were drawn from.
+type ExcludeList struct {
+	Manifest string
+	// CorpusSHA256 is the sha256 of the corpus the eval set was drawn from
+	// (the input its manifest's parameters.from names), "" when the
+	// manifest does not say.
+	CorpusSHA256 string
+	IDs          IDSet
+}
+
+// ReadExcludeLists reads each eval set manifest's article ids (as
+// ReadExclude does) and the corpus they came from.
+func ReadExcludeLists(paths ...string) ([]ExcludeList, error) {
+	var out []ExcludeList
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read exclude manifest %s: %w", p, err)
+		}
+		l := ExcludeList{Manifest: p, IDs: IDSet{}}
+		if err := parseExclude(l.IDs, p, b); err != nil {
+			return nil, err
+		}
+		var m struct {
+			Parameters struct {
+				From string `json:"from"`
+			} `json:"parameters"`
+			Inputs []struct {
+				Path   string `json:"path"`
+				SHA256 string `json:"sha256"`
+			} `json:"inputs"`
+		}
+		if json.Unmarshal(b, &m) == nil && m.Parameters.From != "" {
+			for _, in := range m.Inputs {
+				if in.Path == m.Parameters.From {
+					l.CorpusSHA256 = in.SHA256
+					break
+				}
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// ExcludeFor gives each of several sources, whose corpora have the sha256
+// sums corpora, the ids it must leave out. Article ids are per corpus (two
+// Wikipedias both have an article 1234), so a list drawn from one of these
+// corpora applies to the sources of that corpus only; a list whose corpus
+// is none of them, or unknown, applies to every source, since its ids
+// alone cannot tell which corpus they name.
+func ExcludeFor(lists []ExcludeList, corpora []string) []IDSet {
+	out := make([]IDSet, len(corpora))
+	for i := range out {
+		out[i] = IDSet{}
+	}
+	for _, l := range lists {
+		matched := false
+		for i, c := range corpora {
+			if l.CorpusSHA256 != "" && c == l.CorpusSHA256 {
+				matched = true
+				maps.Copy(out[i], l.IDs)
+			}
+		}
+		if !matched {
+			for i := range out {
+				maps.Copy(out[i], l.IDs)
+			}
+		}
+	}
+	return out
 }

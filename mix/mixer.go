@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/calibkit/calibkit/langs"
 )
 
 // Add is a corpus whose sentences are mixed into the base text.
@@ -24,6 +26,11 @@ type Add struct {
 	// seed and stream draw the same sentence sequence, so a larger target
 	// takes a superset of a smaller one's sentences.
 	Stream uint64
+	// Exclude holds article ids left out of this source only, in addition
+	// to MixOptions.Exclude (the eval sets drawn from this source's
+	// corpus: article ids are per corpus, so another language's article of
+	// the same id stays usable).
+	Exclude IDSet
 }
 
 // MixOptions describes a calibration mix: a base text interleaved with
@@ -54,18 +61,24 @@ type MixOptions struct {
 // SourceStats reports what one source contributed to a mix.
 type SourceStats struct {
 	Name string `json:"name"`
+	// Language is the English name of the language Name codes (package
+	// langs), "" for the base or a name that is no language code.
+	Language string `json:"language,omitempty"`
 	// TargetShare is the share asked for, in the mix's unit.
 	TargetShare float64 `json:"target_share"`
 	Bytes       int64   `json:"bytes"`
 	Chars       int64   `json:"chars"`
 	// Tokens is the sum of the pieces' token counts; -1 without a counter.
-	Tokens      int64    `json:"tokens"`
-	ShareBytes  float64  `json:"share_bytes"`
-	ShareChars  float64  `json:"share_chars"`
-	ShareTokens float64  `json:"share_tokens,omitempty"`
-	Lines       int      `json:"lines"`
-	Blocks      int      `json:"blocks"`
-	Articles    []string `json:"article_ids,omitempty"`
+	Tokens      int64   `json:"tokens"`
+	ShareBytes  float64 `json:"share_bytes"`
+	ShareChars  float64 `json:"share_chars"`
+	ShareTokens float64 `json:"share_tokens,omitempty"`
+	Lines       int     `json:"lines"`
+	// Sentences counts the corpus sentences an added source gave (one a
+	// line); the base's lines are not sentences and count 0.
+	Sentences int      `json:"sentences,omitempty"`
+	Blocks    int      `json:"blocks"`
+	Articles  []string `json:"article_ids,omitempty"`
 }
 
 // MixResult describes a mix Mix wrote.
@@ -188,6 +201,9 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 		}
 		sources[i+1] = ps
 		stats[i+1].Name = a.Name
+		if l, err := langs.Lookup(a.Name); err == nil {
+			stats[i+1].Language = l.Name
+		}
 		stats[i+1].Articles = ids
 		added += size
 	}
@@ -266,6 +282,9 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 			st.Bytes += int64(len(p.text))
 			st.Chars += int64(utf8.RuneCountInString(p.text))
 			st.Lines++
+			if j > 0 {
+				st.Sentences++
+			}
 			if tm != nil {
 				tc, err := tm.cost(p.text)
 				if err != nil {
@@ -398,7 +417,7 @@ func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockO
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		if opts.Exclude.Has(art.ID) || len(art.Paragraphs) == 0 {
+		if opts.Exclude.Has(art.ID) || a.Exclude.Has(art.ID) || len(art.Paragraphs) == 0 {
 			continue
 		}
 		used := false
@@ -430,8 +449,8 @@ func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockO
 		}
 		ids = append(ids, art.ID)
 	}
-	return nil, nil, 0, fmt.Errorf("corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
-		a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
+	return nil, nil, 0, fmt.Errorf("source %s: corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
+		a.Name, a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
 }
 
 // cutBlocks groups consecutive pieces into blocks of about size (in the
