@@ -26,17 +26,17 @@ type MakeSweepOptions struct {
 	// of Total; the mixes list Add first, then these.
 	Fixed       []Source
 	FixedShares map[string]float64
-	Total   int64
-	Unit    Unit
-	Counter TokenCounter // nil: no token counts
-	Model   string       // the counter's model, for the manifests
-	Chunk   int          // 0: 512
-	Seed    uint64
-	Nested  bool
-	Exclude []string
-	Eval    string
-	Dir     string
-	Command []string
+	Total       int64
+	Unit        Unit
+	Counter     TokenCounter // nil: no token counts
+	Model       string       // the counter's model, for the manifests
+	Chunk       int          // 0: 512
+	Seed        uint64
+	Nested      bool
+	Exclude     []string
+	Eval        string
+	Dir         string
+	Command     []string
 	// Warn receives overlap warnings (nil: dropped); Progress, when set,
 	// receives each mix's shares as it is built.
 	Warn     io.Writer
