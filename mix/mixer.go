@@ -449,8 +449,8 @@ func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockO
 		}
 		ids = append(ids, art.ID)
 	}
-	return nil, nil, 0, fmt.Errorf("source %s: corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
-		a.Name, a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
+	return nil, nil, 0, fmt.Errorf("corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
+		a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
 }
 
 // cutBlocks groups consecutive pieces into blocks of about size (in the

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -108,28 +106,6 @@ with -m, tokens. Same inputs and --seed give a byte-identical file.`,
 	return cmd
 }
 
-func parseNamedFloats(flag string, vals []string, names map[string]bool) (map[string]float64, error) {
-	out := map[string]float64{}
-	for _, v := range vals {
-		name, num, ok := strings.Cut(v, "=")
-		if !ok {
-			return nil, cmdutil.FlagErrorf("--%s %q: want NAME=NUMBER, e.g. ja=0.5", flag, v)
-		}
-		if !names[name] {
-			return nil, cmdutil.FlagErrorf("--%s %q: no --add %s=CORPUS names that source", flag, v, name)
-		}
-		if _, dup := out[name]; dup {
-			return nil, cmdutil.FlagErrorf("--%s for %s is given twice", flag, name)
-		}
-		x, err := strconv.ParseFloat(num, 64)
-		if err != nil || x < 0 {
-			return nil, cmdutil.FlagErrorf("--%s %q: %q is not a number of at least 0", flag, v, num)
-		}
-		out[name] = x
-	}
-	return out, nil
-}
-
 func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit string) error {
 	if opts.Base == "" {
 		return cmdutil.FlagErrorf("--base FILE is required")
@@ -140,19 +116,13 @@ func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit st
 	if len(adds) == 0 {
 		return cmdutil.FlagErrorf("give at least one --add NAME=CORPUS")
 	}
-	names := map[string]bool{}
-	for _, a := range adds {
-		s, err := mixflags.ParseSource(a)
-		if err != nil {
-			return err
-		}
-		if names[s.Name] || s.Name == "base" {
-			return cmdutil.FlagErrorf("source name %q is used twice (\"base\" names the base)", s.Name)
-		}
-		names[s.Name] = true
-		opts.Adds = append(opts.Adds, s)
+	var (
+		names map[string]bool
+		err   error
+	)
+	if opts.Adds, names, err = mixflags.ParseSources(adds); err != nil {
+		return err
 	}
-	var err error
 	switch {
 	case len(factors) > 0 && len(shares) > 0:
 		return cmdutil.FlagErrorf("--factor and --share exclude each other")
@@ -160,25 +130,18 @@ func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit st
 		if total != "" {
 			return cmdutil.FlagErrorf("--total goes with --share; --factor sizes the mix from the base")
 		}
-		if opts.Factors, err = parseNamedFloats("factor", factors, names); err != nil {
+		if opts.Factors, err = mixflags.ParseNamedFloats("factor", factors, names); err != nil {
 			return err
 		}
 	case len(shares) > 0:
 		if total == "" {
 			return cmdutil.FlagErrorf("--share needs --total SIZE")
 		}
-		if opts.Shares, err = parseNamedFloats("share", shares, names); err != nil {
+		if opts.Shares, err = mixflags.ParseNamedFloats("share", shares, names); err != nil {
 			return err
 		}
-		sum := 0.0
-		for _, s := range opts.Shares {
-			if s > 1 {
-				return cmdutil.FlagErrorf("a share is at most 1, got %g", s)
-			}
-			sum += s
-		}
-		if sum > 1+1e-9 {
-			return cmdutil.FlagErrorf("shares sum to %g, above 1", sum)
+		if err := mixflags.CheckShareSum(opts.Shares); err != nil {
+			return err
 		}
 		if opts.Total, err = mix.ParseSize(total); err != nil {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--total: %w", err)}
