@@ -94,10 +94,20 @@ type MixResult struct {
 	BlockUnit string `json:"block_unit"`
 	// MaxPrefixError is the largest distance, in share points (0.05 = 5
 	// points), between a source's share in the unit and its target over
-	// every prefix that spans at least ten blocks, measured at every line
-	// end.
+	// every prefix that spans at least PrefixBlocks blocks, measured at
+	// every line end.
 	MaxPrefixError float64 `json:"max_prefix_error"`
+	// PrefixBlocks is ten blocks per added corpus: 10 with one, 20 with
+	// two, 30 with three (MinPrefixBlocks).
+	PrefixBlocks int `json:"prefix_blocks"`
 }
+
+// MinPrefixBlocks is how many blocks a prefix of a mix with adds added
+// corpora must span for each share to be held within five points: ten per
+// added corpus (measured over two to four sources, shares from 0.05 to
+// 0.9, in bytes and characters; with more sources, small blocks of one
+// source and large ones of another need longer prefixes to even out).
+func MinPrefixBlocks(adds int) int { return 10 * max(adds, 1) }
 
 // piece is one line of the output: a base line or a corpus sentence.
 type piece struct {
@@ -263,7 +273,8 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 	order := schedule(sizes, want)
 
 	// Write, measuring shares and the prefix property as we go.
-	res := &MixResult{Blocks: len(order), BlockSize: blockSize, BlockUnit: blockUnit, Target: opts.Total}
+	minBlocks := MinPrefixBlocks(len(opts.Adds))
+	res := &MixResult{Blocks: len(order), BlockSize: blockSize, BlockUnit: blockUnit, Target: opts.Total, PrefixBlocks: minBlocks}
 	if opts.Total <= 0 {
 		res.Target = baseSize
 		for _, a := range opts.Adds {
@@ -295,7 +306,7 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 			emitted[j] += float64(p.cost)
 			total += float64(p.cost)
 			// A prefix spans ten blocks once the tenth block is complete.
-			if k >= 10 || (k == 9 && pi == len(blk)-1) {
+			if k >= minBlocks || (k == minBlocks-1 && pi == len(blk)-1) {
 				for i := range emitted {
 					res.MaxPrefixError = math.Max(res.MaxPrefixError, math.Abs(emitted[i]/total-stats[i].TargetShare))
 				}
