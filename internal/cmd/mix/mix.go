@@ -65,6 +65,13 @@ drawn from one or more corpora.
   --share ja=0.8 --total 1.5MB
                            1.5 MB in all, 80% ja; the base gives the rest,
                            from its first line on
+  --add ja=ja.jsonl --add zh=zh.jsonl --share ja=0.3,zh=0.2 --total 2MB
+                           several languages: 30% ja, 20% zh, 50% base
+
+NAME is a language code (the codes corpus build --lang takes). With several
+languages a prefix holds every share within five points once it spans ten
+blocks per language; --exclude leaves an eval set's articles out of the
+language whose corpus it was drawn from.
 
 Sizes and shares are in --unit: bytes (default), chars, or tokens (needs -m).
 The output interleaves the sources in blocks about one imatrix chunk long
@@ -95,9 +102,9 @@ with -m, tokens. Same inputs and --seed give a byte-identical file.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Base, "base", "", "base text, kept in order with whole lines (required)")
-	f.StringArrayVar(&adds, "add", nil, "NAME=CORPUS: a corpus (.jsonl or .txt) to mix in (repeatable)")
-	f.StringArrayVar(&factors, "factor", nil, "NAME=F: F times the base's size of NAME (repeatable)")
-	f.StringArrayVar(&shares, "share", nil, "NAME=S: share S (0..1) of --total for NAME (repeatable)")
+	f.StringArrayVar(&adds, "add", nil, "NAME=CORPUS: a corpus (.jsonl or .txt) to mix in, NAME its language code (repeatable)")
+	f.StringArrayVar(&factors, "factor", nil, "NAME=F: F times the base's size of NAME (repeatable, or ja=4,zh=1)")
+	f.StringArrayVar(&shares, "share", nil, "NAME=S: share S (0..1) of --total for NAME (repeatable, or ja=0.3,zh=0.2)")
 	f.StringVar(&total, "total", "", "total size with --share (1290590, 1.5MB, 1.5MiB, 4k)")
 	mixflags.AddCommon(cmd, &unit, &opts.Model, &opts.Chunk, &opts.Seed, &opts.Exclude)
 	f.StringVar(&opts.Eval, "eval", "", "eval file to check the output's 13-gram overlap against")
