@@ -90,6 +90,27 @@ func ReadExcludeLists(paths ...string) ([]ExcludeList, error) {
 		if err := parseExclude(l.IDs, p, b); err != nil {
 			return nil, err
 		}
+		// An eval set of several languages lists each one's articles
+		// with its corpus.
+		var ml struct {
+			Extra struct {
+				Languages []struct {
+					ManifestArticles
+					CorpusSHA256 string `json:"corpus_sha256"`
+				} `json:"languages"`
+			} `json:"extra"`
+		}
+		if json.Unmarshal(b, &ml) == nil && len(ml.Extra.Languages) > 0 {
+			for _, lang := range ml.Extra.Languages {
+				ll := ExcludeList{Manifest: p, CorpusSHA256: lang.CorpusSHA256, IDs: IDSet{}}
+				ll.IDs.Add(lang.Articles...)
+				for _, pa := range lang.Partial {
+					ll.IDs.Add(pa.ID)
+				}
+				out = append(out, ll)
+			}
+			continue
+		}
 		var m struct {
 			Parameters struct {
 				From string `json:"from"`
