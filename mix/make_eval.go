@@ -18,9 +18,9 @@ type MakeEvalOptions struct {
 	// Shares[name] of the target (the shares sum to 1; bytes or chars).
 	Sources []Source
 	Shares  map[string]float64
-	Like   string // match this file's size in Unit ("" : Target)
-	Target int64
-	Unit   Unit
+	Like    string // match this file's size in Unit ("" : Target)
+	Target  int64
+	Unit    Unit
 	// Counter counts model tokens (nil: none); Model names its model.
 	Counter TokenCounter
 	Model   string

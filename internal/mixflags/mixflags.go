@@ -1,5 +1,6 @@
-// Package mixflags holds the flags that `calibkit mix` and `calibkit
-// sweep` share, so that neither command package imports the other.
+// Package mixflags holds the flags that `calibkit mix`, `calibkit sweep`
+// and `calibkit eval build` share, so that no command package imports
+// another.
 package mixflags
 
 import (
@@ -70,8 +71,9 @@ func ParseSources(adds []string) ([]mix.Source, map[string]bool, error) {
 
 // ParseNamedFloats parses the values of a repeatable --flag NAME=X, each
 // value also a comma-separated list (ja=0.3,zh=0.2). Every NAME must be in
-// names (an --add), none given twice, every X a number of at least 0.
-func ParseNamedFloats(flag string, vals []string, names map[string]bool) (map[string]float64, error) {
+// names (given by --srcFlag NAME=CORPUS), none given twice, every X a
+// number of at least 0.
+func ParseNamedFloats(flag, srcFlag string, vals []string, names map[string]bool) (map[string]float64, error) {
 	out := map[string]float64{}
 	for _, val := range vals {
 		for v := range strings.SplitSeq(val, ",") {
@@ -80,7 +82,7 @@ func ParseNamedFloats(flag string, vals []string, names map[string]bool) (map[st
 				return nil, cmdutil.FlagErrorf("--%s %q: want NAME=NUMBER, e.g. ja=0.5 or ja=0.3,zh=0.2", flag, v)
 			}
 			if !names[name] {
-				return nil, cmdutil.FlagErrorf("--%s %q: no --add %s=CORPUS names that source", flag, v, name)
+				return nil, cmdutil.FlagErrorf("--%s %q: no --%s %s=CORPUS names that source", flag, v, srcFlag, name)
 			}
 			if _, dup := out[name]; dup {
 				return nil, cmdutil.FlagErrorf("--%s for %s is given twice", flag, name)

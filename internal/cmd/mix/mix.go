@@ -137,14 +137,14 @@ func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit st
 		if total != "" {
 			return cmdutil.FlagErrorf("--total goes with --share; --factor sizes the mix from the base")
 		}
-		if opts.Factors, err = mixflags.ParseNamedFloats("factor", factors, names); err != nil {
+		if opts.Factors, err = mixflags.ParseNamedFloats("factor", "add", factors, names); err != nil {
 			return err
 		}
 	case len(shares) > 0:
 		if total == "" {
 			return cmdutil.FlagErrorf("--share needs --total SIZE")
 		}
-		if opts.Shares, err = mixflags.ParseNamedFloats("share", shares, names); err != nil {
+		if opts.Shares, err = mixflags.ParseNamedFloats("share", "add", shares, names); err != nil {
 			return err
 		}
 		if err := mixflags.CheckShareSum(opts.Shares); err != nil {

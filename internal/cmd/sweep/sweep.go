@@ -201,7 +201,7 @@ func parseSweepShares(opts *Options, adds []string, vary string, fixed []string,
 	if err := mix.CheckShares(opts.Shares); err != nil {
 		return &cmdutil.FlagError{Err: fmt.Errorf("shares of %s: %w", varied, err)}
 	}
-	if opts.FixedShares, err = mixflags.ParseNamedFloats("share", fixed, names); err != nil {
+	if opts.FixedShares, err = mixflags.ParseNamedFloats("share", "add", fixed, names); err != nil {
 		return err
 	}
 	if _, ok := opts.FixedShares[varied]; ok {
