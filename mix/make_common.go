@@ -150,6 +150,7 @@ func fillManifest(m *manifest.Manifest, inputs []manifest.Input, res *MixResult,
 		"block_size":       res.BlockSize,
 		"block_unit":       res.BlockUnit,
 		"max_prefix_error": res.MaxPrefixError,
+		"prefix_blocks":    res.PrefixBlocks,
 	}
 	if ov != nil {
 		m.Extra["eval_overlap"] = ov

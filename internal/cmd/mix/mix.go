@@ -178,6 +178,7 @@ type Summary struct {
 	Target         int64             `json:"target"`
 	Blocks         int               `json:"blocks"`
 	MaxPrefixError float64           `json:"max_prefix_error"`
+	PrefixBlocks   int               `json:"prefix_blocks"`
 	Sources        []mix.SourceStats `json:"sources"`
 	Overlap        *mix.EvalOverlap  `json:"eval_overlap,omitempty"`
 }
@@ -198,7 +199,7 @@ func mixRun(ctx context.Context, opts *Options) error {
 	}
 	res := r.Mix
 	sum := Summary{Output: opts.Output, Unit: opts.Unit.String(), Total: res.Total, Target: res.Target, Blocks: res.Blocks,
-		MaxPrefixError: res.MaxPrefixError, Sources: res.Sources, Overlap: r.Overlap}
+		MaxPrefixError: res.MaxPrefixError, PrefixBlocks: res.PrefixBlocks, Sources: res.Sources, Overlap: r.Overlap}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
