@@ -169,7 +169,8 @@ func TestMakeMixLanguages(t *testing.T) {
 				// The manifest counts each language as the independent pass does.
 				var man struct {
 					Extra struct {
-						Sources []SourceStats `json:"sources"`
+						Sources      []SourceStats `json:"sources"`
+						PrefixBlocks int           `json:"prefix_blocks"`
 					} `json:"extra"`
 				}
 				b, err := os.ReadFile(manifest.Path(out))
@@ -178,6 +179,9 @@ func TestMakeMixLanguages(t *testing.T) {
 				}
 				if err := json.Unmarshal(b, &man); err != nil {
 					t.Fatal(err)
+				}
+				if man.Extra.PrefixBlocks != r.Mix.PrefixBlocks {
+					t.Errorf("manifest prefix_blocks %d, want %d", man.Extra.PrefixBlocks, r.Mix.PrefixBlocks)
 				}
 				if len(man.Extra.Sources) != len(want) {
 					t.Fatalf("manifest lists %d sources, want %d", len(man.Extra.Sources), len(want))
