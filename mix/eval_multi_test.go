@@ -192,3 +192,26 @@ func TestEvalLanguagesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseExcludeLists: any bytes give lists with sets, or an error,
+// never a panic; an accepted one-corpus manifest gives one list.
+func FuzzParseExcludeLists(f *testing.F) {
+	f.Add([]byte(`{"parameters":{"from":"ja.jsonl"},"inputs":[{"path":"ja.jsonl","sha256":"ab"}],"extra":{"article_ids":["1"],"partial_articles":[{"id":"2"}]}}`))
+	f.Add([]byte(`{"extra":{"article_ids":["1"],"languages":[{"name":"ja","corpus_sha256":"ab","article_ids":["1"]},{"name":"zh","article_ids":["1"],"partial_articles":[{"id":"3"}]}]}}`))
+	f.Add([]byte(`{"extra":{"article_ids":[],"languages":null}}`))
+	f.Add([]byte(`{"parameters":{"from":[1]},"extra":{"article_ids":["1"]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ls, err := parseExcludeLists("m.json", b)
+		if err != nil {
+			return
+		}
+		if len(ls) == 0 {
+			t.Fatal("an accepted manifest gave no list")
+		}
+		for _, l := range ls {
+			if l.IDs == nil || l.Manifest != "m.json" {
+				t.Fatalf("list %+v", l)
+			}
+		}
+	})
+}

@@ -86,51 +86,62 @@ func ReadExcludeLists(paths ...string) ([]ExcludeList, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read exclude manifest %s: %w", p, err)
 		}
-		l := ExcludeList{Manifest: p, IDs: IDSet{}}
-		if err := parseExclude(l.IDs, p, b); err != nil {
+		ls, err := parseExcludeLists(p, b)
+		if err != nil {
 			return nil, err
 		}
-		// An eval set of several languages lists each one's articles
-		// with its corpus.
-		var ml struct {
-			Extra struct {
-				Languages []struct {
-					ManifestArticles
-					CorpusSHA256 string `json:"corpus_sha256"`
-				} `json:"languages"`
-			} `json:"extra"`
-		}
-		if json.Unmarshal(b, &ml) == nil && len(ml.Extra.Languages) > 0 {
-			for _, lang := range ml.Extra.Languages {
-				ll := ExcludeList{Manifest: p, CorpusSHA256: lang.CorpusSHA256, IDs: IDSet{}}
-				ll.IDs.Add(lang.Articles...)
-				for _, pa := range lang.Partial {
-					ll.IDs.Add(pa.ID)
-				}
-				out = append(out, ll)
-			}
-			continue
-		}
-		var m struct {
-			Parameters struct {
-				From string `json:"from"`
-			} `json:"parameters"`
-			Inputs []struct {
-				Path   string `json:"path"`
-				SHA256 string `json:"sha256"`
-			} `json:"inputs"`
-		}
-		if json.Unmarshal(b, &m) == nil && m.Parameters.From != "" {
-			for _, in := range m.Inputs {
-				if in.Path == m.Parameters.From {
-					l.CorpusSHA256 = in.SHA256
-					break
-				}
-			}
-		}
-		out = append(out, l)
+		out = append(out, ls...)
 	}
 	return out, nil
+}
+
+// parseExcludeLists reads one eval manifest's bytes: one list, or one per
+// language of an eval set drawn from several corpora.
+func parseExcludeLists(p string, b []byte) ([]ExcludeList, error) {
+	var out []ExcludeList
+	l := ExcludeList{Manifest: p, IDs: IDSet{}}
+	if err := parseExclude(l.IDs, p, b); err != nil {
+		return nil, err
+	}
+	// An eval set of several languages lists each one's articles
+	// with its corpus.
+	var ml struct {
+		Extra struct {
+			Languages []struct {
+				ManifestArticles
+				CorpusSHA256 string `json:"corpus_sha256"`
+			} `json:"languages"`
+		} `json:"extra"`
+	}
+	if json.Unmarshal(b, &ml) == nil && len(ml.Extra.Languages) > 0 {
+		for _, lang := range ml.Extra.Languages {
+			ll := ExcludeList{Manifest: p, CorpusSHA256: lang.CorpusSHA256, IDs: IDSet{}}
+			ll.IDs.Add(lang.Articles...)
+			for _, pa := range lang.Partial {
+				ll.IDs.Add(pa.ID)
+			}
+			out = append(out, ll)
+		}
+		return out, nil
+	}
+	var m struct {
+		Parameters struct {
+			From string `json:"from"`
+		} `json:"parameters"`
+		Inputs []struct {
+			Path   string `json:"path"`
+			SHA256 string `json:"sha256"`
+		} `json:"inputs"`
+	}
+	if json.Unmarshal(b, &m) == nil && m.Parameters.From != "" {
+		for _, in := range m.Inputs {
+			if in.Path == m.Parameters.From {
+				l.CorpusSHA256 = in.SHA256
+				break
+			}
+		}
+	}
+	return append(out, l), nil
 }
 
 // ExcludeFor gives each of several sources, whose corpora have the sha256
