@@ -280,3 +280,34 @@ func TestMakeMixLanguageTooSmall(t *testing.T) {
 		t.Fatalf("error %v, want one naming zh's corpus, its size and the 30000 bytes zh needs", err)
 	}
 }
+
+// The overlap check sees Chinese and Korean text: an eval set overlaps a
+// text that holds it, and not one of another language.
+func TestOverlapOtherLanguages(t *testing.T) {
+	seg, err := NewSegmenter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"zh", "ko"} {
+		c := newLangCorpus(t, name, 101, 40)
+		out := filepath.Join(t.TempDir(), name+".raw")
+		if _, err := MakeEval(context.Background(), MakeEvalOptions{From: c.path, Target: 8_000, Unit: Bytes, Format: Plain, Seed: 1, Output: out}); err != nil {
+			t.Fatal(err)
+		}
+		text, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ov, err := CheckEvalOverlap(context.Background(), text, "self", out, seg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ov.OfEval.Share < 0.99 || ov.OfEval.NGrams < 100 {
+			t.Errorf("%s: the eval set's 13-grams found in itself: %.3f of %d", name, ov.OfEval.Share, ov.OfEval.NGrams)
+		}
+		other := []byte(strings.Join(genBase(1, 300), "\n"))
+		if ov, err = CheckEvalOverlap(context.Background(), other, "base", out, seg, nil); err != nil || ov.OfEval.Share != 0 {
+			t.Errorf("%s: overlap with English %v, %v", name, ov.OfEval, err)
+		}
+	}
+}
