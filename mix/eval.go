@@ -91,10 +91,12 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 		res  *EvalResult
 	)
 	if opts.Unit != Tokens {
-		text, res, err = buildEval(ctx, pool, m, opts, opts.Target)
+		var parts []evalPart
+		parts, res, err = buildEval(ctx, pool, m, opts, opts.Target)
 		if err != nil {
 			return nil, err
 		}
+		text = joinParts(parts)
 	} else {
 		text, res, err = buildEvalTokens(ctx, pool, m, opts)
 		if err != nil {
@@ -128,13 +130,14 @@ func buildEvalTokens(ctx context.Context, pool *Pool, m *measurer, opts EvalOpti
 			break
 		}
 		tried[pieceTarget] = true
-		text, res, err := buildEval(ctx, pool, m, opts, pieceTarget)
+		parts, res, err := buildEval(ctx, pool, m, opts, pieceTarget)
 		if err != nil {
 			if best != nil {
 				break
 			}
 			return "", nil, err
 		}
+		text := joinParts(parts)
 		n, err := m.counter.CountTokens(text)
 		if err != nil {
 			return "", nil, fmt.Errorf("count tokens: %w", err)
@@ -155,9 +158,24 @@ func buildEvalTokens(ctx context.Context, pool *Pool, m *measurer, opts EvalOpti
 	return bestText, best, nil
 }
 
+// evalPart is one article of an eval set as written (whole, or the
+// sentences of it a fill chose under its heading) and its price.
+type evalPart struct {
+	text string
+	cost int64
+}
+
+func joinParts(parts []evalPart) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.text)
+	}
+	return b.String()
+}
+
 // buildEval builds an eval set of target in m's unit, priced piece by
-// piece.
-func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, target int64) (string, *EvalResult, error) {
+// piece, and returns it article by article.
+func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, target int64) ([]evalPart, *EvalResult, error) {
 	maxFill := opts.MaxFillArticles
 	if maxFill <= 0 {
 		maxFill = 64
@@ -166,7 +184,7 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 	order := pool.Order(opts.Seed, 1)
 	res := &EvalResult{}
 	var (
-		out       strings.Builder
+		out       []evalPart
 		gap       = target
 		pos       int
 		misses    int
@@ -204,7 +222,7 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 	for gap > 0 && misses < maxMisses {
 		a, c, err := next()
 		if err != nil {
-			return "", nil, err
+			return nil, nil, err
 		}
 		if a == nil {
 			break
@@ -222,7 +240,7 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 		}
 	}
 	if gap > 0 && pos == len(order) && available < target {
-		return "", nil, fmt.Errorf("corpus %s holds %d %s in %s layout (%d articles usable), less than the %d asked for: use a smaller target or a bigger corpus",
+		return nil, nil, fmt.Errorf("corpus %s holds %d %s in %s layout (%d articles usable), less than the %d asked for: use a smaller target or a bigger corpus",
 			pool.Path(), available, opts.Unit, f, usable(pool, opts.Exclude, len(order)), target)
 	}
 	// Phase 2: exact fill with sentences of articles not used whole. When
@@ -239,7 +257,7 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 		for len(extra) < maxFill {
 			a, _, err := next()
 			if err != nil {
-				return "", nil, err
+				return nil, nil, err
 			}
 			if a == nil {
 				break
@@ -257,7 +275,7 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 			cands = append(cands, extra...)
 			best, chosen, err := fillGap(m, f, goal, cands)
 			if err != nil {
-				return "", nil, err
+				return nil, nil, err
 			}
 			if bestGap < 0 || goal-best < bestGap {
 				bestGap, keep, fillCands, fillChosen = goal-best, len(taken)-back, cands, chosen
@@ -267,8 +285,8 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 			}
 		}
 	}
-	for _, a := range taken[:keep] {
-		out.WriteString(f.article(a))
+	for i, a := range taken[:keep] {
+		out = append(out, evalPart{text: f.article(a), cost: costs[i]})
 		res.Articles = append(res.Articles, a.ID)
 		res.Sentences += a.Sentences()
 	}
@@ -278,17 +296,23 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 		}
 		a := fillCands[i]
 		flat := flatten(a)
-		out.WriteString(f.header(a))
+		var b strings.Builder
+		b.WriteString(f.header(a))
 		for _, k := range items {
-			out.WriteString(f.paragraph([]string{flat[k]}))
+			b.WriteString(f.paragraph([]string{flat[k]}))
 		}
-		out.WriteString(f.trailer())
+		b.WriteString(f.trailer())
+		c, err := m.cost(b.String())
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, evalPart{text: b.String(), cost: c})
 		res.Partial = append(res.Partial, PartialArticle{ID: a.ID, Sentences: len(items), Of: len(flat)})
 		res.Sentences += len(items)
 	}
 	res.Achieved = target - bestGap
 	res.Deviation = bestGap
-	return out.String(), res, nil
+	return out, res, nil
 }
 
 // maxBackoff bounds how many whole articles the fill may give back.

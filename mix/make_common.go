@@ -114,6 +114,20 @@ func HashInputs(paths []string) ([]manifest.Input, error) {
 	return out, nil
 }
 
+// corpusSums returns the sha256 of each source's corpus from inputs
+// (HashInputs of a list that holds every corpus).
+func corpusSums(inputs []manifest.Input, srcs []Source) []string {
+	sums := make([]string, len(srcs))
+	for i, s := range srcs {
+		for _, in := range inputs {
+			if in.Path == s.Corpus {
+				sums[i] = in.SHA256
+			}
+		}
+	}
+	return sums
+}
+
 // fillManifest records a mix's inputs, counts and shares.
 func fillManifest(m *manifest.Manifest, inputs []manifest.Input, res *MixResult, ov *EvalOverlap) {
 	m.Inputs = append(m.Inputs, inputs...)
@@ -136,6 +150,7 @@ func fillManifest(m *manifest.Manifest, inputs []manifest.Input, res *MixResult,
 		"block_size":       res.BlockSize,
 		"block_unit":       res.BlockUnit,
 		"max_prefix_error": res.MaxPrefixError,
+		"prefix_blocks":    res.PrefixBlocks,
 	}
 	if ov != nil {
 		m.Extra["eval_overlap"] = ov

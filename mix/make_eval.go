@@ -13,10 +13,14 @@ import (
 
 // MakeEvalOptions describe one eval set: what `calibkit eval build` writes.
 type MakeEvalOptions struct {
-	From   string // corpus (.jsonl or .txt)
-	Like   string // match this file's size in Unit ("" : Target)
-	Target int64
-	Unit   Unit
+	From string // corpus (.jsonl or .txt)
+	// Sources, instead of From, draws from several corpora, each language
+	// Shares[name] of the target (the shares sum to 1; bytes or chars).
+	Sources []Source
+	Shares  map[string]float64
+	Like    string // match this file's size in Unit ("" : Target)
+	Target  int64
+	Unit    Unit
 	// Counter counts model tokens (nil: none); Model names its model.
 	Counter TokenCounter
 	Model   string
@@ -35,6 +39,10 @@ type MakeEvalResult struct {
 	Eval   *EvalResult
 	Counts TextCounts
 	Like   *TextCounts
+	// Parts reports each language of an eval set drawn from Sources.
+	Parts []EvalPart
+	// MaxPrefixError is EvalLanguagesResult's, for Sources.
+	MaxPrefixError float64
 }
 
 // MakeEval cuts an eval set of the asked size and writes it atomically to
@@ -67,6 +75,9 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 		if opts.Target <= 0 {
 			return nil, fmt.Errorf("--like %s is empty: nothing to match", opts.Like)
 		}
+	}
+	if len(opts.Sources) > 0 {
+		return makeEvalLanguages(ctx, opts, sp, like)
 	}
 	exclude, err := ReadExclude(opts.Exclude...)
 	if err != nil {

@@ -48,7 +48,7 @@ func MakeMix(ctx context.Context, opts MakeMixOptions) (*MakeMixResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	exclude, err := ReadExclude(opts.Exclude...)
+	lists, err := ReadExcludeLists(opts.Exclude...)
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +57,25 @@ func MakeMix(ctx context.Context, opts MakeMixOptions) (*MakeMixResult, error) {
 		return nil, err
 	}
 	defer closePools()
+	inputs := []string{opts.Base}
+	for _, s := range opts.Adds {
+		inputs = append(inputs, s.Corpus)
+	}
+	inputs = append(inputs, opts.Exclude...)
+	if opts.Eval != "" {
+		inputs = append(inputs, opts.Eval)
+	}
+	hashed, err := HashInputs(inputs)
+	if err != nil {
+		return nil, err
+	}
+	exclude := ExcludeFor(lists, corpusSums(hashed, opts.Adds))
 	mo := MixOptions{
 		BaseName: opts.Base, Base: base, Total: opts.Total, Unit: opts.Unit, Counter: opts.Counter,
-		ChunkTokens: opts.Chunk, Seed: opts.Seed, Exclude: exclude,
+		ChunkTokens: opts.Chunk, Seed: opts.Seed,
 	}
 	for i, s := range opts.Adds {
-		mo.Adds = append(mo.Adds, Add{Name: s.Name, Pool: pools[i], Factor: opts.Factors[s.Name], Share: opts.Shares[s.Name], Stream: uint64(i)})
+		mo.Adds = append(mo.Adds, Add{Name: s.Name, Pool: pools[i], Factor: opts.Factors[s.Name], Share: opts.Shares[s.Name], Stream: uint64(i), Exclude: exclude[i]})
 	}
 	var buf bytes.Buffer
 	res, err := Mix(ctx, &buf, mo)
@@ -80,18 +93,6 @@ func MakeMix(ctx context.Context, opts MakeMixOptions) (*MakeMixResult, error) {
 		}
 	}
 	m := manifest.New(opts.Output, opts.Command)
-	inputs := []string{opts.Base}
-	for _, s := range opts.Adds {
-		inputs = append(inputs, s.Corpus)
-	}
-	inputs = append(inputs, opts.Exclude...)
-	if opts.Eval != "" {
-		inputs = append(inputs, opts.Eval)
-	}
-	hashed, err := HashInputs(inputs)
-	if err != nil {
-		return nil, err
-	}
 	fillManifest(m, hashed, res, ov)
 	m.Parameters["base"] = opts.Base
 	m.Parameters["add"] = opts.Adds

@@ -18,20 +18,25 @@ const SweepManifestName = "sweep" + manifest.Suffix
 
 // MakeSweepOptions describe a sweep folder: what `calibkit sweep` writes.
 type MakeSweepOptions struct {
-	Base    string
-	Add     Source
-	Shares  []float64
-	Total   int64
-	Unit    Unit
-	Counter TokenCounter // nil: no token counts
-	Model   string       // the counter's model, for the manifests
-	Chunk   int          // 0: 512
-	Seed    uint64
-	Nested  bool
-	Exclude []string
-	Eval    string
-	Dir     string
-	Command []string
+	Base string
+	// Add is the corpus whose share varies over Shares.
+	Add    Source
+	Shares []float64
+	// Fixed lists further corpora added to every mix at FixedShares[name]
+	// of Total; the mixes list Add first, then these.
+	Fixed       []Source
+	FixedShares map[string]float64
+	Total       int64
+	Unit        Unit
+	Counter     TokenCounter // nil: no token counts
+	Model       string       // the counter's model, for the manifests
+	Chunk       int          // 0: 512
+	Seed        uint64
+	Nested      bool
+	Exclude     []string
+	Eval        string
+	Dir         string
+	Command     []string
 	// Warn receives overlap warnings (nil: dropped); Progress, when set,
 	// receives each mix's shares as it is built.
 	Warn     io.Writer
@@ -59,15 +64,21 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 	if opts.Chunk <= 0 {
 		opts.Chunk = 512
 	}
+	for _, s := range opts.Fixed {
+		if _, ok := opts.FixedShares[s.Name]; !ok {
+			return nil, fmt.Errorf("fixed source %s has no share in FixedShares", s.Name)
+		}
+	}
 	base, err := ReadLines(opts.Base)
 	if err != nil {
 		return nil, err
 	}
-	exclude, err := ReadExclude(opts.Exclude...)
+	lists, err := ReadExcludeLists(opts.Exclude...)
 	if err != nil {
 		return nil, err
 	}
-	pools, closePools, err := OpenPools(ctx, []Source{opts.Add})
+	srcs := append([]Source{opts.Add}, opts.Fixed...)
+	pools, closePools, err := OpenPools(ctx, srcs)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +101,10 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output folder: %w", err)
 	}
-	paths := []string{opts.Base, opts.Add.Corpus}
+	paths := []string{opts.Base}
+	for _, s := range srcs {
+		paths = append(paths, s.Corpus)
+	}
 	paths = append(paths, opts.Exclude...)
 	if opts.Eval != "" {
 		paths = append(paths, opts.Eval)
@@ -99,6 +113,7 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 	if err != nil {
 		return nil, err
 	}
+	exclude := ExcludeFor(lists, corpusSums(inputs, srcs))
 
 	// Every mix goes to a temporary file first; all are renamed at the end.
 	var entries []*SweepEntry
@@ -109,8 +124,11 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 	}()
 	so := SweepOptions{
 		Mix: MixOptions{BaseName: opts.Base, Base: base, Total: opts.Total, Unit: opts.Unit, Counter: opts.Counter,
-			ChunkTokens: opts.Chunk, Seed: opts.Seed, Exclude: exclude},
-		Name: opts.Add.Name, Pool: pools[0], Shares: opts.Shares, Nested: opts.Nested,
+			ChunkTokens: opts.Chunk, Seed: opts.Seed},
+		Name: opts.Add.Name, Pool: pools[0], Exclude: exclude[0], Shares: opts.Shares, Nested: opts.Nested,
+	}
+	for i, s := range opts.Fixed {
+		so.Fixed = append(so.Fixed, Add{Name: s.Name, Pool: pools[i+1], Share: opts.FixedShares[s.Name], Exclude: exclude[i+1]})
 	}
 	err = Sweep(ctx, so, func(share float64, name string, text []byte, res *MixResult) error {
 		path := filepath.Join(opts.Dir, name)
@@ -123,7 +141,11 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 		e.manifest = manifest.New(path, opts.Command)
 		fillManifest(e.manifest, inputs, res, e.Overlap)
 		setSweepParameters(e.manifest, &opts)
-		e.manifest.Parameters["share"] = map[string]float64{opts.Add.Name: share}
+		shares := map[string]float64{opts.Add.Name: share}
+		for _, s := range opts.Fixed {
+			shares[s.Name] = opts.FixedShares[s.Name]
+		}
+		e.manifest.Parameters["share"] = shares
 		f, err := atomicfile.Create(path)
 		if err != nil {
 			return err
@@ -169,6 +191,10 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 func setSweepParameters(m *manifest.Manifest, opts *MakeSweepOptions) {
 	m.Parameters["base"] = opts.Base
 	m.Parameters["add"] = opts.Add
+	if len(opts.Fixed) > 0 {
+		m.Parameters["fixed"] = opts.Fixed
+		m.Parameters["fixed_shares"] = opts.FixedShares
+	}
 	m.Parameters["total"] = opts.Total
 	m.Parameters["unit"] = opts.Unit.String()
 	m.Parameters["model"] = opts.Model

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/calibkit/calibkit/langs"
 )
 
 // Add is a corpus whose sentences are mixed into the base text.
@@ -24,6 +26,11 @@ type Add struct {
 	// seed and stream draw the same sentence sequence, so a larger target
 	// takes a superset of a smaller one's sentences.
 	Stream uint64
+	// Exclude holds article ids left out of this source only, in addition
+	// to MixOptions.Exclude (the eval sets drawn from this source's
+	// corpus: article ids are per corpus, so another language's article of
+	// the same id stays usable).
+	Exclude IDSet
 }
 
 // MixOptions describes a calibration mix: a base text interleaved with
@@ -54,18 +61,24 @@ type MixOptions struct {
 // SourceStats reports what one source contributed to a mix.
 type SourceStats struct {
 	Name string `json:"name"`
+	// Language is the English name of the language Name codes (package
+	// langs), "" for the base or a name that is no language code.
+	Language string `json:"language,omitempty"`
 	// TargetShare is the share asked for, in the mix's unit.
 	TargetShare float64 `json:"target_share"`
 	Bytes       int64   `json:"bytes"`
 	Chars       int64   `json:"chars"`
 	// Tokens is the sum of the pieces' token counts; -1 without a counter.
-	Tokens      int64    `json:"tokens"`
-	ShareBytes  float64  `json:"share_bytes"`
-	ShareChars  float64  `json:"share_chars"`
-	ShareTokens float64  `json:"share_tokens,omitempty"`
-	Lines       int      `json:"lines"`
-	Blocks      int      `json:"blocks"`
-	Articles    []string `json:"article_ids,omitempty"`
+	Tokens      int64   `json:"tokens"`
+	ShareBytes  float64 `json:"share_bytes"`
+	ShareChars  float64 `json:"share_chars"`
+	ShareTokens float64 `json:"share_tokens,omitempty"`
+	Lines       int     `json:"lines"`
+	// Sentences counts the corpus sentences an added source gave (one a
+	// line); the base's lines are not sentences and count 0.
+	Sentences int      `json:"sentences,omitempty"`
+	Blocks    int      `json:"blocks"`
+	Articles  []string `json:"article_ids,omitempty"`
 }
 
 // MixResult describes a mix Mix wrote.
@@ -81,10 +94,20 @@ type MixResult struct {
 	BlockUnit string `json:"block_unit"`
 	// MaxPrefixError is the largest distance, in share points (0.05 = 5
 	// points), between a source's share in the unit and its target over
-	// every prefix that spans at least ten blocks, measured at every line
-	// end.
+	// every prefix that spans at least PrefixBlocks blocks, measured at
+	// every line end.
 	MaxPrefixError float64 `json:"max_prefix_error"`
+	// PrefixBlocks is ten blocks per added corpus: 10 with one, 20 with
+	// two, 30 with three (MinPrefixBlocks).
+	PrefixBlocks int `json:"prefix_blocks"`
 }
+
+// MinPrefixBlocks is how many blocks a prefix of a mix with adds added
+// corpora must span for each share to be held within five points: ten per
+// added corpus (measured over two to four sources, shares from 0.05 to
+// 0.9, in bytes and characters; with more sources, small blocks of one
+// source and large ones of another need longer prefixes to even out).
+func MinPrefixBlocks(adds int) int { return 10 * max(adds, 1) }
 
 // piece is one line of the output: a base line or a corpus sentence.
 type piece struct {
@@ -188,6 +211,9 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 		}
 		sources[i+1] = ps
 		stats[i+1].Name = a.Name
+		if l, err := langs.Lookup(a.Name); err == nil {
+			stats[i+1].Language = l.Name
+		}
 		stats[i+1].Articles = ids
 		added += size
 	}
@@ -247,7 +273,8 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 	order := schedule(sizes, want)
 
 	// Write, measuring shares and the prefix property as we go.
-	res := &MixResult{Blocks: len(order), BlockSize: blockSize, BlockUnit: blockUnit, Target: opts.Total}
+	minBlocks := MinPrefixBlocks(len(opts.Adds))
+	res := &MixResult{Blocks: len(order), BlockSize: blockSize, BlockUnit: blockUnit, Target: opts.Total, PrefixBlocks: minBlocks}
 	if opts.Total <= 0 {
 		res.Target = baseSize
 		for _, a := range opts.Adds {
@@ -266,6 +293,9 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 			st.Bytes += int64(len(p.text))
 			st.Chars += int64(utf8.RuneCountInString(p.text))
 			st.Lines++
+			if j > 0 {
+				st.Sentences++
+			}
 			if tm != nil {
 				tc, err := tm.cost(p.text)
 				if err != nil {
@@ -276,7 +306,7 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 			emitted[j] += float64(p.cost)
 			total += float64(p.cost)
 			// A prefix spans ten blocks once the tenth block is complete.
-			if k >= 10 || (k == 9 && pi == len(blk)-1) {
+			if k >= minBlocks || (k == minBlocks-1 && pi == len(blk)-1) {
 				for i := range emitted {
 					res.MaxPrefixError = math.Max(res.MaxPrefixError, math.Abs(emitted[i]/total-stats[i].TargetShare))
 				}
@@ -398,7 +428,7 @@ func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockO
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		if opts.Exclude.Has(art.ID) || len(art.Paragraphs) == 0 {
+		if opts.Exclude.Has(art.ID) || a.Exclude.Has(art.ID) || len(art.Paragraphs) == 0 {
 			continue
 		}
 		used := false

@@ -10,7 +10,8 @@ import "math"
 // source index), deviations measured as shares of the stream so far. A
 // share moves monotonically inside a block, so bounding it at block ends
 // bounds it everywhere; with two sources a prefix of ten blocks or more
-// stays within five points of every share (tested over many seeds).
+// stays within five points of every share (tested over many seeds), with
+// more sources a prefix of MinPrefixBlocks.
 //
 // It returns the source of each block in output order.
 func schedule(blocks [][]int64, want []float64) []int {

@@ -6,24 +6,32 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // SweepOptions describes a ratio sweep: one mix per share of an added
-// corpus, all of the same total size.
+// corpus, all of the same total size, other corpora keeping their shares.
 type SweepOptions struct {
 	// Mix holds the settings every mix shares: Base, Total (required),
 	// Unit, Counter, ChunkTokens, BytesPerToken, Seed, Exclude. Its Adds
 	// are ignored.
 	Mix MixOptions
-	// Name labels the added corpus ("ja").
+	// Name labels the added corpus whose share varies ("ja").
 	Name string
 	Pool *Pool
-	// Shares lists the added corpus's shares, each from 0 to 1, no two
+	// Exclude holds ids left out of Pool only (Add.Exclude).
+	Exclude IDSet
+	// Shares lists the varied corpus's shares, each from 0 to 1, no two
 	// alike.
 	Shares []float64
+	// Fixed lists further corpora added to every mix at their own Share
+	// (their Stream is ignored); the mixes list Name's source first, then
+	// these in order.
+	Fixed []Add
 	// Nested draws one sentence sequence for all shares, so each larger
-	// share's added text is a superset of each smaller one's. Without it
-	// every share draws its own sequence.
+	// share's added text is a superset of each smaller one's and the Fixed
+	// corpora give the same sentences to every mix. Without it every mix
+	// draws its own sequences.
 	Nested bool
 }
 
@@ -44,13 +52,30 @@ func Sweep(ctx context.Context, opts SweepOptions, emit func(share float64, name
 	if opts.Pool == nil {
 		return errors.New("a sweep needs a corpus to add")
 	}
+	fixed := 0.0
+	for _, a := range opts.Fixed {
+		fixed += a.Share
+	}
+	if top := slices.Max(opts.Shares); top+fixed > 1+1e-9 {
+		return fmt.Errorf("share %g of %s and the fixed shares (%g in all) sum to %g, above 1: lower the largest share or a fixed one", top, opts.Name, fixed, top+fixed)
+	}
 	for i, s := range opts.Shares {
 		mo := opts.Mix
+		// Nested: the streams `calibkit mix` gives sources in this order,
+		// so a nested sweep's mix is the mix of the same shares. Otherwise
+		// a stream of each mix's own.
 		stream := uint64(0)
 		if !opts.Nested {
 			stream = uint64(i) + 1
 		}
-		mo.Adds = []Add{{Name: opts.Name, Pool: opts.Pool, Share: s, Stream: stream}}
+		mo.Adds = []Add{{Name: opts.Name, Pool: opts.Pool, Share: s, Stream: stream, Exclude: opts.Exclude}}
+		for j, a := range opts.Fixed {
+			a.Stream = uint64(j) + 1
+			if !opts.Nested {
+				a.Stream += (uint64(i) + 1) << 32
+			}
+			mo.Adds = append(mo.Adds, a)
+		}
 		var buf bytes.Buffer
 		res, err := Mix(ctx, &buf, mo)
 		if err != nil {

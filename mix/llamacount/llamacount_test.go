@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,6 +99,82 @@ func TestMixInTokens(t *testing.T) {
 	// Base lines of about ten tokens bound how close a 600-token total gets.
 	if res.Total < 585 || res.Total > 600 {
 		t.Errorf("total %d tokens by line, want 585..600", res.Total)
+	}
+}
+
+// Several languages in tokens: each language's token count is the sum of
+// its lines' counts, and each holds its share of the tokens.
+func TestMixLanguagesInTokens(t *testing.T) {
+	c, err := Open(tinyModel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	texts := map[string][]string{
+		"ja": {"東京は日本の首都である。", "人口は約%d万人。", "大学が多い。"},
+		"zh": {"北京是中国的首都。", "人口约%d万。", "这里有很多大学。"},
+		"de": {"Berlin ist die Hauptstadt Deutschlands.", "Dort leben etwa %d Menschen.", "Es gibt viele Universitäten."},
+	}
+	var adds []mix.Add
+	shares := map[string]float64{"ja": 0.3, "zh": 0.2, "de": 0.2}
+	for i, name := range []string{"ja", "zh", "de"} {
+		var corpus strings.Builder
+		for a := range 60 {
+			ss := texts[name]
+			fmt.Fprintf(&corpus, `{"id":"%d","title":"t","text":"%s\n%s\n\n%s"}`+"\n", a, ss[0], fmt.Sprintf(ss[1], a), ss[2])
+		}
+		pool, err := mix.NewPool(context.Background(), name+".jsonl", strings.NewReader(corpus.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		adds = append(adds, mix.Add{Name: name, Pool: pool, Share: shares[name], Stream: uint64(i)})
+	}
+	var base []string
+	for i := range 200 {
+		base = append(base, fmt.Sprintf("Base line %d of the calibration text.", i))
+	}
+	var out bytes.Buffer
+	res, err := mix.Mix(context.Background(), &out, mix.MixOptions{Base: base, Adds: adds,
+		Total: 2000, Unit: mix.Tokens, Counter: c, ChunkTokens: 32, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Count each line independently, by the source it came from.
+	bySource := map[string]int64{}
+	for l := range strings.SplitAfterSeq(out.String(), "\n") {
+		if l == "" {
+			continue
+		}
+		n, err := c.CountTokens(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		empty, _ := c.CountTokens("")
+		src := "base"
+		switch {
+		case strings.Contains(l, "首都である") || strings.Contains(l, "万人") || strings.Contains(l, "大学が"):
+			src = "ja"
+		case strings.Contains(l, "北京") || strings.Contains(l, "万。") || strings.Contains(l, "这里"):
+			src = "zh"
+		case !strings.HasPrefix(l, "Base line"):
+			src = "de"
+		}
+		bySource[src] += int64(n - empty)
+	}
+	for _, s := range res.Sources[1:] {
+		want := shares[s.Name]
+		if s.Tokens <= 0 || s.Tokens != bySource[s.Name] {
+			t.Errorf("%s: %d tokens in the result, %d counted line by line", s.Name, s.Tokens, bySource[s.Name])
+		}
+		if math.Abs(s.ShareTokens-want) > 0.03 {
+			t.Errorf("%s: %.3f of the tokens, want %.2f", s.Name, s.ShareTokens, want)
+		}
+		if s.Sentences != s.Lines {
+			t.Errorf("%s: %d sentences on %d lines", s.Name, s.Sentences, s.Lines)
+		}
+	}
+	if res.MaxPrefixError > 0.05+1e-9 {
+		t.Errorf("prefix error %.3f over %d blocks", res.MaxPrefixError, res.PrefixBlocks)
 	}
 }
 

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/internal/mixflags"
 	"github.com/calibkit/calibkit/mix"
 	"github.com/calibkit/calibkit/mix/llamacount"
 )
@@ -23,14 +25,17 @@ var OpenTokenCounter func(modelPath string) (mix.TokenCounter, io.Closer, error)
 type BuildOptions struct {
 	IO *iostreams.IOStreams
 
-	From   string // corpus (.jsonl or .txt)
-	Like   string // match this file's size
-	Target int64  // with --bytes, --chars or --tokens
-	Unit   mix.Unit
-	Model  string
-	Output string
-	Format mix.Format
-	Seed   uint64
+	From string // corpus (.jsonl or .txt)
+	// Sources and Shares, instead of From: several languages.
+	Sources []mix.Source
+	Shares  map[string]float64
+	Like    string // match this file's size
+	Target  int64  // with --bytes, --chars or --tokens
+	Unit    mix.Unit
+	Model   string
+	Output  string
+	Format  mix.Format
+	Seed    uint64
 	// Exclude lists eval-set manifests whose articles must not be used.
 	Exclude []string
 	JSON    bool
@@ -46,9 +51,10 @@ func NewCmdBuild(io *iostreams.IOStreams, runF func(*BuildOptions) error) *cobra
 	var (
 		bytesFlag, charsFlag, tokensFlag string
 		unitFlag, formatFlag             string
+		froms, shares                    []string
 	)
 	cmd := &cobra.Command{
-		Use:   "build --from CORPUS (--like FILE | --bytes N | --chars N | --tokens N -m MODEL) -o OUT",
+		Use:   "build (--from CORPUS | --from NAME=CORPUS... --share NAME=S...) (--like FILE | --bytes N | --chars N | --tokens N -m MODEL) -o OUT",
 		Short: "Cut an evaluation set of an exact size from a corpus",
 		Long: `Draw whole articles from a corpus in a seeded order, then single sentences,
 until the output has exactly the size asked for and holds only complete
@@ -70,16 +76,24 @@ The manifest (OUT.manifest.json) lists the articles used and gives bytes,
 characters, lines, sentences and, with -m, tokens and 512-token perplexity
 chunks for OUT and for the --like file side by side.
 
+Several languages: --from ja=ja.jsonl --from zh=zh.jsonl --share ja=0.5,zh=0.5
+(NAME a language code, the shares summing to 1; bytes or chars). Each
+language's part is cut exactly to its share as above, and the parts'
+articles are interleaved so that any prefix holds the shares as closely as
+whole articles allow. The manifest lists each language's articles and counts.
+
 Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 		Example: `  # a Japanese wiki.test.raw: the same number of bytes as the English one
   calibkit eval build --from ja.jsonl --like wiki.test.raw -o ja-wiki.test.raw
   # the same number of model tokens, and so of perplexity chunks
   calibkit eval build --from ja.jsonl --like wiki.test.raw --unit tokens -m model.gguf -o ja-tok.raw
-  calibkit eval build --from ja.jsonl --bytes 1.5MB --format plain --seed 7 -o ja-eval.txt`,
+  calibkit eval build --from ja.jsonl --bytes 1.5MB --format plain --seed 7 -o ja-eval.txt
+  # half Japanese, half Chinese, of wiki.test.raw's size
+  calibkit eval build --from ja=ja.jsonl --from zh=zh.jsonl --share ja=0.5,zh=0.5 --like wiki.test.raw -o ja-zh.raw`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.From == "" {
-				return cmdutil.FlagErrorf("--from CORPUS is required")
+			if err := parseFrom(opts, froms, shares); err != nil {
+				return err
 			}
 			if opts.Output == "" {
 				return cmdutil.FlagErrorf("-o/--output is required")
@@ -115,6 +129,9 @@ Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 			if opts.Like == "" && cmd.Flags().Changed("unit") {
 				return cmdutil.FlagErrorf("--unit goes with --like; --bytes, --chars and --tokens carry their unit")
 			}
+			if opts.Unit == mix.Tokens && len(opts.Sources) > 0 {
+				return cmdutil.FlagErrorf("an eval set of several languages is sized in bytes or chars: a whole file's token count is not the sum of its languages' counts")
+			}
 			if opts.Unit == mix.Tokens && opts.Model == "" {
 				return cmdutil.FlagErrorf("token sizes need the model: add -m MODEL.gguf")
 			}
@@ -129,7 +146,8 @@ Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.From, "from", "", "corpus to draw from: .jsonl or .txt from `calibkit corpus build` (required)")
+	f.StringArrayVar(&froms, "from", nil, "corpus to draw from: .jsonl or .txt from `calibkit corpus build` (required); several: NAME=CORPUS each, NAME a language code")
+	f.StringArrayVar(&shares, "share", nil, "NAME=S: a language's share of the size, with several --from (repeatable, or ja=0.5,zh=0.5)")
 	f.StringVar(&opts.Like, "like", "", "match the size of this file (e.g. wiki.test.raw)")
 	f.StringVar(&unitFlag, "unit", "bytes", "unit --like matches in: bytes, chars or tokens (tokens need -m)")
 	f.StringVar(&bytesFlag, "bytes", "", "exact size in bytes (1290590, 1.5MB, 1.5MiB)")
@@ -155,6 +173,8 @@ type Summary struct {
 	Partial   int             `json:"partial_articles"`
 	Counts    mix.TextCounts  `json:"counts"`
 	Like      *mix.TextCounts `json:"like,omitempty"`
+	// Languages reports each language of a set drawn from several.
+	Languages []mix.EvalPart `json:"languages,omitempty"`
 }
 
 func buildRun(ctx context.Context, opts *BuildOptions) error {
@@ -164,7 +184,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	}
 	defer closeCounter()
 	r, err := mix.MakeEval(ctx, mix.MakeEvalOptions{
-		From: opts.From, Like: opts.Like, Target: opts.Target, Unit: opts.Unit, Counter: counter, Model: opts.Model,
+		From: opts.From, Sources: opts.Sources, Shares: opts.Shares, Like: opts.Like, Target: opts.Target, Unit: opts.Unit, Counter: counter, Model: opts.Model,
 		Output: opts.Output, Format: opts.Format, Seed: opts.Seed, Exclude: opts.Exclude, Command: opts.Command,
 	})
 	if err != nil {
@@ -173,7 +193,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	opts.Target = r.Target
 	res, counts, like := r.Eval, r.Counts, r.Like
 	sum := Summary{Output: opts.Output, Unit: opts.Unit.String(), Target: opts.Target, Achieved: res.Achieved,
-		Deviation: res.Deviation, Articles: len(res.Articles), Partial: len(res.Partial), Counts: counts, Like: like}
+		Deviation: res.Deviation, Articles: len(res.Articles), Partial: len(res.Partial), Counts: counts, Like: like, Languages: r.Parts}
 	if res.Deviation != 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "calibkit: warning: no exact fill exists: %s is %d %s short of %d (recorded in the manifest)\n",
 			opts.Output, res.Deviation, opts.Unit, opts.Target)
@@ -189,6 +209,10 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		if like != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: %d bytes, %d chars, %d sentences\n", opts.Like, like.Bytes, like.Chars, like.Sentences)
 		}
+		for _, p := range r.Parts {
+			fmt.Fprintf(opts.IO.ErrOut, "  %-4s target %d %s, achieved %d (%.1f%%), %d bytes, %d chars, %d sentences\n",
+				p.Name, p.Target, opts.Unit, p.Achieved, 100*p.Share, p.Counts.Bytes, p.Counts.Chars, p.Sentences)
+		}
 		if counter != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "tokens: %s %d (%d chunks of 512)", opts.Output, counts.Tokens, counts.Chunks)
 			if like != nil {
@@ -197,5 +221,43 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 			fmt.Fprintln(opts.IO.ErrOut)
 		}
 	}
+	return nil
+}
+
+// parseFrom reads --from: one corpus path, or several NAME=CORPUS with
+// --share for each.
+func parseFrom(opts *BuildOptions, froms, shares []string) error {
+	switch {
+	case len(froms) == 0:
+		return cmdutil.FlagErrorf("--from CORPUS is required")
+	case len(froms) == 1:
+		if len(shares) > 0 {
+			return cmdutil.FlagErrorf("--share goes with several --from NAME=CORPUS; one --from takes the whole size")
+		}
+		opts.From = froms[0]
+		return nil
+	}
+	srcs, names, err := mixflags.ParseSources(froms)
+	if err != nil {
+		return err
+	}
+	if len(shares) == 0 {
+		return cmdutil.FlagErrorf("several --from need --share NAME=S for each, e.g. --share ja=0.5,zh=0.5")
+	}
+	if opts.Shares, err = mixflags.ParseNamedFloats("share", "from", shares, names); err != nil {
+		return err
+	}
+	sum := 0.0
+	for _, s := range srcs {
+		sh, ok := opts.Shares[s.Name]
+		if !ok || sh <= 0 {
+			return cmdutil.FlagErrorf("language %s needs a --share above 0", s.Name)
+		}
+		sum += sh
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		return cmdutil.FlagErrorf("the --share values sum to %g: an eval set's shares must sum to 1", sum)
+	}
+	opts.Sources = srcs
 	return nil
 }

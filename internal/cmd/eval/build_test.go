@@ -33,6 +33,18 @@ func TestNewCmdBuildFlags(t *testing.T) {
 			want: BuildOptions{From: "c.jsonl", Target: 300000, Unit: mix.Tokens, Model: "m.gguf", Output: "o", Format: mix.Wikitext, Seed: 1, Exclude: []string{"a.json", "b.json"}}},
 		{args: "--from c.jsonl --like w.raw --unit tokens -m m.gguf -o o",
 			want: BuildOptions{From: "c.jsonl", Like: "w.raw", Unit: mix.Tokens, Model: "m.gguf", Output: "o", Format: mix.Wikitext, Seed: 1}},
+		{args: "--from ja=j.jsonl --from zh=z.jsonl --share ja=0.5,zh=0.5 --like w.raw -o o",
+			want: BuildOptions{Sources: []mix.Source{{Name: "ja", Corpus: "j.jsonl"}, {Name: "zh", Corpus: "z.jsonl"}}, Shares: map[string]float64{"ja": 0.5, "zh": 0.5}, Like: "w.raw", Unit: mix.Bytes, Output: "o", Format: mix.Wikitext, Seed: 1}},
+		{args: "--from ja=j --from zh=z --from ko=k --share ja=0.5 --share zh=0.3,ko=0.2 --chars 4k -o o",
+			want: BuildOptions{Sources: []mix.Source{{Name: "ja", Corpus: "j"}, {Name: "zh", Corpus: "z"}, {Name: "ko", Corpus: "k"}}, Shares: map[string]float64{"ja": 0.5, "zh": 0.3, "ko": 0.2}, Target: 4000, Unit: mix.Chars, Output: "o", Format: mix.Wikitext, Seed: 1}},
+		{args: "--from ja=j --from zh=z --share ja=0.5,zh=0.4 --bytes 5 -o o", wantErr: "sum to 0.9: an eval set's shares must sum to 1"},
+		{args: "--from ja=j --from zh=z --share ja=0.6,zh=0.5 --bytes 5 -o o", wantErr: "sum to 1.1"},
+		{args: "--from ja=j --from zh=z --share ja=1 --bytes 5 -o o", wantErr: "language zh needs a --share above 0"},
+		{args: "--from ja=j --from zh=z --share ja=0.5,ko=0.5 --bytes 5 -o o", wantErr: "no --from ko=CORPUS"},
+		{args: "--from ja=j --from zh=z --bytes 5 -o o", wantErr: "need --share NAME=S"},
+		{args: "--from ja=j --from xx=z --share ja=0.5,xx=0.5 --bytes 5 -o o", wantErr: `unsupported language "xx": supported are`},
+		{args: "--from ja=j --from zh=z --share ja=0.5,zh=0.5 --tokens 5 -m m.gguf -o o", wantErr: "sized in bytes or chars"},
+		{args: "--from c.jsonl --share ja=1 --bytes 5 -o o", wantErr: "--share goes with several --from"},
 		{args: "--from c.jsonl -o o", wantErr: "exactly one of"},
 		{args: "--from c.jsonl --bytes 5 --chars 5 -o o", wantErr: "exactly one of"},
 		{args: "--like w --bytes 5 -o o --from c", wantErr: "exactly one of"},
@@ -60,7 +72,8 @@ func TestNewCmdBuildFlags(t *testing.T) {
 			}
 			w := tt.want
 			if got.From != w.From || got.Like != w.Like || got.Target != w.Target || got.Unit != w.Unit || got.Model != w.Model ||
-				got.Output != w.Output || got.Format != w.Format || got.Seed != w.Seed || fmt.Sprint(got.Exclude) != fmt.Sprint(w.Exclude) {
+				got.Output != w.Output || got.Format != w.Format || got.Seed != w.Seed || fmt.Sprint(got.Exclude) != fmt.Sprint(w.Exclude) ||
+				fmt.Sprint(got.Sources) != fmt.Sprint(w.Sources) || fmt.Sprint(got.Shares) != fmt.Sprint(w.Shares) {
 				t.Errorf("options %+v, want %+v", *got, w)
 			}
 		})
@@ -223,5 +236,38 @@ func TestBuildRunBadInput(t *testing.T) {
 				t.Errorf("left behind %v", entries)
 			}
 		})
+	}
+}
+
+func TestBuildRunLanguages(t *testing.T) {
+	dir := t.TempDir()
+	ja := writeCorpus(t, t.TempDir(), 200)
+	zh := writeCorpus(t, t.TempDir(), 200)
+	out := filepath.Join(dir, "ja-zh.raw")
+	ios, _, stdout, _ := iostreams.Test()
+	cmd := NewCmdBuild(ios, nil)
+	if err := cmdtest.Execute(cmd, fmt.Sprintf("--from ja=%s --from zh=%s --share ja=0.4,zh=0.6 --bytes 30001 --json -o %s", ja, zh, out)); err != nil {
+		t.Fatal(err)
+	}
+	var sum Summary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() != 30001 || sum.Achieved != 30001 || len(sum.Languages) != 2 {
+		t.Fatalf("%d bytes, summary %+v", fi.Size(), sum)
+	}
+	if l := sum.Languages[1]; l.Name != "zh" || l.Language != "Chinese" || l.Target != 18001 || l.Achieved != 18001 || l.Counts.Bytes != 18001 {
+		t.Errorf("zh part %+v", l)
+	}
+	m, err := manifest.Read(manifest.Path(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if langs, _ := m.Extra["languages"].([]any); len(langs) != 2 || langs[0].(map[string]any)["corpus_sha256"] == "" {
+		t.Errorf("manifest languages %v", m.Extra["languages"])
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -67,6 +65,13 @@ drawn from one or more corpora.
   --share ja=0.8 --total 1.5MB
                            1.5 MB in all, 80% ja; the base gives the rest,
                            from its first line on
+  --add ja=ja.jsonl --add zh=zh.jsonl --share ja=0.3,zh=0.2 --total 2MB
+                           several languages: 30% ja, 20% zh, 50% base
+
+NAME is a language code (the codes corpus build --lang takes). With several
+languages a prefix holds every share within five points once it spans ten
+blocks per language; --exclude leaves an eval set's articles out of the
+language whose corpus it was drawn from.
 
 Sizes and shares are in --unit: bytes (default), chars, or tokens (needs -m).
 The output interleaves the sources in blocks about one imatrix chunk long
@@ -97,37 +102,15 @@ with -m, tokens. Same inputs and --seed give a byte-identical file.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Base, "base", "", "base text, kept in order with whole lines (required)")
-	f.StringArrayVar(&adds, "add", nil, "NAME=CORPUS: a corpus (.jsonl or .txt) to mix in (repeatable)")
-	f.StringArrayVar(&factors, "factor", nil, "NAME=F: F times the base's size of NAME (repeatable)")
-	f.StringArrayVar(&shares, "share", nil, "NAME=S: share S (0..1) of --total for NAME (repeatable)")
+	f.StringArrayVar(&adds, "add", nil, "NAME=CORPUS: a corpus (.jsonl or .txt) to mix in, NAME its language code (repeatable)")
+	f.StringArrayVar(&factors, "factor", nil, "NAME=F: F times the base's size of NAME (repeatable, or ja=4,zh=1)")
+	f.StringArrayVar(&shares, "share", nil, "NAME=S: share S (0..1) of --total for NAME (repeatable, or ja=0.3,zh=0.2)")
 	f.StringVar(&total, "total", "", "total size with --share (1290590, 1.5MB, 1.5MiB, 4k)")
 	mixflags.AddCommon(cmd, &unit, &opts.Model, &opts.Chunk, &opts.Seed, &opts.Exclude)
 	f.StringVar(&opts.Eval, "eval", "", "eval file to check the output's 13-gram overlap against")
 	f.StringVarP(&opts.Output, "output", "o", "", "output file (required)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
 	return cmd
-}
-
-func parseNamedFloats(flag string, vals []string, names map[string]bool) (map[string]float64, error) {
-	out := map[string]float64{}
-	for _, v := range vals {
-		name, num, ok := strings.Cut(v, "=")
-		if !ok {
-			return nil, cmdutil.FlagErrorf("--%s %q: want NAME=NUMBER, e.g. ja=0.5", flag, v)
-		}
-		if !names[name] {
-			return nil, cmdutil.FlagErrorf("--%s %q: no --add %s=CORPUS names that source", flag, v, name)
-		}
-		if _, dup := out[name]; dup {
-			return nil, cmdutil.FlagErrorf("--%s for %s is given twice", flag, name)
-		}
-		x, err := strconv.ParseFloat(num, 64)
-		if err != nil || x < 0 {
-			return nil, cmdutil.FlagErrorf("--%s %q: %q is not a number of at least 0", flag, v, num)
-		}
-		out[name] = x
-	}
-	return out, nil
 }
 
 func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit string) error {
@@ -140,19 +123,13 @@ func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit st
 	if len(adds) == 0 {
 		return cmdutil.FlagErrorf("give at least one --add NAME=CORPUS")
 	}
-	names := map[string]bool{}
-	for _, a := range adds {
-		s, err := mixflags.ParseSource(a)
-		if err != nil {
-			return err
-		}
-		if names[s.Name] || s.Name == "base" {
-			return cmdutil.FlagErrorf("source name %q is used twice (\"base\" names the base)", s.Name)
-		}
-		names[s.Name] = true
-		opts.Adds = append(opts.Adds, s)
+	var (
+		names map[string]bool
+		err   error
+	)
+	if opts.Adds, names, err = mixflags.ParseSources(adds); err != nil {
+		return err
 	}
-	var err error
 	switch {
 	case len(factors) > 0 && len(shares) > 0:
 		return cmdutil.FlagErrorf("--factor and --share exclude each other")
@@ -160,25 +137,18 @@ func parseMixFlags(opts *Options, adds, factors, shares []string, total, unit st
 		if total != "" {
 			return cmdutil.FlagErrorf("--total goes with --share; --factor sizes the mix from the base")
 		}
-		if opts.Factors, err = parseNamedFloats("factor", factors, names); err != nil {
+		if opts.Factors, err = mixflags.ParseNamedFloats("factor", "add", factors, names); err != nil {
 			return err
 		}
 	case len(shares) > 0:
 		if total == "" {
 			return cmdutil.FlagErrorf("--share needs --total SIZE")
 		}
-		if opts.Shares, err = parseNamedFloats("share", shares, names); err != nil {
+		if opts.Shares, err = mixflags.ParseNamedFloats("share", "add", shares, names); err != nil {
 			return err
 		}
-		sum := 0.0
-		for _, s := range opts.Shares {
-			if s > 1 {
-				return cmdutil.FlagErrorf("a share is at most 1, got %g", s)
-			}
-			sum += s
-		}
-		if sum > 1+1e-9 {
-			return cmdutil.FlagErrorf("shares sum to %g, above 1", sum)
+		if err := mixflags.CheckShareSum(opts.Shares); err != nil {
+			return err
 		}
 		if opts.Total, err = mix.ParseSize(total); err != nil {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--total: %w", err)}
@@ -208,6 +178,7 @@ type Summary struct {
 	Target         int64             `json:"target"`
 	Blocks         int               `json:"blocks"`
 	MaxPrefixError float64           `json:"max_prefix_error"`
+	PrefixBlocks   int               `json:"prefix_blocks"`
 	Sources        []mix.SourceStats `json:"sources"`
 	Overlap        *mix.EvalOverlap  `json:"eval_overlap,omitempty"`
 }
@@ -228,7 +199,7 @@ func mixRun(ctx context.Context, opts *Options) error {
 	}
 	res := r.Mix
 	sum := Summary{Output: opts.Output, Unit: opts.Unit.String(), Total: res.Total, Target: res.Target, Blocks: res.Blocks,
-		MaxPrefixError: res.MaxPrefixError, Sources: res.Sources, Overlap: r.Overlap}
+		MaxPrefixError: res.MaxPrefixError, PrefixBlocks: res.PrefixBlocks, Sources: res.Sources, Overlap: r.Overlap}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")

@@ -40,6 +40,30 @@ func TestNewCmdMixFlags(t *testing.T) {
 			}
 			return ""
 		}},
+		{args: "--base b --add ja=ja.jsonl --add zh=zh.jsonl --share ja=0.3,zh=0.2 --total 2MB -o o", check: func(o *Options) string {
+			if len(o.Adds) != 2 || o.Adds[1] != (Source{Name: "zh", Corpus: "zh.jsonl"}) || o.Shares["ja"] != 0.3 || o.Shares["zh"] != 0.2 || o.Total != 2_000_000 {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--base b --add ja=a --add zh=b --add ko=c --share ja=0.3,zh=0.2 --share ko=0.1 --total 2MB -o o", check: func(o *Options) string {
+			if len(o.Adds) != 3 || o.Shares["ko"] != 0.1 || o.Shares["zh"] != 0.2 {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--base b --add ja=a --add zh=b --factor ja=2,zh=1 -o o", check: func(o *Options) string {
+			if o.Factors["ja"] != 2 || o.Factors["zh"] != 1 {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--base b --add xx=c --share xx=0.5 --total 5 -o o", wantErr: `unsupported language "xx": supported are ar, arz, bg`},
+		{args: "--base b --add base=c --share base=0.5 --total 5 -o o", wantErr: `unsupported language "base"`},
+		{args: "--base b --add ja=a --add zh=b --share ja=0.6,zh=0.5 --total 5 -o o", wantErr: "shares sum to 1.1, above 1"},
+		{args: "--base b --add ja=a --share ja=0.3,zh=0.2 --total 5 -o o", wantErr: "no --add zh=CORPUS"},
+		{args: "--base b --add ja=a --add zh=b --share ja=0.3,ja=0.2 --total 5 -o o", wantErr: "--share for ja is given twice"},
+		{args: "--base b --add ja=a --add zh=b --share ja=0.3, --total 5 -o o", wantErr: "want NAME=NUMBER"},
 		{args: "--add ja=c --factor ja=4 -o o", wantErr: "--base FILE is required"},
 		{args: "--base b --add ja=c --factor ja=4", wantErr: "-o/--output is required"},
 		{args: "--base b --factor ja=4 -o o", wantErr: "at least one --add"},

@@ -35,6 +35,36 @@ func TestNewCmdSweepFlags(t *testing.T) {
 			}
 			return ""
 		}},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0,0.2,0.4 --share zh=0.2 --total 2MB --nested -o d", check: func(o *Options) string {
+			if o.Add != (mix.Source{Name: "ja", Corpus: "j"}) || fmt.Sprint(o.Shares) != "[0 0.2 0.4]" || len(o.Fixed) != 1 || o.Fixed[0] != (mix.Source{Name: "zh", Corpus: "z"}) || o.FixedShares["zh"] != 0.2 || o.Total != 2_000_000 {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--base b --add ja=j --add zh=z --add ko=k --vary zh=0.1,0.3 --share ja=0.2,ko=0.1 --total 1MB -o d", check: func(o *Options) string {
+			if o.Add.Name != "zh" || len(o.Fixed) != 2 || o.Fixed[0].Name != "ja" || o.Fixed[1].Name != "ko" || o.FixedShares["ko"] != 0.1 {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--base b --add ja=c --vary ja=0,0.5 --total 4k -o d", check: func(o *Options) string {
+			if o.Add.Name != "ja" || len(o.Fixed) != 0 || o.FixedShares != nil || fmt.Sprint(o.Shares) != "[0 0.5]" {
+				return fmt.Sprintf("%+v", *o)
+			}
+			return ""
+		}},
+		{args: "--base b --add ja=j --add zh=z --shares 0,0.5 --total 4k -o d", wantErr: "name the one that varies: --vary NAME=S"},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0,0.5 --shares 0.1 --total 4k -o d", wantErr: "exclude each other"},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0,0.5 --total 4k -o d", wantErr: "source zh has no --share"},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0,0.5 --share zh=0.2,ja=0.1 --total 4k -o d", wantErr: "ja is the source that varies"},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0,0.5,0.9 --share zh=0.2 --total 4k -o d", wantErr: "the largest share of ja, 0.9, and the fixed shares (0.2) sum to 1.1, above 1"},
+		{args: "--base b --add ja=j --add zh=z --vary ko=0,0.5 --share zh=0.2 --total 4k -o d", wantErr: "no --add ko=CORPUS"},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0,x --share zh=0.2 --total 4k -o d", wantErr: `"x" is not a number`},
+		{args: "--base b --add ja=j --add zh=z --vary ja --share zh=0.2 --total 4k -o d", wantErr: "want NAME=S,S"},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0,0.5 --share ko=0.2 --total 4k -o d", wantErr: "no --add ko=CORPUS"},
+		{args: "--base b --add ja=j --add ja=z --vary ja=0,0.5 --total 4k -o d", wantErr: "used twice"},
+		{args: "--base b --add jp=j --shares 0.5 --total 4k -o d", wantErr: `unsupported language "jp": supported are`},
+		{args: "--base b --add ja=j --add zh=z --vary ja=0.2,0.2 --share zh=0.2 --total 4k -o d", wantErr: "given twice"},
 		{args: "--add ja=c --shares 0.5 --total 4k -o d", wantErr: "--base"},
 		{args: "--base b --shares 0.5 --total 4k -o d", wantErr: "--add"},
 		{args: "--base b --add ja=c --total 4k -o d", wantErr: "--shares is required"},
@@ -142,5 +172,42 @@ func TestSweepRunLeavesNothingOnFailure(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		entries, _ := os.ReadDir(out)
 		t.Errorf("left behind the folder %s with %v", out, entries)
+	}
+}
+
+func TestSweepRunTwoLanguages(t *testing.T) {
+	dir := t.TempDir()
+	ja, base := writeInputs(t, dir, 300, 3000)
+	zh, _ := writeInputs(t, t.TempDir(), 300, 1)
+	out := filepath.Join(dir, "sweep")
+	ios, _, stdout, _ := iostreams.Test()
+	cmd := NewCmdSweep(ios, nil)
+	if err := cmdtest.Execute(cmd, fmt.Sprintf("--base %s --add ja=%s --add zh=%s --vary ja=0,0.2,0.4 --share zh=0.2 --total 60k --nested --json -o %s", base, ja, zh, out)); err != nil {
+		t.Fatal(err)
+	}
+	var entries []Entry
+	if err := json.Unmarshal(stdout.Bytes(), &entries); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("%d mixes", len(entries))
+	}
+	for _, e := range entries {
+		if len(e.Sources) != 3 || e.Sources[1].Name != "ja" || e.Sources[2].Name != "zh" || e.Sources[2].Language != "Chinese" {
+			t.Fatalf("%s: sources %+v", e.File, e.Sources)
+		}
+		if math.Abs(e.Sources[1].ShareBytes-e.Share) > 0.01 || math.Abs(e.Sources[2].ShareBytes-0.2) > 0.01 {
+			t.Errorf("%s: ja %.3f zh %.3f of the bytes, want %g and 0.2", e.File, e.Sources[1].ShareBytes, e.Sources[2].ShareBytes, e.Share)
+		}
+		if e.Sources[2].Sentences != e.Sources[2].Lines || e.Sources[2].Sentences == 0 {
+			t.Errorf("%s: zh %d sentences, %d lines", e.File, e.Sources[2].Sentences, e.Sources[2].Lines)
+		}
+	}
+	sm, err := manifest.Read(filepath.Join(out, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(sm.Parameters["fixed_shares"]) != "map[zh:0.2]" || fmt.Sprint(sm.Parameters["shares"]) != "[0 0.2 0.4]" {
+		t.Errorf("sweep manifest parameters %v", sm.Parameters)
 	}
 }

@@ -1,0 +1,111 @@
+package mix
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/tokenize"
+)
+
+// makeEvalLanguages is MakeEval for opts.Sources: an eval set drawn from
+// several corpora, its manifest listing each language's articles with the
+// sha256 of the corpus they came from.
+func makeEvalLanguages(ctx context.Context, opts MakeEvalOptions, sp *tokenize.Splitter, like *TextCounts) (*MakeEvalResult, error) {
+	if opts.From != "" {
+		return nil, errors.New("give From or Sources, not both")
+	}
+	lists, err := ReadExcludeLists(opts.Exclude...)
+	if err != nil {
+		return nil, err
+	}
+	pools, closePools, err := OpenPools(ctx, opts.Sources)
+	if err != nil {
+		return nil, err
+	}
+	defer closePools()
+	var paths []string
+	for _, s := range opts.Sources {
+		paths = append(paths, s.Corpus)
+	}
+	if opts.Like != "" {
+		paths = append(paths, opts.Like)
+	}
+	paths = append(paths, opts.Exclude...)
+	inputs, err := HashInputs(paths)
+	if err != nil {
+		return nil, err
+	}
+	sums := corpusSums(inputs, opts.Sources)
+	exclude := ExcludeFor(lists, sums)
+	var srcs []EvalSource
+	for i, s := range opts.Sources {
+		sh, ok := opts.Shares[s.Name]
+		if !ok {
+			return nil, fmt.Errorf("language %s has no share", s.Name)
+		}
+		srcs = append(srcs, EvalSource{Name: s.Name, Pool: pools[i], Share: sh, Exclude: exclude[i]})
+	}
+	var buf bytes.Buffer
+	res, err := BuildEvalLanguages(ctx, srcs, &buf, EvalOptions{Target: opts.Target, Unit: opts.Unit, Format: opts.Format, Seed: opts.Seed, Counter: opts.Counter})
+	if err != nil {
+		return nil, err
+	}
+	counts, err := Measure(buf.String(), sp, opts.Counter)
+	if err != nil {
+		return nil, fmt.Errorf("measure %s: %w", opts.Output, err)
+	}
+	for i := range res.Parts {
+		c, err := Measure(res.Parts[i].text, sp, opts.Counter)
+		if err != nil {
+			return nil, fmt.Errorf("measure %s's %s part: %w", opts.Output, res.Parts[i].Name, err)
+		}
+		res.Parts[i].Counts = &c
+		res.Parts[i].CorpusSHA256 = sums[i]
+	}
+
+	m := manifest.New(opts.Output, opts.Command)
+	m.Inputs = append(m.Inputs, inputs...)
+	m.Parameters["from"] = opts.Sources
+	m.Parameters["share"] = opts.Shares
+	m.Parameters["like"] = opts.Like
+	m.Parameters["unit"] = opts.Unit.String()
+	m.Parameters["target"] = opts.Target
+	m.Parameters["format"] = opts.Format.String()
+	m.Parameters["seed"] = opts.Seed
+	m.Parameters["model"] = opts.Model
+	m.Parameters["exclude"] = opts.Exclude
+	m.Counts = countsMap(counts)
+	m.Counts["articles"] = len(res.Articles)
+	m.Counts["partial_articles"] = len(res.Partial)
+	m.Counts["corpus_sentences"] = res.Sentences
+	m.Extra = map[string]any{
+		"target":    opts.Target,
+		"achieved":  res.Achieved,
+		"deviation": res.Deviation,
+		"unit":      opts.Unit.String(),
+		// The union, for readers of one-corpus manifests; ids of
+		// different corpora may coincide, languages tells them apart.
+		"article_ids":      nonNil(res.Articles),
+		"partial_articles": nonNilPartial(res.Partial),
+		"languages":        res.Parts,
+		"max_prefix_error": res.MaxPrefixError,
+	}
+	if like != nil {
+		m.Extra["like"] = countsMap(*like)
+	}
+	if err := writeOutput(opts.Output, buf.Bytes(), m); err != nil {
+		return nil, err
+	}
+	return &MakeEvalResult{Output: opts.Output, Target: opts.Target, Eval: &res.EvalResult, Counts: counts, Like: like,
+		Parts: res.Parts, MaxPrefixError: res.MaxPrefixError}, nil
+}
+
+func nonNilPartial(p []PartialArticle) []PartialArticle {
+	if p == nil {
+		return []PartialArticle{}
+	}
+	return p
+}
