@@ -31,7 +31,7 @@ import (
 // a busy machine when the thread count is 1; with more threads it also
 // counts ggml's spin-waiting). Run with the native build:
 //
-//	CGO_CFLAGS="-O3 -march=native" CGO_CXXFLAGS="-O3 -march=native" \
+//	CGO_CFLAGS="-O3 -march=native -ffp-contract=off" CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off" \
 //	  go test -run '^$' -bench CollectOverhead -benchtime 3x ./imatrix/
 func BenchmarkCollectOverhead(b *testing.B) {
 	path := os.Getenv("CALIBKIT_BENCH_MODEL")

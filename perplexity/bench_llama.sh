@@ -19,7 +19,7 @@ pairs=${1:-5}
 fa=${2:-}
 work=${BENCH_DIR:-/tmp/calibkit-bench}
 mkdir -p "$work"
-export CGO_CFLAGS="-O3 -march=native" CGO_CXXFLAGS="-O3 -march=native"
+export CGO_CFLAGS="-O3 -march=native -ffp-contract=off" CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off"
 go build -o "$work/calibkit" ./cmd/calibkit
 ck="$work/calibkit"
 model="$work/bench-12x768-f32.gguf"

@@ -22,7 +22,7 @@ import (
 // of each (best wall time), the median of the pairs' off/on speed ratios
 // and the ratio of process CPU time. Run with the native build:
 //
-//	CGO_CFLAGS="-O3 -march=native" CGO_CXXFLAGS="-O3 -march=native" \
+//	CGO_CFLAGS="-O3 -march=native -ffp-contract=off" CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off" \
 //	  go test -run '^$' -bench FlashAttn -benchtime 3x ./perplexity/
 func BenchmarkFlashAttn(b *testing.B) {
 	path := os.Getenv("CALIBKIT_BENCH_MODEL")

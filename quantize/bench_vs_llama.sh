@@ -16,7 +16,7 @@ pairs=${1:-5}
 threads=${2:-2}
 type=${3:-Q4_K_M}
 llama=${CALIBKIT_LLAMA_CPP:?set CALIBKIT_LLAMA_CPP to the folder holding llama-quantize}
-export CGO_CFLAGS="${CGO_CFLAGS:--O3 -march=native}" CGO_CXXFLAGS="${CGO_CXXFLAGS:--O3 -march=native}"
+export CGO_CFLAGS="${CGO_CFLAGS:--O3 -march=native -ffp-contract=off}" CGO_CXXFLAGS="${CGO_CXXFLAGS:--O3 -march=native -ffp-contract=off}"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

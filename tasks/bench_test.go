@@ -53,7 +53,7 @@ func benchModelPath(b *testing.B) string {
 // (N-1)/difference. Metrics: each tool's tasks/s from its median, and the
 // median over iterations of the per-pair speed ratio (target ≥ 0.97).
 //
-//	CALIBKIT_LLAMA_CPP=../shared/llama.cpp CGO_CFLAGS="-O3 -march=native" CGO_CXXFLAGS="-O3 -march=native" \
+//	CALIBKIT_LLAMA_CPP=../shared/llama.cpp CGO_CFLAGS="-O3 -march=native -ffp-contract=off" CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off" \
 //	  go test -run '^$' -bench VsLlamaPerplexity -benchtime 3x -timeout 60m ./tasks/
 func BenchmarkVsLlamaPerplexity(b *testing.B) {
 	dir := os.Getenv("CALIBKIT_LLAMA_CPP")

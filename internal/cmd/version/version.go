@@ -40,7 +40,7 @@ func NewCmdVersion(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Co
 		Long: `Print calibkit's version, the llama.cpp commit linked in (vendored by the
 pinned github.com/ollama/ollama module) and llama.cpp's system information:
 the CPU features ggml was compiled for. A fast build shows AVX2 = 1, FMA = 1
-and F16C = 1 on x86-64 (build with CGO_CFLAGS/CGO_CXXFLAGS="-O3 -march=native",
+and F16C = 1 on x86-64 (build with CGO_CFLAGS/CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off",
 as the Makefile does).`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
