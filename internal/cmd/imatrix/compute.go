@@ -7,14 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"time"
-
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/progress"
 )
 
 // summary is what --json prints.
@@ -34,20 +30,20 @@ func computeRun(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(errOut, "system_info: %s\n", llama.SystemInfo())
 	}
 	var pplBuf bytes.Buffer
-	bar := newBar(ctx, opts)
+	bar := progress.New(ctx, opts.IO)
 	ro := imatrix.RunOptions{
 		Model: opts.Model, File: opts.File, Output: opts.Output, Format: opts.Format,
 		CtxSize: opts.CtxSize, BatchSize: opts.BatchSize, UBatchSize: opts.UBatchSize, Threads: opts.Threads,
 		Chunks: opts.Chunks, FromChunk: opts.FromChunk, ProcessOutput: opts.ProcessOut, ParseSpecial: opts.ParseSpecial,
 		NoPPL: opts.NoPPL, FlashAttn: opts.FlashAttn, OutFreq: opts.OutFreq, SaveFreq: opts.SaveFreq, InFiles: opts.InFiles, Command: opts.Command,
-		Log: chatter, PPLOut: chatter, Progress: bar.update, AfterSave: func() { saveHook() },
+		Log: chatter, PPLOut: chatter, Progress: func(p imatrix.Progress) { bar.Tokens("imatrix", p.Tokens, p.TotalChunks*p.ChunkSize, p.PPL) }, AfterSave: func() { saveHook() },
 	}
-	if bar.p != nil {
+	if bar.Active() {
 		ro.PPLOut = &pplBuf // shown after the bar, which owns the terminal meanwhile
-		ro.Log = bar.p
+		ro.Log = bar.Writer()
 	}
 	sum, err := imatrix.Run(ctx, ro)
-	bar.finish(err == nil)
+	bar.Finish(err == nil)
 	if pplBuf.Len() > 0 {
 		errOut.Write(pplBuf.Bytes())
 	}
@@ -78,61 +74,3 @@ func readInFile(path string, chunkSize int) (*imatrix.Data, error) {
 
 // saveHook lets tests act right after a save.
 var saveHook = func() {}
-
-// bar is the progress bar on a terminal: tokens, tokens/s, running PPL, ETA.
-type bar struct {
-	p   *mpb.Progress
-	b   *mpb.Bar
-	ppl float64
-	t0  time.Time
-}
-
-func newBar(ctx context.Context, opts *Options) *bar {
-	if !opts.IO.ShowProgress() {
-		return &bar{}
-	}
-	return &bar{p: mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40)), ppl: math.NaN()}
-}
-
-func (b *bar) update(p imatrix.Progress) {
-	if b.p == nil {
-		return
-	}
-	if b.b == nil {
-		b.t0 = time.Now()
-		b.b = b.p.AddBar(int64(p.TotalChunks*p.ChunkSize),
-			mpb.PrependDecorators(decor.Name("imatrix "), decor.CountersNoUnit("%d/%d tokens")),
-			mpb.AppendDecorators(
-				decor.Any(func(s decor.Statistics) string {
-					if el := time.Since(b.t0).Seconds(); el > 0 {
-						return fmt.Sprintf(" %.1f tok/s", float64(s.Current)/el)
-					}
-					return ""
-				}),
-				decor.Any(func(decor.Statistics) string {
-					if math.IsNaN(b.ppl) {
-						return ""
-					}
-					return fmt.Sprintf(" PPL %.4f", b.ppl)
-				}),
-				decor.Name(" "),
-				decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO), "done"),
-			))
-	}
-	b.ppl = p.PPL
-	b.b.SetCurrent(int64(p.Tokens))
-}
-
-func (b *bar) finish(ok bool) {
-	if b.p == nil {
-		return
-	}
-	if b.b != nil {
-		if ok {
-			b.b.SetTotal(-1, true)
-		} else {
-			b.b.Abort(false)
-		}
-	}
-	b.p.Wait()
-}

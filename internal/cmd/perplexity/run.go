@@ -9,13 +9,10 @@ import (
 	"math"
 	"os"
 	"strings"
-	"time"
-
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/internal/progress"
 	"github.com/calibkit/calibkit/perplexity"
 )
 
@@ -70,16 +67,16 @@ func perplexityRun(ctx context.Context, opts *Options) error {
 		po.SaveBase = opts.KLDBase
 	}
 	var outBuf bytes.Buffer
-	b := newBar(ctx, opts)
-	if b.p != nil {
-		po.Progress = b.update
-		po.Log = b.p
+	b := progress.New(ctx, opts.IO)
+	if b.Active() {
+		po.Progress = func(p perplexity.Progress) { b.Tokens("perplexity", p.Tokens, p.TotalChunks*p.ChunkSize, p.PPL) }
+		po.Log = b.Writer()
 		if po.Out == errOut {
 			po.Out = &outBuf // shown after the bar, which owns the terminal meanwhile
 		}
 	}
 	res, runErr := perplexity.Run(ctx, m, text, po)
-	b.finish(runErr == nil)
+	b.Finish(runErr == nil)
 	if outBuf.Len() > 0 {
 		errOut.Write(outBuf.Bytes())
 	}
@@ -143,59 +140,4 @@ func finite(v any) any {
 	}
 	// slow path: walk through a generic form with non-finite floats blanked
 	return nanToNull(v)
-}
-
-// bar is the progress bar on a terminal: tokens, tokens/s, running PPL, ETA.
-type bar struct {
-	p   *mpb.Progress
-	b   *mpb.Bar
-	ppl float64
-	t0  time.Time
-}
-
-func newBar(ctx context.Context, opts *Options) *bar {
-	if !opts.IO.ShowProgress() {
-		return &bar{}
-	}
-	return &bar{p: mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40)), ppl: math.NaN()}
-}
-
-func (b *bar) update(p perplexity.Progress) {
-	if b.b == nil {
-		b.t0 = time.Now()
-		b.b = b.p.AddBar(int64(p.TotalChunks*p.ChunkSize),
-			mpb.PrependDecorators(decor.Name("perplexity "), decor.CountersNoUnit("%d/%d tokens")),
-			mpb.AppendDecorators(
-				decor.Any(func(s decor.Statistics) string {
-					if el := time.Since(b.t0).Seconds(); el > 0 {
-						return fmt.Sprintf(" %.1f tok/s", float64(s.Current)/el)
-					}
-					return ""
-				}),
-				decor.Any(func(decor.Statistics) string {
-					if math.IsNaN(b.ppl) {
-						return ""
-					}
-					return fmt.Sprintf(" PPL %.4f", b.ppl)
-				}),
-				decor.Name(" "),
-				decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO), "done"),
-			))
-	}
-	b.ppl = p.PPL
-	b.b.SetCurrent(int64(p.Tokens))
-}
-
-func (b *bar) finish(ok bool) {
-	if b.p == nil {
-		return
-	}
-	if b.b != nil {
-		if ok {
-			b.b.SetTotal(-1, true)
-		} else {
-			b.b.Abort(false)
-		}
-	}
-	b.p.Wait()
 }

@@ -13,12 +13,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/progress"
 	"github.com/calibkit/calibkit/quantize"
 )
 
@@ -175,10 +174,10 @@ func quantizeRun(ctx context.Context, opts *Options) error {
 			r.TensorTypes = append(r.TensorTypes, s)
 		}
 	}
-	bar := newBar(ctx, opts)
-	r.Progress = bar.update
+	bar := progress.New(ctx, opts.IO)
+	r.Progress = func(p quantize.Progress) { bar.Count("quantize", "tensors", p.Done, p.Total) }
 	res, err := quantize.Run(ctx, r)
-	bar.finish(err == nil)
+	bar.Finish(err == nil)
 	if err != nil {
 		if quantize.IsUsage(err) {
 			return cmdutil.FlagErrorf("%v", err)
@@ -214,43 +213,4 @@ func listTypes(opts *Options) error {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", num, ft.Name, ft.Desc)
 	}
 	return w.Flush()
-}
-
-// bar is the progress bar over tensors, on a terminal only.
-type bar struct {
-	p *mpb.Progress
-	b *mpb.Bar
-}
-
-func newBar(ctx context.Context, opts *Options) *bar {
-	if !opts.IO.ShowProgress() {
-		return &bar{}
-	}
-	return &bar{p: mpb.NewWithContext(ctx, mpb.WithOutput(opts.IO.ErrOut), mpb.WithWidth(40))}
-}
-
-func (b *bar) update(p quantize.Progress) {
-	if b.p == nil {
-		return
-	}
-	if b.b == nil {
-		b.b = b.p.AddBar(int64(p.Total),
-			mpb.PrependDecorators(decor.Name("quantize "), decor.CountersNoUnit("%d/%d tensors")),
-			mpb.AppendDecorators(decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO), "done")))
-	}
-	b.b.SetCurrent(int64(p.Done))
-}
-
-func (b *bar) finish(ok bool) {
-	if b.p == nil {
-		return
-	}
-	if b.b != nil {
-		if ok {
-			b.b.SetTotal(-1, true)
-		} else {
-			b.b.Abort(false)
-		}
-	}
-	b.p.Wait()
 }
