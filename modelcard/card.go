@@ -293,8 +293,34 @@ func (c *card) commands(b *bytes.Buffer) {
 	}
 	b.WriteString("\nEach artifact on its own, with calibkit's commands and the same with llama.cpp's tools (the parameters the study ran with; output names chosen here):\n\n")
 	b.WriteString("```sh\n" + modelLine(r0.Model) + "\n```\n")
-	for _, cm := range rebuild(f.recs, c.srcs, f.evalPaths()) {
-		fmt.Fprintf(b, "\n%s:\n\n```sh\n# calibkit\n%s\n# llama.cpp\n%s\n```\n", cm.What, strings.Join(cm.Calibkit, "\n"), strings.Join(cm.LlamaCpp, "\n"))
+	cmds := rebuild(f.recs, c.srcs, f.evalPaths())
+	for _, group := range []struct{ title, prefix string }{
+		{"Imatrices", "imatrix of "}, {"Quants", "quant "}, {"Perplexity", "perplexity of "},
+	} {
+		var ck, ll []string
+		for _, cm := range cmds {
+			if strings.HasPrefix(cm.What, group.prefix) {
+				ck = append(ck, "# "+cm.What)
+				ck = append(ck, cm.Calibkit...)
+				ll = append(ll, "# "+cm.What)
+				ll = append(ll, cm.LlamaCpp...)
+			}
+		}
+		if len(ck) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\n%s, with calibkit:\n\n```sh\n%s\n```\n\nwith llama.cpp's tools:\n\n```sh\n%s\n```\n", group.title, strings.Join(ck, "\n"), strings.Join(ll, "\n"))
+	}
+	placeholders := false
+	for _, cm := range cmds {
+		for _, l := range append(cm.Calibkit, cm.LlamaCpp...) {
+			if strings.Contains(l, " TEXT-") || strings.Contains(l, " EVAL-") || strings.Contains(l, " IMATRIX-") {
+				placeholders = true
+			}
+		}
+	}
+	if placeholders {
+		b.WriteString("\n`TEXT-*`, `EVAL-*` and `IMATRIX-*` stand for files whose paths the study folder does not record (they are in the spec, which could not be read).\n")
 	}
 	for _, s := range c.srcs {
 		if (s.Kind == "mix" || s.Kind == "sweep") && s.Text != "" {
