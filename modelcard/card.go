@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/calibkit/calibkit/internal/hubcard"
@@ -37,7 +38,7 @@ type card struct {
 }
 
 type missingCell struct {
-	variant, source, eval, why string
+	variant, source, eval, why, detail string
 }
 
 func (c *card) render() ([]byte, error) {
@@ -135,6 +136,18 @@ func (c *card) table(b *bytes.Buffer) {
 			if any {
 				fmt.Fprintf(b, "| %s | %s | %s |\n", v, s, strings.Join(cells, " | "))
 			}
+		}
+	}
+	var details []string
+	for _, m := range c.missing {
+		if m.detail != "" && !slices.Contains(details, m.detail) {
+			details = append(details, m.detail)
+		}
+	}
+	if len(details) > 0 {
+		b.WriteString("\nFailed steps (the cells that need them have no result):\n\n")
+		for _, d := range details {
+			b.WriteString("- `" + strings.ReplaceAll(d, "`", "'") + "`\n")
 		}
 	}
 	if c.f.skipped > 0 {

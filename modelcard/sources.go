@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/calibkit/calibkit/hfdataset"
 	"github.com/calibkit/calibkit/internal/manifest"
@@ -60,6 +61,21 @@ func (f *folder) sources() []Source {
 			s.Langs, s.Made, s.Note = textLangs(s.Text, s.Bytes)
 		}
 		out = append(out, s)
+	}
+	// sources whose every cell failed are listed too, as the plan has them
+	if f.plan != nil {
+		for _, ps := range f.plan.Sources {
+			if !seen[ps.ID] {
+				seen[ps.ID] = true
+				s := Source{ID: ps.ID, Kind: ps.Kind}
+				f.locate(&s, &results.Record{Share: ps.Share})
+				if s.Text != "" {
+					s.Langs, s.Made, s.Note = textLangs(s.Text, 0)
+				}
+				s.Note = strings.TrimPrefix(s.Note+"; no cell of it has a result", "; ")
+				out = append(out, s)
+			}
+		}
 	}
 	return out
 }

@@ -165,42 +165,43 @@ func (f *folder) logPath(id string) string {
 }
 
 // cellStatus says why a planned cell has no record: the first of its
-// steps whose log ends in FAILED, or "not run".
-func (f *folder) cellStatus(c *plan.Cell) string {
-	var visit func(id string, depth int) string
+// steps whose log ends in FAILED (short: the step and its log; detail:
+// the error), or "no result".
+func (f *folder) cellStatus(c *plan.Cell) (short, detail string) {
 	seen := map[string]bool{}
-	visit = func(id string, depth int) string {
+	var visit func(id string, depth int) (string, string)
+	visit = func(id string, depth int) (string, string) {
 		st := f.step(id)
 		if st == nil || seen[id] || depth > 32 {
-			return ""
+			return "", ""
 		}
 		seen[id] = true
 		for _, d := range st.Deps {
-			if why := visit(d, depth+1); why != "" {
-				return why
+			if s, m := visit(d, depth+1); s != "" {
+				return s, m
 			}
 		}
 		b, err := os.ReadFile(f.logPath(id))
 		if err != nil {
-			return ""
+			return "", ""
 		}
-		if i := strings.LastIndex(string(b), "\nFAILED: "); i >= 0 {
-			msg := strings.TrimSpace(string(b[i+len("\nFAILED: "):]))
-			if j := strings.IndexByte(msg, '\n'); j >= 0 {
-				msg = msg[:j]
-			}
-			if len(msg) > 200 {
-				msg = msg[:197] + "..."
-			}
-			return fmt.Sprintf("failed: step %s: %s (log %s)", id, msg, filepath.Join("logs", filepath.Base(f.logPath(id))))
+		i := strings.LastIndex(string(b), "\nFAILED: ")
+		if i < 0 {
+			return "", ""
 		}
-		return ""
+		msg := strings.TrimSpace(string(b[i+len("\nFAILED: "):]))
+		if j := strings.IndexByte(msg, '\n'); j >= 0 {
+			msg = msg[:j]
+		}
+		if r := []rune(msg); len(r) > 400 {
+			msg = string(r[:397]) + "..."
+		}
+		return fmt.Sprintf("failed: step %s (log %s)", id, filepath.ToSlash(filepath.Join("logs", filepath.Base(f.logPath(id))))), id + ": " + msg
 	}
-	if why := visit(c.PPL, 0); why != "" {
-		return why
+	for _, id := range []string{c.PPL, c.KLD} {
+		if s, m := visit(id, 0); s != "" {
+			return s, m
+		}
 	}
-	if why := visit(c.KLD, 0); why != "" {
-		return why
-	}
-	return "no result (not run, or its record was cut short)"
+	return "no result (not run, or its record was cut short)", ""
 }

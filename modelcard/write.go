@@ -112,7 +112,7 @@ func Write(ctx context.Context, o Options) (*Result, error) {
 		Commands: rebuild(f.recs, c.srcs, f.evalPaths())}
 	res.Cells = len(f.recs) + len(c.missing)
 	for _, m := range c.missing {
-		res.Missing = append(res.Missing, m.source+"/"+m.variant+"/"+m.eval+": "+m.why)
+		res.Missing = append(res.Missing, m.source+"/"+m.variant+"/"+m.eval+": "+orText(m.detail, m.why))
 	}
 	for _, ch := range charts {
 		c.charts = append(c.charts, filepath.Base(ch))
@@ -195,7 +195,8 @@ func (f *folder) missingCells() []missingCell {
 	var out []missingCell
 	for _, c := range f.plan.Cells {
 		if !have[c.ID] {
-			out = append(out, missingCell{variant: c.Variant, source: c.Source, eval: c.Eval, why: f.cellStatus(c)})
+			short, detail := f.cellStatus(c)
+			out = append(out, missingCell{variant: c.Variant, source: c.Source, eval: c.Eval, why: short, detail: detail})
 		}
 	}
 	return out
