@@ -33,7 +33,7 @@ func join(args []string) string {
 // hf:// model (huggingface-cli prints the file's local path).
 func modelLine(model string) string {
 	if m, err := spec.ParseHFModel(model); err == nil {
-		return join([]string{"MODEL=$(huggingface-cli", "download", m.Repo, m.File, "--revision", m.Revision}) + ")"
+		return "MODEL=$(huggingface-cli " + hubcard.ShellJoin([]string{"download", m.Repo, m.File, "--revision", m.Revision}) + ")"
 	}
 	return "MODEL=" + hubcard.ShellJoin([]string{model})
 }

@@ -102,8 +102,8 @@ func parsePlan(b []byte) (*plan.Plan, error) {
 		}
 	}
 	for i, s := range p.Steps {
-		if s == nil || s.ID == "" || s.Kind == "" || !validKey(s.Key) {
-			return nil, fmt.Errorf("step %d has no id, kind or key", i)
+		if s == nil || s.ID == "" || s.Kind == "" || strings.Trim(s.Kind, "abcdefghijklmnopqrstuvwxyz") != "" || !validKey(s.Key) {
+			return nil, fmt.Errorf("step %d: no id, or a kind or key that is not a step's (letters; hex)", i)
 		}
 	}
 	for i, s := range p.Sources {
