@@ -98,6 +98,7 @@ func rebuild(recs []*results.Record, srcs []Source, evalPath func(string) string
 	common := engine.Common{Ctx: r0.Ctx, Batch: r0.Batch}
 	llFA, ckFA := flashArgs(&engine.Common{FlashAttn: r0.FlashAttn}, r0.Engine)
 	imatrixOf := map[string]string{}
+	madeSeen := map[string]bool{}
 	for _, s := range srcs {
 		switch s.Kind {
 		case "none":
@@ -112,8 +113,11 @@ func rebuild(recs []*results.Record, srcs []Source, evalPath func(string) string
 		args := engine.ImatrixArgs(engine.ImatrixJob{Common: common, Model: modelVar, Text: text, Output: im, Chunks: r0.ImatrixCh})
 		c := Commands{What: "imatrix of source " + s.ID}
 		if len(s.Made) > 1 && !slices.Contains(s.Made, "--step") {
-			made := append([]string{"calibkit"}, s.Made[1:]...)
-			c.Calibkit = append(c.Calibkit, join(made)+"   # its text, as its manifest records")
+			made := join(append([]string{"calibkit"}, s.Made[1:]...))
+			if !madeSeen[made] {
+				madeSeen[made] = true
+				c.Calibkit = append(c.Calibkit, made+"   # its text, as its manifest records")
+			}
 		}
 		c.Calibkit = append(c.Calibkit, join(append([]string{"calibkit", "imatrix"}, withFlashCK(toCalibkit(args), ckFA)...)))
 		c.LlamaCpp = append(c.LlamaCpp, join(append([]string{"llama-imatrix"}, withFlash(args, llFA)...)))
