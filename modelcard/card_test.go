@@ -200,7 +200,7 @@ func TestCardFromStudy(t *testing.T) {
 	})
 
 	t.Run("caveats", func(t *testing.T) {
-		for _, want := range []string{"not the usual 512", "comparisons with the baseline are within the noise", "4 of the study's"} {
+		for _, want := range []string{"- From the study's spec: The en+ja mix holds about twice the text of en.", "not the usual 512", "comparisons with the baseline are within the noise", "4 of the study's"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("caveats lack %q", want)
 			}

@@ -50,6 +50,8 @@ settings:
   ctx: 64
   threads: 2
   baseline: none
+notes:
+  - The en+ja mix holds about twice the text of en.
 `
 
 // fixtureStudy runs the grid once per test binary and returns its folder

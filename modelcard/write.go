@@ -225,11 +225,19 @@ func languages(srcs []Source) []string {
 	return out
 }
 
-// caveats are what the records show a reader must know: sources built from
+// caveats are the spec's notes, then what the records show a reader must
+// know: sources built from
 // very different amounts of text, differences within the noise, settings
 // that differ from the published study's, cells without a result.
 func caveats(f *folder, srcs []Source, missing []missingCell) []string {
 	var out []string
+	if f.spec != nil {
+		for _, n := range f.spec.Notes {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, "From the study's spec: "+strings.Join(strings.Fields(n), " "))
+			}
+		}
+	}
 	var lo, hi *Source
 	for i := range srcs {
 		s := &srcs[i]
