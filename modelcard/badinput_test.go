@@ -115,3 +115,21 @@ func TestOutputChecks(t *testing.T) {
 		}
 	}
 }
+
+// A card written into the study folder links the charts where they are.
+func TestCardInStudyFolder(t *testing.T) {
+	dir := copyStudy(t, fixtureStudy(t))
+	out := filepath.Join(dir, "README.md")
+	res, err := Write(context.Background(), Options{Dir: dir, Output: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range res.Charts {
+		if filepath.Dir(ch) != dir {
+			t.Errorf("chart %s is not the study's own", ch)
+		}
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "![chart-en.png](chart-en.png)") {
+		t.Error("the card does not link chart-en.png")
+	}
+}

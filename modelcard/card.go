@@ -138,6 +138,7 @@ func (c *card) table(b *bytes.Buffer) {
 			}
 		}
 	}
+	c.kldTable(b, variants, srcs, evals, at)
 	var details []string
 	for _, m := range c.missing {
 		if m.detail != "" && !slices.Contains(details, m.detail) {
@@ -347,4 +348,37 @@ func relTo(dir, p string) string {
 		return r
 	}
 	return p
+}
+
+// kldTable writes the KL divergence against the unquantized model when
+// the study measured it, as results.md does.
+func (c *card) kldTable(b *bytes.Buffer, variants, srcs, evals []string, at map[[3]string]*results.Record) {
+	has := false
+	for _, r := range c.f.recs {
+		has = has || r.KLD != nil
+	}
+	if !has {
+		return
+	}
+	b.WriteString("\nKL divergence against the unquantized model (mean KLD ± its uncertainty; same top token %):\n\n")
+	fmt.Fprintf(b, "| variant | imatrix | %s |\n|---|---|%s\n", strings.Join(evals, " | "), strings.Repeat("---|", len(evals)))
+	for _, v := range variants {
+		for _, s := range srcs {
+			var cells []string
+			any := false
+			for _, e := range evals {
+				r := at[[3]string{v, s, e}]
+				if r == nil || r.KLD == nil {
+					cells = append(cells, "")
+					continue
+				}
+				any = true
+				k, top := r.KLD["Mean KLD"], r.KLD["Same top p"]
+				cells = append(cells, fmt.Sprintf("%.6f ± %.6f; %.3f%%", k.Value, k.Err, top.Value))
+			}
+			if any {
+				fmt.Fprintf(b, "| %s | %s | %s |\n", v, s, strings.Join(cells, " | "))
+			}
+		}
+	}
 }

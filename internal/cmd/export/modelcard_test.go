@@ -15,6 +15,7 @@ import (
 	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/modelcard"
+	"github.com/calibkit/calibkit/study/engine"
 	"github.com/calibkit/calibkit/study/results"
 )
 
@@ -67,7 +68,8 @@ func recordsStudy(t *testing.T) string {
 		recs = append(recs, &results.Record{Study: "records", Index: i, Cell: src + "/M/en", Key: fmt.Sprintf("%064x", i), Source: src,
 			SourceKind: map[string]string{"none": "none", "en": "text"}[src], Baseline: "none", Variant: "M",
 			VariantParams: map[string]any{"type": "Q4_K_M"}, Eval: "en", Engine: "linked:test", Model: "m.gguf", Ctx: 512, Batch: 2048,
-			PPL: math.Exp(sum / 20), PPLError: 1, ChunkNLL: nll, QuantBytes: 1000, EvalBytes: 100, SourceBytes: int64(500 * i)})
+			PPL: math.Exp(sum / 20), PPLError: 1, ChunkNLL: nll, QuantBytes: 1000, EvalBytes: 100, SourceBytes: int64(500 * i),
+			KLD: map[string]engine.Stat{"Mean KLD": {Value: 0.01 * float64(i+1), Err: 0.001}, "Same top p": {Value: 95.5}}})
 	}
 	if err := results.Append(context.Background(), filepath.Join(dir, results.FileName), recs...); err != nil {
 		t.Fatal(err)
@@ -95,7 +97,8 @@ func TestModelCardRun(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	card, _ := os.ReadFile(out)
-	if !strings.Contains(string(card), "license: mit") || !strings.Contains(string(card), "| M | en |") {
+	kld := fmt.Sprintf("| M | en | %.6f ± %.6f; %.3f%% |", 0.02, 0.001, 95.5)
+	if !strings.Contains(string(card), "license: mit") || !strings.Contains(string(card), "| M | en |") || !strings.Contains(string(card), kld) {
 		t.Errorf("card:\n%s", card)
 	}
 
