@@ -322,6 +322,9 @@ func baseLicense(model, hubCache string) string {
 // llama3.1, cc-by-sa-4.0, other).
 var licenseID = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]*$`)
 
+// IsLicenseID reports whether s has the form of a Hub license id.
+func IsLicenseID(s string) bool { return len(s) <= 64 && licenseID.MatchString(s) }
+
 // ParseCardLicense returns the license of a Hub card's YAML front matter,
 // "" when it has none or none that parses.
 func ParseCardLicense(card []byte) string {
@@ -341,7 +344,7 @@ func ParseCardLicense(card []byte) string {
 		return ""
 	}
 	l, _ := h.License.(string)
-	if l == "" || len(l) > 64 || !licenseID.MatchString(l) {
+	if !IsLicenseID(l) {
 		return ""
 	}
 	return l

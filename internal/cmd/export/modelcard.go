@@ -58,6 +58,9 @@ refused with the file named.`,
 			if opts.Output == "" {
 				return cmdutil.FlagErrorf("-o/--output README.md is required")
 			}
+			if opts.License != "" && !modelcard.IsLicenseID(opts.License) {
+				return cmdutil.FlagErrorf("--license %q: want a Hub license id such as apache-2.0, mit or cc-by-sa-4.0", opts.License)
+			}
 			if opts.Command == nil {
 				opts.Command = os.Args
 			}
