@@ -29,7 +29,7 @@ func TestNewCmdModelCardFlags(t *testing.T) {
 			return o.Dir == "study" && o.Output == "repo/README.md" && o.License == "mit" && o.JSON
 		}},
 		{args: "study", wantErr: "-o/--output README.md is required"},
-		{args: "study -o README.md --license 'Apache 2'", wantErr: "Hub license id"},
+		{args: "study -o README.md --license Apache_2.0", wantErr: "Hub license id"},
 		{args: "-o README.md", wantErr: "accepts 1 arg"},
 		{args: "a b -o README.md", wantErr: "accepts 1 arg"},
 	}
