@@ -9,8 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/calibkit/calibkit/internal/hubcard"
 	"github.com/calibkit/calibkit/internal/manifest"
 )
 
@@ -72,16 +71,9 @@ type cardData struct {
 
 func (d *cardData) render() ([]byte, error) {
 	var b bytes.Buffer
-	var y bytes.Buffer
-	enc := yaml.NewEncoder(&y)
-	enc.SetIndent(2)
-	if err := enc.Encode(d.header); err != nil {
-		return nil, fmt.Errorf("dataset card header: %w", err)
+	if err := hubcard.WriteFrontMatter(&b, d.header); err != nil {
+		return nil, fmt.Errorf("dataset %w", err)
 	}
-	enc.Close()
-	b.WriteString("---\n")
-	b.Write(y.Bytes())
-	b.WriteString("---\n\n")
 	fmt.Fprintf(&b, "# %s\n\n", d.title)
 	what := "Text"
 	if d.samples != nil {
@@ -274,16 +266,4 @@ func compact(v any) string {
 }
 
 // shellJoin quotes args for a POSIX shell.
-func shellJoin(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
-		}) < 0 {
-			q[i] = a
-			continue
-		}
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
-}
+func shellJoin(args []string) string { return hubcard.ShellJoin(args) }

@@ -129,9 +129,7 @@ func lastLines(s string, n int) string {
 
 // Imatrix implements Engine with llama-imatrix.
 func (e *External) Imatrix(ctx context.Context, j ImatrixJob) (*ImatrixResult, error) {
-	args := append([]string{"-m", j.Model, "-f", j.Text, "-o", j.Output, "--output-format", "gguf"}, common(j.Common)...)
-	args = append(args, chunks(j.Chunks)...)
-	if _, _, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-imatrix", args...); err != nil {
+	if _, _, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-imatrix", ImatrixArgs(j)...); err != nil {
 		return nil, err
 	}
 	d, err := imatrix.ReadFile(j.Output)
@@ -143,30 +141,7 @@ func (e *External) Imatrix(ctx context.Context, j ImatrixJob) (*ImatrixResult, e
 
 // Quantize implements Engine with llama-quantize.
 func (e *External) Quantize(ctx context.Context, j QuantizeJob) (*QuantizeResult, error) {
-	var args []string
-	if j.Imatrix != "" {
-		args = append(args, "--imatrix", j.Imatrix)
-	}
-	if j.OutputTensorType != "" {
-		args = append(args, "--output-tensor-type", j.OutputTensorType)
-	}
-	if j.TokenEmbeddingType != "" {
-		args = append(args, "--token-embedding-type", j.TokenEmbeddingType)
-	}
-	for _, t := range j.TensorTypes {
-		args = append(args, "--tensor-type", t)
-	}
-	if j.LeaveOutputTensor {
-		args = append(args, "--leave-output-tensor")
-	}
-	if j.Pure {
-		args = append(args, "--pure")
-	}
-	args = append(args, j.Model, j.Output, j.Type)
-	if j.Threads > 0 {
-		args = append(args, strconv.Itoa(j.Threads))
-	}
-	if _, _, err := e.runComplete(ctx, j.Log, "total time", "llama-quantize", args...); err != nil {
+	if _, _, err := e.runComplete(ctx, j.Log, "total time", "llama-quantize", QuantizeArgs(j)...); err != nil {
 		return nil, err
 	}
 	fi, err := os.Stat(j.Output)
@@ -178,9 +153,7 @@ func (e *External) Quantize(ctx context.Context, j QuantizeJob) (*QuantizeResult
 
 // Perplexity implements Engine with llama-perplexity --ppl-output-type 1.
 func (e *External) Perplexity(ctx context.Context, j PerplexityJob) (*PerplexityResult, error) {
-	args := append([]string{"-m", j.Model, "-f", j.Text, "--ppl-output-type", "1"}, common(j.Common)...)
-	args = append(args, chunks(j.Chunks)...)
-	out, log, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-perplexity", args...)
+	out, log, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-perplexity", PerplexityArgs(j)...)
 	if err != nil {
 		return nil, err
 	}
@@ -211,4 +184,47 @@ func (e *External) KLD(ctx context.Context, model, base string, j PerplexityJob)
 		return nil, err
 	}
 	return ParseKLD(strings.NewReader(out))
+}
+
+// ImatrixArgs are the llama-imatrix arguments of a job, as External runs
+// them (the tool's name not included).
+func ImatrixArgs(j ImatrixJob) []string {
+	args := append([]string{"-m", j.Model, "-f", j.Text, "-o", j.Output, "--output-format", "gguf"}, common(j.Common)...)
+	return append(args, chunks(j.Chunks)...)
+}
+
+// QuantizeArgs are the llama-quantize arguments of a job, as External
+// runs them: overrides, IN, OUT, TYPE and the threads when set.
+func QuantizeArgs(j QuantizeJob) []string {
+	var args []string
+	if j.Imatrix != "" {
+		args = append(args, "--imatrix", j.Imatrix)
+	}
+	if j.OutputTensorType != "" {
+		args = append(args, "--output-tensor-type", j.OutputTensorType)
+	}
+	if j.TokenEmbeddingType != "" {
+		args = append(args, "--token-embedding-type", j.TokenEmbeddingType)
+	}
+	for _, t := range j.TensorTypes {
+		args = append(args, "--tensor-type", t)
+	}
+	if j.LeaveOutputTensor {
+		args = append(args, "--leave-output-tensor")
+	}
+	if j.Pure {
+		args = append(args, "--pure")
+	}
+	args = append(args, j.Model, j.Output, j.Type)
+	if j.Threads > 0 {
+		args = append(args, strconv.Itoa(j.Threads))
+	}
+	return args
+}
+
+// PerplexityArgs are the llama-perplexity arguments of a job, as External
+// runs them (--ppl-output-type 1 prints the per-chunk rows it reads).
+func PerplexityArgs(j PerplexityJob) []string {
+	args := append([]string{"-m", j.Model, "-f", j.Text, "--ppl-output-type", "1"}, common(j.Common)...)
+	return append(args, chunks(j.Chunks)...)
 }

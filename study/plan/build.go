@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/study/spec"
@@ -17,6 +18,11 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 		h = stepcache.NewHasher()
 	}
 	p := &Plan{Spec: s, Engine: o.Engine, byID: map[string]*Step{}}
+	if s.File != "" {
+		if abs, err := filepath.Abs(s.File); err == nil {
+			p.SpecFile = abs
+		}
+	}
 	st := s.Settings
 	model, err := h.File(o.Model)
 	if err != nil {

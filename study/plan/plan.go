@@ -92,11 +92,14 @@ type Cell struct {
 
 // Plan is a study's cells and steps.
 type Plan struct {
-	Spec    *spec.Spec `json:"-"`
-	Engine  string     `json:"engine"`
-	Cells   []*Cell    `json:"cells"`
-	Sources []*Source  `json:"sources"`
-	Evals   []*Eval    `json:"evals"`
+	Spec *spec.Spec `json:"-"`
+	// SpecFile is the spec's absolute path, so that what reads the study
+	// folder later (calibkit export model-card) finds the spec it ran.
+	SpecFile string    `json:"spec_file,omitempty"`
+	Engine   string    `json:"engine"`
+	Cells    []*Cell   `json:"cells"`
+	Sources  []*Source `json:"sources"`
+	Evals    []*Eval   `json:"evals"`
 	// Baseline is the source every other is compared with: the spec's
 	// baseline, a sweep's first share and repeat when it names a sweep.
 	Baseline string `json:"baseline"`

@@ -24,6 +24,10 @@ type Spec struct {
 	Variants []Variant `yaml:"variants"`
 	Eval     []EvalSet `yaml:"eval"`
 	Settings Settings  `yaml:"settings"`
+	// Notes are the study's caveats in its author's words (a source built
+	// from more text than another, differences that may be noise);
+	// calibkit export model-card prints them in the card.
+	Notes []string `yaml:"notes"`
 
 	// File is the spec's own path (set by Load).
 	File string `yaml:"-"`

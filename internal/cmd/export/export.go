@@ -1,6 +1,6 @@
 // Package exportcmd implements `calibkit export`: calibkit's text in the
 // forms other tools load. `export dataset` writes a Hugging Face dataset
-// folder.
+// folder, `export model-card` a study's model card.
 package exportcmd
 
 import (
@@ -16,5 +16,6 @@ func NewCmdExport(io *iostreams.IOStreams) *cobra.Command {
 		Short: "Write calibkit's outputs in the forms other tools load",
 	}
 	cmd.AddCommand(NewCmdDataset(io, nil))
+	cmd.AddCommand(NewCmdModelCard(io, nil))
 	return cmd
 }

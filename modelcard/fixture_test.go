@@ -1,0 +1,131 @@
+package modelcard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/calibkit/calibkit/internal/sample"
+	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/study"
+	"github.com/calibkit/calibkit/study/spec"
+)
+
+var (
+	studyOnce sync.Once
+	studyDir  string
+	studyErr  error
+)
+
+// studyBody is a small grid run by the study runner in the linked engine:
+// no imatrix, an English text, an English+Japanese mix, and a text too
+// short for one chunk (its imatrix fails, so its cells fail) × Q4_K_M and
+// Q8_0 × the English sample and a Japanese eval set built from a corpus.
+const studyBody = `imatrix:
+  - none
+  - name: en
+    text: en.raw
+  - name: en+ja
+    mix:
+      base: en.raw
+      add: {ja: ja.jsonl}
+      factor: {ja: 1}
+  - name: short
+    text: short.txt
+variants:
+  - M
+  - {name: q8, type: Q8_0}
+eval:
+  - name: en
+    file: en.raw
+  - name: ja
+    build: {from: ja.jsonl, bytes: "1500"}
+settings:
+  ctx: 64
+  threads: 2
+  baseline: none
+notes:
+  - The en+ja mix holds about twice the text of en.
+`
+
+// fixtureStudy runs the grid once per test binary and returns its folder
+// (tests copy what they change).
+func fixtureStudy(t testing.TB) string {
+	t.Helper()
+	studyOnce.Do(func() {
+		d, err := os.MkdirTemp("", "calibkit-modelcard-")
+		if err != nil {
+			studyErr = err
+			return
+		}
+		studyDir, studyErr = runStudy(d)
+	})
+	if studyErr != nil {
+		t.Fatal(studyErr)
+	}
+	return studyDir
+}
+
+func runStudy(dir string) (string, error) {
+	model := filepath.Join(dir, "tiny.gguf")
+	if err := synth.WriteFileContext(context.Background(), model, synth.Default()); err != nil {
+		return "", err
+	}
+	if _, err := sample.WriteTo(dir, sample.Wikitext); err != nil {
+		return "", err
+	}
+	if err := os.Rename(filepath.Join(dir, sample.Wikitext), filepath.Join(dir, "en.raw")); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for i := range 60 {
+		var paras []string
+		for p := range 3 {
+			paras = append(paras, fmt.Sprintf("記事%dの第%d段落は日本語の文である。山と川と海がある町で人々は暮らしている。", i, p))
+		}
+		j, _ := json.Marshal(map[string]string{"id": fmt.Sprint(i), "title": fmt.Sprintf("記事%d", i), "text": strings.Join(paras, "\n\n")})
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	os.WriteFile(filepath.Join(dir, "ja.jsonl"), []byte(b.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "short.txt"), []byte("A calibration text of a few words.\n"), 0o644)
+	p := filepath.Join(dir, "study.yaml")
+	os.WriteFile(p, []byte("name: tiny card study\nmodel: tiny.gguf\n"+studyBody), 0o644)
+	s, err := spec.Load(p)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "out")
+	_, err = study.Run(context.Background(), study.Options{Spec: s, Dir: out})
+	if err != nil && !errors.Is(err, study.ErrStepsFailed) {
+		return "", err
+	}
+	if err == nil {
+		return "", errors.New("the short source's imatrix was expected to fail")
+	}
+	return out, nil
+}
+
+// copyStudy copies the files of a study folder the card reads (not the
+// step cache) into a new folder.
+func copyStudy(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			b, _ := os.ReadFile(filepath.Join(src, e.Name()))
+			os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644)
+		}
+	}
+	return dst
+}
