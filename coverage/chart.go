@@ -82,8 +82,13 @@ func shareChart(r *Result, labels []string, title string, all func(*File) float6
 	return p, nil
 }
 
-// SavePNG writes the chart of r to path atomically.
-func SavePNG(path string, r *Result) error {
+// SavePNG writes the chart of r to path atomically, with its manifest;
+// command is the command line to record.
+func SavePNG(path string, r *Result, command []string) error {
+	m, err := newManifest(path, r, command)
+	if err != nil {
+		return err
+	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
@@ -92,5 +97,8 @@ func SavePNG(path string, r *Result) error {
 		f.Abort()
 		return err
 	}
-	return f.Commit()
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	return m.Write()
 }

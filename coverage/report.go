@@ -111,10 +111,23 @@ func SaveJSON(path string, r *Result, command []string) error {
 	if err != nil {
 		return err
 	}
+	m, err := newManifest(path, r, command)
+	if err != nil {
+		return err
+	}
+	if _, err := atomicfile.WriteFile(path, bytes.NewReader(b)); err != nil {
+		return err
+	}
+	return m.Write()
+}
+
+// newManifest describes an output of r: the model and texts as inputs,
+// the options as parameters, tokens and seen counts per file.
+func newManifest(path string, r *Result, command []string) (*manifest.Manifest, error) {
 	m := manifest.New(path, command)
 	for _, in := range append([]string{r.Model}, filePaths(r)...) {
 		if err := m.AddInput(in); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	m.Parameters["min_count"] = r.MinCount
@@ -124,10 +137,7 @@ func SaveJSON(path string, r *Result, command []string) error {
 	for _, f := range r.Files {
 		m.Counts[f.Path] = map[string]any{"bytes": f.Bytes, "tokens": f.Tokens, "seen": f.Seen, "seen_k": f.SeenK}
 	}
-	if _, err := atomicfile.WriteFile(path, bytes.NewReader(b)); err != nil {
-		return err
-	}
-	return m.Write()
+	return m, nil
 }
 
 func filePaths(r *Result) []string {

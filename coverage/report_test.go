@@ -62,7 +62,7 @@ func TestReports(t *testing.T) {
 	}
 
 	pngPath := filepath.Join(dir, "cov.png")
-	if err := SavePNG(pngPath, res); err != nil {
+	if err := SavePNG(pngPath, res, nil); err != nil {
 		t.Fatal(err)
 	}
 	pf, err := os.Open(pngPath)
@@ -81,7 +81,7 @@ func TestReports(t *testing.T) {
 		b, _ := os.ReadFile(pngPath)
 		os.WriteFile(p, b, 0o644)
 	}
-	if err := SavePNG(filepath.Join(dir, "no", "cov.png"), res); err == nil {
+	if err := SavePNG(filepath.Join(dir, "no", "cov.png"), res, nil); err == nil {
 		t.Error("a PNG into a missing folder gave no error")
 	}
 }

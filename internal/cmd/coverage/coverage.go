@@ -108,7 +108,7 @@ func coverageRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	if opts.PNG != "" {
-		if err := coverage.SavePNG(opts.PNG, res); err != nil {
+		if err := coverage.SavePNG(opts.PNG, res, opts.Command); err != nil {
 			return err
 		}
 	}

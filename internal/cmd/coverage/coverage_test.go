@@ -80,7 +80,7 @@ func TestCoverageRun(t *testing.T) {
 	if len(res.Files) != 2 || res.Files[0].Tokens == 0 || res.Files[1].Seen == 0 || res.MinCount != 10 {
 		t.Errorf("result %s", stdout)
 	}
-	for _, p := range []string{out, manifest.Path(out), png} {
+	for _, p := range []string{out, manifest.Path(out), png, manifest.Path(png)} {
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 			t.Errorf("%s not written: %v", p, err)
 		}
