@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"time"
 	"unicode/utf8"
@@ -189,6 +190,11 @@ func countFile(ctx context.Context, m *llama.Model, path string, opts Options) (
 		size = DefaultPieceBytes
 	}
 	f := &File{Path: path, counts: make([]int64, m.NVocab())}
+	// One OS thread for every piece: glibc gives each thread its own malloc
+	// arena and keeps what llama.cpp's tokenizer frees there, so pieces
+	// tokenized on different threads would each leave their peak behind.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	pr := newPieceReader(fh, size)
 	for {
 		if err := ctx.Err(); err != nil {

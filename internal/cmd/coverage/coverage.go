@@ -26,6 +26,8 @@ type Options struct {
 	PNG     string
 	JSON    bool
 	Command []string
+	// PieceMiB is --piece-mib: the largest text tokenized in one call.
+	PieceMiB int
 	// Coverage holds the library options other than the model and files.
 	Coverage coverage.Options
 }
@@ -62,6 +64,10 @@ side by side. See docs/coverage.md.`,
 			if opts.Coverage.Top < 0 {
 				return cmdutil.FlagErrorf("--top must not be negative")
 			}
+			if opts.PieceMiB < 1 || opts.PieceMiB > 1024 {
+				return cmdutil.FlagErrorf("--piece-mib must be between 1 and 1024")
+			}
+			opts.Coverage.PieceBytes = opts.PieceMiB << 20
 			if opts.Coverage.Top == 0 {
 				opts.Coverage.Top = -1 // the library's "none"
 			}
@@ -76,6 +82,7 @@ side by side. See docs/coverage.md.`,
 	f.IntVarP(&opts.Coverage.MinCount, "min-count", "k", coverage.DefaultMinCount, "K of \"seen at least K times\"")
 	f.IntVar(&opts.Coverage.Top, "top", coverage.DefaultTop, "never-seen tokens listed per script (0: none)")
 	f.BoolVar(&opts.Coverage.ParseSpecial, "parse-special", false, "tokenize the text of special tokens as those tokens, like llama-imatrix --parse-special")
+	f.IntVar(&opts.PieceMiB, "piece-mib", coverage.DefaultPieceBytes>>20, "tokenize files larger than this many MiB in pieces cut at line boundaries")
 	f.StringVarP(&opts.Output, "output", "o", "", "also write the JSON result to this file, with its manifest")
 	f.StringVar(&opts.PNG, "png", "", "draw the shares per script to this PNG file")
 	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON instead of a table")
