@@ -26,9 +26,9 @@ func BenchmarkRun(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, kind := range []string{synth.VocabSPM, synth.VocabBPE} {
-		for _, piece := range []int{0, 1 << 20} {
+		for _, piece := range []int{64 << 20, 1 << 20} {
 			name := kind + "/whole"
-			if piece > 0 {
+			if piece < 64<<20 {
 				name = kind + "/pieces-1MiB"
 			}
 			b.Run(name, func(b *testing.B) {

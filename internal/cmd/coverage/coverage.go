@@ -40,7 +40,8 @@ func NewCmdCoverage(io *iostreams.IOStreams, runF func(*Options) error) *cobra.C
 		Use:   "coverage -m MODEL.gguf FILE... [-k 10] [--png chart.png] [--json]",
 		Short: "Report which share of a model's vocabulary calibration texts exercise, per script",
 		Long: `Tokenize each FILE with the model's tokenizer (the linked llama.cpp, vocabulary
-only, the whole file at once as llama-imatrix does) and report tokens per byte,
+only, the whole file at once as llama-imatrix does; files over --piece-mib in
+pieces cut at line boundaries) and report tokens per byte,
 the share of the vocabulary seen at least once and at least K times, the same
 per script of the token's text (Latin, kana, Han, Hangul, Cyrillic…, "byte"
 for byte tokens and BPE fragments that are not whole characters, "common" for
