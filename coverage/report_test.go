@@ -85,3 +85,22 @@ func TestReports(t *testing.T) {
 		t.Error("a PNG into a missing folder gave no error")
 	}
 }
+
+func TestSummary(t *testing.T) {
+	_, paths := writeTexts(t)
+	res, err := Run(context.Background(), Options{Model: testModel(t, synth.VocabBPE), Files: paths, MinCount: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range res.Files {
+		s := res.Summary(i)
+		if s.TokensPerByte != f.TokensPerByte || s.Share != f.Share || s.ShareK != f.ShareK || s.MinCount != 3 || len(s.Scripts) != len(res.Scripts) {
+			t.Errorf("%s: summary %+v", f.Path, s)
+		}
+		for _, sc := range f.Scripts {
+			if got := s.Scripts[sc.Script]; got.Share != sc.Share || got.ShareK != sc.ShareK {
+				t.Errorf("%s %s: summary %+v, file %v/%v", f.Path, sc.Script, got, sc.Share, sc.ShareK)
+			}
+		}
+	}
+}
