@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"runtime"
 	"sort"
 	"time"
 	"unicode/utf8"
@@ -32,6 +30,10 @@ type Options struct {
 	// PieceBytes is the largest text tokenized in one call; 0 means
 	// DefaultPieceBytes. Larger files are cut at line boundaries.
 	PieceBytes int
+	// Threads tokenize pieces of one file at once; 0 or 1 means one. The
+	// counts do not depend on it; memory grows with it (one piece's
+	// tokenizer peak per thread).
+	Threads int
 	// Progress, when set, is called after each piece with the file and
 	// the bytes of it tokenized so far.
 	Progress func(file string, done, total int64)
@@ -189,41 +191,19 @@ func countFile(ctx context.Context, m *llama.Model, path string, opts Options) (
 	if size <= 0 {
 		size = DefaultPieceBytes
 	}
-	f := &File{Path: path, counts: make([]int64, m.NVocab())}
-	// One OS thread for every piece: glibc gives each thread its own malloc
-	// arena and keeps what llama.cpp's tokenizer frees there, so pieces
-	// tokenized on different threads would each leave their peak behind.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	pr := newPieceReader(fh, size)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	f := &File{Path: path}
+	var err2 error
+	f.counts, f.Tokens, f.Bytes, f.Pieces, err2 = countPieces(ctx, m, newPieceReader(fh, size), opts.Threads, opts.ParseSpecial,
+		func(done int64) {
+			if opts.Progress != nil {
+				opts.Progress(path, done, st.Size())
+			}
+		})
+	if err2 != nil {
+		if errors.Is(err2, context.Canceled) || errors.Is(err2, context.DeadlineExceeded) {
+			return nil, err2
 		}
-		piece, off, err := pr.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("coverage %s: %w", path, err)
-		}
-		if bad := invalidUTF8(piece); bad >= 0 {
-			return nil, fmt.Errorf("coverage %s: not UTF-8: invalid byte 0x%02x at byte offset %d; convert the file to UTF-8",
-				path, piece[bad], off+int64(bad))
-		}
-		toks, err := m.Tokenize(string(piece), false, opts.ParseSpecial)
-		if err != nil {
-			return nil, fmt.Errorf("coverage %s: piece at byte offset %d: %w", path, off, err)
-		}
-		for _, t := range toks {
-			f.counts[t]++
-		}
-		f.Tokens += int64(len(toks))
-		f.Bytes += int64(len(piece))
-		f.Pieces++
-		if opts.Progress != nil {
-			opts.Progress(path, f.Bytes, st.Size())
-		}
+		return nil, fmt.Errorf("coverage %s: %w", path, err2)
 	}
 	if f.Tokens == 0 {
 		return nil, fmt.Errorf("coverage %s: %w (%d bytes)", path, ErrEmptyText, f.Bytes)

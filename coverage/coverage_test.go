@@ -3,6 +3,7 @@ package coverage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -299,5 +300,41 @@ func TestRunErrors(t *testing.T) {
 	cancel()
 	if _, err := Run(ctx, Options{Model: model, Files: paths}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled run: %v", err)
+	}
+}
+
+// TestThreadsGiveTheSameCounts tokenizes the pieces on one and on three
+// threads: every count must be equal, and a bad byte late in the text is
+// reported at its offset either way.
+func TestThreadsGiveTheSameCounts(t *testing.T) {
+	dir, paths := writeTexts(t)
+	model := testModel(t, synth.VocabBPE)
+	one, err := Run(context.Background(), Options{Model: model, Files: paths, PieceBytes: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, err := Run(context.Background(), Options{Model: model, Files: paths, PieceBytes: 300, Threads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range three.Files {
+		g := one.Files[i]
+		if f.Tokens != g.Tokens || f.Bytes != g.Bytes || f.Pieces != g.Pieces || f.Seen != g.Seen || f.SeenK != g.SeenK {
+			t.Errorf("%s: 3 threads %d tokens %d pieces, 1 thread %d %d", f.Path, f.Tokens, f.Pieces, g.Tokens, g.Pieces)
+		}
+		for id := range f.counts {
+			if f.counts[id] != g.counts[id] {
+				t.Fatalf("%s: token %d counted %d on 3 threads, %d on 1", f.Path, id, f.counts[id], g.counts[id])
+			}
+		}
+	}
+	text := texts["en.txt"]
+	bad := filepath.Join(dir, "late-bad.txt")
+	os.WriteFile(bad, []byte(text+"x\xc3\n"+text), 0o644)
+	want := fmt.Sprintf("late-bad.txt: not UTF-8: invalid byte 0xc3 at byte offset %d", len(text)+1)
+	for _, threads := range []int{1, 3} {
+		if _, err := Run(context.Background(), Options{Model: model, Files: []string{bad}, PieceBytes: 300, Threads: threads}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%d threads: error %v, want %q", threads, err, want)
+		}
 	}
 }

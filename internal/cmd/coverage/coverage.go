@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
@@ -65,6 +66,9 @@ side by side. See docs/coverage.md.`,
 			if opts.Coverage.Top < 0 {
 				return cmdutil.FlagErrorf("--top must not be negative")
 			}
+			if opts.Coverage.Threads < 1 {
+				return cmdutil.FlagErrorf("-t/--threads must be at least 1")
+			}
 			if opts.PieceMiB < 1 || opts.PieceMiB > 1024 {
 				return cmdutil.FlagErrorf("--piece-mib must be between 1 and 1024")
 			}
@@ -84,6 +88,7 @@ side by side. See docs/coverage.md.`,
 	f.IntVar(&opts.Coverage.Top, "top", coverage.DefaultTop, "never-seen tokens listed per script (0: none)")
 	f.BoolVar(&opts.Coverage.ParseSpecial, "parse-special", false, "tokenize the text of special tokens as those tokens, like llama-imatrix --parse-special")
 	f.IntVar(&opts.PieceMiB, "piece-mib", coverage.DefaultPieceBytes>>20, "tokenize files larger than this many MiB in pieces cut at line boundaries")
+	f.IntVarP(&opts.Coverage.Threads, "threads", "t", min(4, runtime.NumCPU()), "pieces of one file tokenized at once (each holds up to about 30 bytes per byte of its piece)")
 	f.StringVarP(&opts.Output, "output", "o", "", "also write the JSON result to this file, with its manifest")
 	f.StringVar(&opts.PNG, "png", "", "draw the shares per script to this PNG file")
 	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON instead of a table")

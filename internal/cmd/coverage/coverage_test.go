@@ -25,13 +25,14 @@ func TestNewCmdCoverageFlags(t *testing.T) {
 		{args: "-m m.gguf a.txt", check: func(o *Options) bool {
 			return o.Model == "m.gguf" && len(o.Files) == 1 && o.Coverage.MinCount == coverage.DefaultMinCount && o.Coverage.Top == coverage.DefaultTop && !o.JSON && o.Coverage.PieceBytes == coverage.DefaultPieceBytes
 		}},
-		{args: "--model m.gguf a.txt b.txt -k 3 --top 0 --json --png c.png -o c.json --parse-special --piece-mib 2", check: func(o *Options) bool {
-			return o.Coverage.PieceBytes == 2<<20 && len(o.Files) == 2 && o.Coverage.MinCount == 3 && o.Coverage.Top == -1 && o.JSON && o.PNG == "c.png" && o.Output == "c.json" && o.Coverage.ParseSpecial
+		{args: "--model m.gguf a.txt b.txt -k 3 --top 0 --json --png c.png -o c.json --parse-special --piece-mib 2 -t 3", check: func(o *Options) bool {
+			return o.Coverage.Threads == 3 && o.Coverage.PieceBytes == 2<<20 && len(o.Files) == 2 && o.Coverage.MinCount == 3 && o.Coverage.Top == -1 && o.JSON && o.PNG == "c.png" && o.Output == "c.json" && o.Coverage.ParseSpecial
 		}},
 		{args: "a.txt", wantErr: "-m/--model is required"},
 		{args: "-m m.gguf", wantErr: "requires at least 1 arg"},
 		{args: "-m m.gguf a.txt -k 0", wantErr: "-k/--min-count must be at least 1"},
 		{args: "-m m.gguf a.txt --top -1", wantErr: "--top must not be negative"},
+		{args: "-m m.gguf a.txt -t 0", wantErr: "-t/--threads must be at least 1"},
 		{args: "-m m.gguf a.txt --piece-mib 0", wantErr: "--piece-mib must be between 1 and 1024"},
 	}
 	for _, tt := range tests {
