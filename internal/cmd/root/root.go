@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	corpuscmd "github.com/calibkit/calibkit/internal/cmd/corpus"
+	coveragecmd "github.com/calibkit/calibkit/internal/cmd/coverage"
 	democmd "github.com/calibkit/calibkit/internal/cmd/demo"
 	evalcmd "github.com/calibkit/calibkit/internal/cmd/eval"
 	exportcmd "github.com/calibkit/calibkit/internal/cmd/export"
@@ -61,5 +62,6 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	cmd.AddCommand(exportcmd.NewCmdExport(io), uploadcmd.NewCmdUpload(io, nil))
 	cmd.AddCommand(taskscmd.NewCmdTasks(io, nil))
 	cmd.AddCommand(studycmd.NewCmdStudy(io, nil))
+	cmd.AddCommand(coveragecmd.NewCmdCoverage(io, nil))
 	return cmd
 }
