@@ -69,7 +69,7 @@ func TestParseTasksBad(t *testing.T) {
 		"lost line":      {gap, gap + "\n" + endMarker},
 		"no end":         {out, strings.ReplaceAll(errs, endMarker, "")},
 		"no final":       {lines[0] + "\n" + lines[1] + "\n" + lines[2], endMarker},
-		"wrong final":    {out, strings.Replace(errs, "Final result: ", "Final result: 1", 1)},
+		"wrong final":    {strings.Replace(out, "Final result: ", "Final result: 1", 1), strings.Replace(errs, "Final result: ", "Final result: 1", 1)},
 		"bad winogrande": {"1\t100.0000\tx\n", endMarker},
 	} {
 		mode := tasks.MultipleChoice
