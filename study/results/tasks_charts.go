@@ -39,6 +39,7 @@ func writeTaskCharts(dir string, trs []*Record) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
+			p.Y.Min = 0 // accuracy bars start at 0%
 			path := filepath.Join(dir, "chart-task-"+name+".png")
 			if err := savePNG(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch); err != nil {
 				return nil, err
