@@ -120,7 +120,7 @@ var CSVHeader = []string{"index", "cell", "source", "source_kind", "share", "rep
 
 // WriteCSV writes one row per record.
 func WriteCSV(w io.Writer, recs []*Record) error {
-	cmp := Compare(pplRecords(recs))
+	cmp := Compare(recs)
 	tcmp := CompareTasks(recs)
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
