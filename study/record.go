@@ -15,11 +15,11 @@ import (
 // record assembles a cell's record from its finished steps; it fails when
 // one of them did not finish.
 func (x *executor) record(c *plan.Cell) (*results.Record, error) {
-	ppl := x.metas[c.PPL]
-	if ppl == nil || (c.KLD != "" && x.metas[c.KLD] == nil) {
+	final := x.metas[c.Final()]
+	if final == nil || (c.KLD != "" && x.metas[c.KLD] == nil) {
 		return nil, fmt.Errorf("cell %s did not finish", c.ID)
 	}
-	st := x.p.Step(c.PPL)
+	st := x.p.Step(c.Final())
 	s := x.p.Spec
 	md, err := x.hasher.File(x.model)
 	if err != nil {
@@ -33,14 +33,28 @@ func (x *executor) record(c *plan.Cell) (*results.Record, error) {
 		Eval: c.Eval, Engine: x.eng.Identity(), Model: s.Model, ModelSHA256: md.SHA256, Ctx: s.Settings.Ctx, Batch: s.Settings.Batch,
 		Chunks: s.Settings.Chunks, ImatrixCh: s.Settings.ImatrixChunks, FlashAttn: s.Settings.FlashAttn,
 		Seconds: map[string]float64{}, Finished: time.Now().UTC()}
-	var pr engine.PerplexityResult
-	if err := json.Unmarshal(ppl.Result, &pr); err != nil {
-		return nil, fmt.Errorf("cell %s: perplexity entry: %w", c.ID, err)
-	}
-	r.PPL, r.PPLError, r.ChunkNLL = pr.PPL, pr.PPLError, pr.ChunkNLL
-	r.Seconds["ppl"] = ppl.Seconds
-	if fi, err := os.Stat(x.evalText(st.Eval)); err == nil {
-		r.EvalBytes = fi.Size()
+	if c.TaskStep != "" {
+		var tr engine.TaskResult
+		if err := json.Unmarshal(final.Result, &tr); err != nil {
+			return nil, fmt.Errorf("cell %s: task entry: %w", c.ID, err)
+		}
+		td, err := x.hasher.File(st.Task.File)
+		if err != nil {
+			return nil, err
+		}
+		r.Task = c.Task
+		r.TaskScore = &results.TaskScore{TaskResult: tr, File: st.Task.File, SHA256: td.SHA256, Tasks: st.Task.Tasks, Parallel: st.Task.Parallel}
+		r.Seconds["task"] = final.Seconds
+	} else {
+		var pr engine.PerplexityResult
+		if err := json.Unmarshal(final.Result, &pr); err != nil {
+			return nil, fmt.Errorf("cell %s: perplexity entry: %w", c.ID, err)
+		}
+		r.PPL, r.PPLError, r.ChunkNLL = pr.PPL, pr.PPLError, pr.ChunkNLL
+		r.Seconds["ppl"] = final.Seconds
+		if fi, err := os.Stat(x.evalText(st.Eval)); err == nil {
+			r.EvalBytes = fi.Size()
+		}
 	}
 	q := x.metas[st.Deps[0]]
 	var qr engine.QuantizeResult

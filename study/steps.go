@@ -17,6 +17,7 @@ import (
 	"github.com/calibkit/calibkit/study/engine"
 	"github.com/calibkit/calibkit/study/plan"
 	"github.com/calibkit/calibkit/study/stepcache"
+	"github.com/calibkit/calibkit/tasks"
 )
 
 // Files a step kind leaves in its entry.
@@ -252,6 +253,10 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 	case plan.KindPPL:
 		q := x.out(st.Deps[0], quantFile)
 		return x.eng.Perplexity(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: q, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks})
+	case plan.KindTask:
+		q := x.out(st.Deps[0], quantFile)
+		return x.eng.Tasks(ctx, engine.TaskJob{Common: x.common(log, progress), Model: q, File: st.Task.File, Mode: tasks.Mode(st.Task.Mode),
+			Tasks: st.Task.Tasks, Parallel: st.Task.Parallel})
 	case plan.KindKLDBase:
 		out := filepath.Join(dir, kldBaseFile)
 		if err := x.eng.SaveKLDBase(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: sp.Settings.KLDBase, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks}, out); err != nil {

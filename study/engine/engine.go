@@ -29,6 +29,9 @@ type Engine interface {
 	// compares a model against such a file.
 	SaveKLDBase(ctx context.Context, j PerplexityJob, out string) error
 	KLD(ctx context.Context, model, base string, j PerplexityJob) (*KLDResult, error)
+	// Tasks scores a task file (HellaSwag, Winogrande or multiple
+	// choice) as llama-perplexity does.
+	Tasks(ctx context.Context, j TaskJob) (*TaskResult, error)
 }
 
 // Common are the settings every model step takes.

@@ -185,6 +185,20 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 		}
 	}
 
+	// Task sets: each file hashed once.
+	type taskSet struct {
+		*spec.TaskSet
+		digest stepcache.Digest
+	}
+	var taskSets []taskSet
+	for i := range s.Tasks {
+		d, err := h.File(s.Tasks[i].File)
+		if err != nil {
+			return nil, fmt.Errorf("task set %s: %w", s.Tasks[i].Name, err)
+		}
+		taskSets = append(taskSets, taskSet{&s.Tasks[i], d})
+	}
+
 	// Quants and cells.
 	for _, src := range p.Sources {
 		for vi := range s.Variants {
@@ -211,6 +225,14 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 					k := stepcache.NewKey(KindKLD).Param("engine", o.Engine).Param("ctx", st.Ctx).Param("batch", st.Batch).Param("flash_attn", st.FlashAttn)
 					c.KLD = p.add(&Step{ID: "kld:" + cid, Kind: KindKLD, Source: src, Variant: v, Eval: e, Deps: []string{q.ID, b}}, k).ID
 				}
+				p.Cells = append(p.Cells, c)
+			}
+			for _, ts := range taskSets {
+				k := stepcache.NewKey(KindTask).Input("tasks", ts.digest).Param("engine", o.Engine).Param("mode", ts.Mode).
+					Param("tasks", ts.Tasks).Param("parallel", ts.Parallel).Param("ctx", st.Ctx).Param("batch", st.Batch).Param("flash_attn", st.FlashAttn)
+				cid := joinID(src.ID, v.Name, ts.Name)
+				c := &Cell{Index: len(p.Cells), ID: cid, Source: src.ID, Variant: v.Name, Task: ts.Name}
+				c.TaskStep = p.add(&Step{ID: "task:" + cid, Kind: KindTask, Source: src, Variant: v, Task: ts.TaskSet, Deps: []string{q.ID}}, k).ID
 				p.Cells = append(p.Cells, c)
 			}
 		}

@@ -25,6 +25,7 @@ const (
 	KindPPL      = "ppl"      // perplexity of a quant on an eval set
 	KindKLDBase  = "kldbase"  // the base model's log-probabilities on an eval set
 	KindKLD      = "kld"      // KL divergence of a quant against a base
+	KindTask     = "task"     // a quant scored on a task set
 )
 
 // Step is one node of the graph.
@@ -41,6 +42,7 @@ type Step struct {
 	Source  *Source       `json:"-"`
 	Variant *spec.Variant `json:"-"`
 	Eval    *Eval         `json:"-"`
+	Task    *spec.TaskSet `json:"-"`
 	// File, for an imatrix step of a sweep, is the share's file name in
 	// the sweep step's folder.
 	File string `json:"-"`
@@ -78,16 +80,28 @@ type Eval struct {
 	Build string `json:"build_step,omitempty"`
 }
 
-// Cell is one row of the results: a source, a variant, an eval set.
+// Cell is one row of the results: a source, a variant, and an eval set
+// or a task set (Eval or Task; the other is "").
 type Cell struct {
 	Index   int    `json:"index"`
 	ID      string `json:"id"`
 	Source  string `json:"source"`
 	Variant string `json:"variant"`
-	Eval    string `json:"eval"`
-	// PPL and KLD are the cell's final steps (KLD "" without a base).
-	PPL string `json:"ppl_step"`
-	KLD string `json:"kld_step,omitempty"`
+	Eval    string `json:"eval,omitempty"`
+	Task    string `json:"task,omitempty"`
+	// PPL and KLD are an eval cell's final steps (KLD "" without a
+	// base); TaskStep a task cell's.
+	PPL      string `json:"ppl_step,omitempty"`
+	KLD      string `json:"kld_step,omitempty"`
+	TaskStep string `json:"task_step,omitempty"`
+}
+
+// Final returns the step whose result is the cell's record.
+func (c *Cell) Final() string {
+	if c.TaskStep != "" {
+		return c.TaskStep
+	}
+	return c.PPL
 }
 
 // Plan is a study's cells and steps.
@@ -150,6 +164,7 @@ func (p *Plan) Needs(cells ...*Cell) []*Step {
 	for _, c := range cells {
 		visit(c.PPL)
 		visit(c.KLD)
+		visit(c.TaskStep)
 	}
 	var out []*Step
 	for _, s := range p.Steps {

@@ -33,8 +33,13 @@ type errPoints struct {
 // several repeats a sweep point is their mean and its bar ±1 standard
 // deviation across the repeats (the sampling noise); with one, the PPL's
 // own error.
-func WriteCharts(dir string, recs []*Record) ([]string, error) {
+//
+// Task sets get the same charts of accuracy in percent, with the 95%
+// Wilson interval as the bars' error (chart-task-NAME.png) and, for
+// sweeps, the accuracy ± its standard error against the share.
+func WriteCharts(dir string, all []*Record) ([]string, error) {
 	var out []string
+	recs := pplRecords(all)
 	evals := order(recs, func(r *Record) string { return r.Eval })
 	for _, e := range evals {
 		var rs []*Record
@@ -46,7 +51,7 @@ func WriteCharts(dir string, recs []*Record) ([]string, error) {
 		if len(rs) == 0 {
 			continue
 		}
-		p, err := barChart(e, rs)
+		p, err := barChart("perplexity on "+e, "PPL", rs, pplBar)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +84,8 @@ func WriteCharts(dir string, recs []*Record) ([]string, error) {
 			}
 		}
 	}
-	return out, nil
+	more, err := writeTaskCharts(dir, taskRecords(all))
+	return append(out, more...), err
 }
 
 func sweepRecs(recs []*Record) []*Record {
@@ -97,12 +103,18 @@ func sweepName(r *Record) string {
 	return name
 }
 
-func barChart(eval string, rs []*Record) (*plot.Plot, error) {
+// pplBar is a bar's height and error: PPL ± its error.
+func pplBar(r *Record) (v, lo, hi float64) { return r.PPL, r.PPLError, r.PPLError }
+
+// barChart draws grouped bars (a group per variant, a bar per source) of
+// bar(r): the height and the error below and above it.
+func barChart(title, ylabel string, rs []*Record, bar func(*Record) (v, lo, hi float64)) (*plot.Plot, error) {
+	eval := title
 	variants := order(rs, func(r *Record) string { return r.Variant })
 	sources := order(rs, func(r *Record) string { return r.Source })
 	p := plot.New()
-	p.Title.Text = "perplexity on " + eval
-	p.Y.Label.Text = "PPL"
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
 	w := vg.Points(float64(min(24, 180/max(1, len(sources)*len(variants)))))
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for si, s := range sources {
@@ -111,11 +123,12 @@ func barChart(eval string, rs []*Record) (*plot.Plot, error) {
 		for vi, v := range variants {
 			for _, r := range rs {
 				if r.Source == s && r.Variant == v {
-					vals[vi] = r.PPL
-					pts.XYs[vi] = plotter.XY{X: float64(vi), Y: r.PPL}
-					pts.YErrors[vi] = struct{ Low, High float64 }{r.PPLError, r.PPLError}
-					lo = math.Min(lo, r.PPL-r.PPLError)
-					hi = math.Max(hi, r.PPL+r.PPLError)
+					y, el, eh := bar(r)
+					vals[vi] = y
+					pts.XYs[vi] = plotter.XY{X: float64(vi), Y: y}
+					pts.YErrors[vi] = struct{ Low, High float64 }{el, eh}
+					lo = math.Min(lo, y-el)
+					hi = math.Max(hi, y+eh)
 				}
 			}
 		}
@@ -169,10 +182,16 @@ func sweepChart(sweep, eval, metric string, recs []*Record) (*plot.Plot, bool, e
 	var variants []string
 	seenV := map[string]bool{}
 	for _, r := range recs {
-		if r.Share == nil || r.Eval != eval || sweepName(r) != sweep {
+		if r.Share == nil || setName(r) != eval || sweepName(r) != sweep {
 			continue
 		}
 		st := Stat{Value: r.PPL, Err: r.PPLError}
+		if metric == "acc" {
+			if r.TaskScore == nil {
+				continue
+			}
+			st = Stat{Value: r.TaskScore.Accuracy, Err: r.TaskScore.StdErr}
+		}
 		if metric == "kld" {
 			if r.KLD == nil {
 				continue
@@ -192,7 +211,7 @@ func sweepChart(sweep, eval, metric string, recs []*Record) (*plot.Plot, bool, e
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s: %s against share", sweep, eval)
 	p.X.Label.Text = "share of the added corpus"
-	p.Y.Label.Text = map[string]string{"ppl": "PPL", "kld": "mean KLD"}[metric]
+	p.Y.Label.Text = map[string]string{"ppl": "PPL", "kld": "mean KLD", "acc": "accuracy %"}[metric]
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for vi, v := range variants {
 		var shares []float64

@@ -56,10 +56,11 @@ func PairedDiff(cell, base []float64) (Paired, error) {
 	return Paired{N: n, MeanDiff: mean, Lo: mean - half, Hi: mean + half}, nil
 }
 
-// Compare pairs every record with the baseline source's record of the same
-// variant and eval set; the baseline's own records and those without a
-// baseline record are left out.
-func Compare(recs []*Record) map[string]Paired {
+// Compare pairs every eval-set record with the baseline source's record of
+// the same variant and eval set; the baseline's own records, those without
+// a baseline record and task-set records (CompareTasks) are left out.
+func Compare(all []*Record) map[string]Paired {
+	recs := pplRecords(all)
 	type vk struct{ variant, eval string }
 	base := map[vk]*Record{}
 	for _, r := range recs {

@@ -53,8 +53,27 @@ type Record struct {
 
 	KLD map[string]engine.Stat `json:"kld,omitempty"`
 
+	// Task names the task set of a task cell (Eval is "" then, and the
+	// perplexity fields are zero); TaskScore is its score.
+	Task      string     `json:"task,omitempty"`
+	TaskScore *TaskScore `json:"task_score,omitempty"`
+
 	// Seconds per step kind, as computed (a cached step keeps the time it
 	// took when it ran).
 	Seconds  map[string]float64 `json:"seconds"`
 	Finished time.Time          `json:"finished"`
+}
+
+// TaskScore is a quant's score on a task set: accuracy and its standard
+// error in percent as llama-perplexity computes them, the 95% Wilson
+// interval in percent, and each task's outcome in the order scored
+// (engine.TaskItem), with the parameters it was scored with.
+type TaskScore struct {
+	engine.TaskResult
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	// Tasks and Parallel are the task set's settings (0: upstream's
+	// defaults).
+	Tasks    int `json:"tasks_setting"`
+	Parallel int `json:"parallel"`
 }

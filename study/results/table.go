@@ -25,8 +25,16 @@ func order(recs []*Record, f func(*Record) string) []string {
 // WriteMarkdown writes the study's table: a row per variant and imatrix
 // source, a column per eval set; each cell gives PPL ± its error and,
 // against the baseline source, the paired change in PPL with its 95%
-// interval (bold when the interval leaves out no change).
-func WriteMarkdown(w io.Writer, title string, recs []*Record) error {
+// interval (bold when the interval leaves out no change). Task sets get a
+// table of their own of the same shape: accuracy with its intervals and
+// the paired difference with McNemar's test (writeTaskTable).
+func WriteMarkdown(w io.Writer, title string, all []*Record) error {
+	recs := pplRecords(all)
+	if len(recs) == 0 {
+		fmt.Fprintf(w, "# %s\n", title)
+		writeTaskTable(w, all)
+		return nil
+	}
 	cmp := Compare(recs)
 	evals := order(recs, func(r *Record) string { return r.Eval })
 	variants := order(recs, func(r *Record) string { return r.Variant })
@@ -90,6 +98,7 @@ func WriteMarkdown(w io.Writer, title string, recs []*Record) error {
 			}
 		}
 	}
+	writeTaskTable(w, all)
 	return nil
 }
 
@@ -105,11 +114,14 @@ func hasKLD(recs []*Record) bool {
 // CSVHeader are results.csv's columns.
 var CSVHeader = []string{"index", "cell", "source", "source_kind", "share", "repeat", "variant", "eval", "engine",
 	"ppl", "ppl_error", "chunks_scored", "dlogppl_vs_baseline", "dlogppl_lo95", "dlogppl_hi95",
-	"mean_kld", "mean_kld_error", "same_top_p", "source_bytes", "source_tokens", "imatrix_chunks", "quant_bytes", "seconds"}
+	"mean_kld", "mean_kld_error", "same_top_p", "source_bytes", "source_tokens", "imatrix_chunks", "quant_bytes", "seconds",
+	"task", "task_mode", "accuracy", "accuracy_stderr", "wilson_lo95", "wilson_hi95", "tasks_scored", "tasks_correct",
+	"dacc_vs_baseline_pp", "dacc_lo95_pp", "dacc_hi95_pp", "mcnemar_p"}
 
 // WriteCSV writes one row per record.
 func WriteCSV(w io.Writer, recs []*Record) error {
 	cmp := Compare(recs)
+	tcmp := CompareTasks(recs)
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
@@ -137,9 +149,20 @@ func WriteCSV(w io.Writer, recs []*Record) error {
 		for _, s := range r.Seconds {
 			secs += s
 		}
+		ppl, pplErr, nChunks := g(r.PPL), g(r.PPLError), strconv.Itoa(len(r.ChunkNLL))
+		task := make([]string, 12)
+		if ts := r.TaskScore; ts != nil {
+			ppl, pplErr, nChunks = "", "", ""
+			task = []string{r.Task, ts.Mode, g(ts.Accuracy), g(ts.StdErr), g(ts.Wilson95[0]), g(ts.Wilson95[1]),
+				strconv.Itoa(ts.Scored), strconv.Itoa(ts.Correct), "", "", "", ""}
+			if p, ok := tcmp[r.Cell]; ok {
+				task[8], task[9], task[10], task[11] = g(p.Diff), g(p.Lo), g(p.Hi), g(p.P)
+			}
+		}
 		row := []string{strconv.Itoa(r.Index), r.Cell, r.Source, r.SourceKind, share, strconv.Itoa(r.Repeat), r.Variant, r.Eval, r.Engine,
-			g(r.PPL), g(r.PPLError), strconv.Itoa(len(r.ChunkNLL)), dl, lo, hi, kld, kerr, top,
+			ppl, pplErr, nChunks, dl, lo, hi, kld, kerr, top,
 			strconv.FormatInt(r.SourceBytes, 10), strconv.Itoa(r.SourceTokens), strconv.Itoa(r.ImatrixChunks), strconv.FormatInt(r.QuantBytes, 10), g(secs)}
+		row = append(row, task...)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

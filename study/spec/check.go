@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -64,8 +65,8 @@ func (s *Spec) check(root *yaml.Node) error {
 	if s.Model == "" {
 		return s.errAt(nil, "no model: add model: PATH.gguf or model: hf://OWNER/REPO/FILE.gguf")
 	}
-	if len(s.Imatrix) == 0 || len(s.Variants) == 0 || len(s.Eval) == 0 {
-		return s.errAt(nil, "a study needs imatrix sources, variants and eval sets (keys imatrix, variants, eval)")
+	if len(s.Imatrix) == 0 || len(s.Variants) == 0 || len(s.Eval)+len(s.Tasks) == 0 {
+		return s.errAt(nil, "a study needs imatrix sources, variants and eval sets or task sets (keys imatrix, variants, eval, tasks)")
 	}
 	if s.Settings.Ctx == 0 {
 		s.Settings.Ctx = 512
@@ -144,6 +145,33 @@ func (s *Spec) check(root *yaml.Node) error {
 			}
 		}
 		enames[e.Name] = true
+	}
+	return s.checkTasks(enames)
+}
+
+// TaskModes are the task kinds a task set may name.
+var TaskModes = []string{"hellaswag", "winogrande", "multiple-choice"}
+
+func (s *Spec) checkTasks(enames map[string]bool) error {
+	tnames := map[string]bool{}
+	for i, t := range s.Tasks {
+		switch {
+		case !nameRe.MatchString(t.Name):
+			return s.errAt(p("tasks", i), "task set name %q: want letters, digits and . _ + - (e.g. jcqa)", t.Name)
+		case tnames[t.Name]:
+			return s.errAt(p("tasks", i), "task set %q is given twice", t.Name)
+		case enames[t.Name]:
+			return s.errAt(p("tasks", i), "task set %q has the name of an eval set: cell IDs must tell them apart", t.Name)
+		case t.File == "":
+			return s.errAt(p("tasks", i), "task set %s has no file (a llama-perplexity task file, e.g. from calibkit tasks build)", t.Name)
+		case !slices.Contains(TaskModes, t.Mode):
+			return s.errAt(p("tasks", i, "mode"), "task set %s: mode is %s, not %q", t.Name, strings.Join(TaskModes, ", "), t.Mode)
+		case t.Tasks < 0:
+			return s.errAt(p("tasks", i, "tasks"), "task set %s: tasks must be 0 (upstream's default) or more", t.Name)
+		case t.Parallel < 0:
+			return s.errAt(p("tasks", i, "parallel"), "task set %s: parallel must be 0 (upstream's default) or more", t.Name)
+		}
+		tnames[t.Name] = true
 	}
 	return nil
 }
@@ -297,6 +325,9 @@ func (s *Spec) Resolve(dir string) error {
 				errs = append(errs, check(p("eval", i, "build", "exclude", j), &b.Exclude[j], "exclude manifest"))
 			}
 		}
+	}
+	for i := range s.Tasks {
+		errs = append(errs, check(p("tasks", i, "file"), &s.Tasks[i].File, "task file"))
 	}
 	for _, err := range errs {
 		if err != nil {

@@ -169,6 +169,8 @@ func typeName(t reflect.Type) string {
 		return "an eval set"
 	case reflect.TypeOf(EvalRecipe{}):
 		return "an eval build"
+	case reflect.TypeOf(TaskSet{}):
+		return "a task set"
 	}
 	return t.Name()
 }

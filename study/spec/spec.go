@@ -23,6 +23,9 @@ type Spec struct {
 	Imatrix  []Source  `yaml:"imatrix"`
 	Variants []Variant `yaml:"variants"`
 	Eval     []EvalSet `yaml:"eval"`
+	// Tasks lists the task sets: each quant is scored on each, beside
+	// its perplexity on the eval sets.
+	Tasks    []TaskSet `yaml:"tasks"`
 	Settings Settings  `yaml:"settings"`
 	// Notes are the study's caveats in its author's words (a source built
 	// from more text than another, differences that may be noise);
@@ -135,6 +138,23 @@ type EvalRecipe struct {
 	Format  string   `yaml:"format"`
 	Seed    uint64   `yaml:"seed"`
 	Exclude []string `yaml:"exclude"`
+}
+
+// TaskSet is one task file scored as llama-perplexity scores it
+// (--hellaswag, --winogrande or --multiple-choice), e.g. one written by
+// `calibkit tasks build`.
+type TaskSet struct {
+	Name string `yaml:"name"`
+	File string `yaml:"file"`
+	// Mode is hellaswag, winogrande or multiple-choice.
+	Mode string `yaml:"mode"`
+	// Tasks is --MODE-tasks: how many tasks to score, chosen as upstream
+	// chooses them (0: upstream's default, 400 for HellaSwag, all for the
+	// others).
+	Tasks int `yaml:"tasks"`
+	// Parallel is -np (0: upstream's default); a multiple-choice set with
+	// more than 4 answers per task needs at least that many.
+	Parallel int `yaml:"parallel"`
 }
 
 // Presets are the published study's variants by name.

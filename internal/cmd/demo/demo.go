@@ -84,8 +84,9 @@ with no download, and print what each step made:
   7. study: calibkit study run on a grid of three imatrix sources (none,
      the English-only and the half-Japanese mix) × the M and L variants ×
      the English sample and the Japanese eval set, each quant scored with
-     perplexity (-c 64) and compared chunk by chunk with the no-imatrix one;
-     the spec is written to DIR/study/study.yaml to edit and run again.
+     perplexity (-c 64) and compared chunk by chunk with the no-imatrix one,
+     and on 20 multiple-choice tasks made from the English sample (accuracy,
+     compared task by task with McNemar's test); the spec is written to DIR/study/study.yaml to edit and run again.
 
 Without -o, DIR is a new temporary folder, which is kept.`,
 		Example: `  calibkit demo

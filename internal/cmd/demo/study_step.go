@@ -16,7 +16,7 @@ import (
 // demoStudy is the grid the demo runs through the study runner: three
 // imatrix sources (none, the English-only mix, the half-Japanese mix) ×
 // the study's M and L variants × the English sample and the Japanese eval
-// set. Paths are relative to DIR/study, where the spec is written so that
+// set, and a small multiple-choice task set from the English sample. Paths are relative to DIR/study, where the spec is written so that
 // it can be edited and run again with calibkit study run.
 const demoStudy = `# The demo's study: edit and rerun with
 #   calibkit study run study.yaml -o .
@@ -35,6 +35,10 @@ eval:
     file: ../samples/wikitext-sample.raw
   - name: ja
     file: ../eval/ja-wiki.test.raw
+tasks:
+  - name: next-words
+    file: next-words.mc
+    mode: multiple-choice
 settings:
   ctx: 64
   baseline: none
@@ -50,6 +54,9 @@ func studyGrid(ctx context.Context, s *State) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	if err := writeDemoTasks(s.Files["samples.wikitext"], filepath.Join(dir, demoTaskFile)); err != nil {
+		return fmt.Errorf("demo task set: %w", err)
+	}
 	path := filepath.Join(dir, "study.yaml")
 	if _, err := atomicfile.WriteFile(path, strings.NewReader(demoStudy)); err != nil {
 		return err
@@ -64,7 +71,12 @@ func studyGrid(ctx context.Context, s *State) error {
 	}
 	cmp := results.Compare(res.Records)
 	fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-4s %22s  %s\n", "variant", "imatrix", "eval", "PPL", "against none (paired, 95%)")
+	var taskRecs []*results.Record
 	for _, r := range res.Records {
+		if r.TaskScore != nil {
+			taskRecs = append(taskRecs, r)
+			continue
+		}
 		vs := "(baseline)"
 		if p, ok := cmp[r.Cell]; ok {
 			ratio, lo, hi := p.PPLRatio()
@@ -76,6 +88,22 @@ func studyGrid(ctx context.Context, s *State) error {
 		fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-4s %22s  %s\n", r.Variant, r.Source, r.Eval, fmt.Sprintf("%.2f ± %.2f", r.PPL, r.PPLError), vs)
 	}
 	fmt.Fprintf(s.IO.Out, "      (* the interval leaves out 1; %d steps run, %d cached)\n", res.Computed, res.Cached)
+	if len(taskRecs) > 0 {
+		tcmp := results.CompareTasks(taskRecs)
+		fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-10s %22s  %s\n", "variant", "imatrix", "tasks", "accuracy %", "against none (per task, McNemar)")
+		for _, r := range taskRecs {
+			vs := "(baseline)"
+			if p, ok := tcmp[r.Cell]; ok {
+				vs = fmt.Sprintf("%+.1f pp [%+.1f, %+.1f], p %.2g", p.Diff, p.Lo, p.Hi, p.P)
+				if p.Significant() {
+					vs += " *"
+				}
+			}
+			ts := r.TaskScore
+			fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-10s %22s  %s\n", r.Variant, r.Source, r.Task, fmt.Sprintf("%.1f ± %.1f of %d", ts.Accuracy, ts.StdErr, ts.Scored), vs)
+		}
+		fmt.Fprintf(s.IO.Out, "      (a random-weight model scores about chance, 25%%, on these %d tasks)\n", demoTaskCount)
+	}
 	fmt.Fprintf(s.IO.Out, "      spec: %s (edit it and run: calibkit study run %s -o %s)\n", s.rel(path), path, dir)
 	fmt.Fprintf(s.IO.Out, "      table: %s\n", s.rel(res.Report.Markdown))
 	for _, c := range res.Report.Charts {

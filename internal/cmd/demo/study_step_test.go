@@ -27,21 +27,27 @@ func TestDemoStudyGrid(t *testing.T) {
 		t.Errorf("spec grid %d × %d × %d", len(s.Imatrix), len(s.Variants), len(s.Eval))
 	}
 	recs, skipped, err := results.Read(filepath.Join(dir, "study", results.FileName))
-	if err != nil || skipped != 0 || len(recs) != 12 {
+	if err != nil || skipped != 0 || len(recs) != 18 {
 		t.Fatalf("%d records, %d skipped, %v", len(recs), skipped, err)
 	}
 	for _, r := range recs {
+		if r.TaskScore != nil {
+			if r.Task != "next-words" || r.TaskScore.Scored != demoTaskCount || len(r.TaskScore.Items) != demoTaskCount {
+				t.Errorf("%s: %+v", r.Cell, r.TaskScore)
+			}
+			continue
+		}
 		if r.PPL <= 1 || len(r.ChunkNLL) < 2 || !strings.HasPrefix(r.Engine, "linked:") {
 			t.Errorf("%s: %+v", r.Cell, r)
 		}
 	}
-	for _, f := range []string{"results.md", "chart-en.png", "chart-ja.png"} {
+	for _, f := range []string{"results.md", "chart-en.png", "chart-ja.png", "chart-task-next-words.png", "next-words.mc"} {
 		if _, err := os.Stat(filepath.Join(dir, "study", f)); err != nil {
 			t.Error(err)
 		}
 	}
 	text := out.String()
-	for _, want := range []string{"[7/7] study: 3 imatrix sources", "L        en+ja  ja", "(baseline)", "×", "spec: study/study.yaml", "chart: study/chart-ja.png"} {
+	for _, want := range []string{"[7/7] study: 3 imatrix sources", "L        en+ja  ja", "(baseline)", "×", "spec: study/study.yaml", "chart: study/chart-ja.png", "next-words", "McNemar", "chart: study/chart-task-next-words.png"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
