@@ -37,8 +37,10 @@ type card struct {
 	caveats  []string
 }
 
+// missingCell is a planned cell without a record: a perplexity cell (eval
+// set) or a task-set cell (task).
 type missingCell struct {
-	variant, source, eval, why, detail string
+	variant, source, eval, task, why, detail string
 }
 
 func (c *card) render() ([]byte, error) {
@@ -61,12 +63,28 @@ func (c *card) render() ([]byte, error) {
 	}
 
 	c.table(&b)
+	if len(c.f.tasks) > 0 {
+		b.WriteString("\n## Task accuracy\n")
+		results.WriteTaskTable(&b, c.f.tasks)
+		var none []string
+		for _, m := range c.missing {
+			if m.task != "" {
+				none = append(none, fmt.Sprintf("%s × %s on %s: %s", m.variant, m.source, m.task, m.why))
+			}
+		}
+		if len(none) > 0 {
+			b.WriteString("\nTask cells without a result:\n\n")
+			for _, n := range none {
+				b.WriteString("- " + n + "\n")
+			}
+		}
+	}
 	if len(c.charts) > 0 {
 		b.WriteString("\n## Charts\n\n")
 		for _, ch := range c.charts {
 			fmt.Fprintf(&b, "![%s](%s)\n\n", ch, ch)
 		}
-		b.WriteString("Grouped bars: PPL ± its error per eval set, a group per variant and a bar per imatrix source; sweep charts: PPL against the added corpus's share, a line per variant.\n")
+		b.WriteString("Grouped bars: PPL ± its error per eval set, a group per variant and a bar per imatrix source; sweep charts: PPL against the added corpus's share, a line per variant; task charts: accuracy with its 95% Wilson interval per task set.\n")
 	}
 	b.WriteString(`
 ## Reading the paired intervals
@@ -171,6 +189,9 @@ func (c *card) axes() (variants, srcs, evals []string) {
 	sv, ss, se := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	if c.f.plan != nil {
 		for _, cl := range c.f.plan.Cells {
+			if cl.Task != "" {
+				continue
+			}
 			add(&variants, sv, cl.Variant)
 			add(&srcs, ss, cl.Source)
 			add(&evals, se, cl.Eval)

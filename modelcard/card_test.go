@@ -67,7 +67,16 @@ func TestCardFromStudy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs = results.Latest(recs)
+	var taskRecs []*results.Record
+	all := results.Latest(recs)
+	recs = recs[:0]
+	for _, r := range all {
+		if r.Task != "" {
+			taskRecs = append(taskRecs, r)
+		} else {
+			recs = append(recs, r)
+		}
+	}
 	repo := t.TempDir()
 	out := filepath.Join(repo, "README.md")
 	res, err := Write(context.Background(), Options{Dir: dir, Output: out, Command: []string{"calibkit", "export", "model-card", dir, "-o", out}})
@@ -94,6 +103,42 @@ func TestCardFromStudy(t *testing.T) {
 		}
 		if !strings.Contains(body, "Base model: unknown") || !strings.Contains(body, "License: unknown") {
 			t.Error("the body does not say base model and license are unknown")
+		}
+	})
+
+	t.Run("tasks", func(t *testing.T) {
+		if len(taskRecs) == 0 {
+			t.Fatal("the fixture study has no task records")
+		}
+		rows := table(t, body, "## Task accuracy")
+		if len(rows[0]) != 3 || !strings.HasPrefix(rows[0][2], "mc (multiple-choice, 12 tasks)") {
+			t.Fatalf("task table header %q", rows[0])
+		}
+		at := map[string]string{}
+		for _, r := range rows[2:] {
+			at[r[0]+"/"+r[1]] = r[2]
+		}
+		cmp := results.CompareTasks(taskRecs)
+		for _, r := range taskRecs {
+			ts := r.TaskScore
+			want := fmt.Sprintf("%.2f ± %.2f [%.2f, %.2f]", ts.Accuracy, ts.StdErr, ts.Wilson95[0], ts.Wilson95[1])
+			if p, ok := cmp[r.Cell]; ok {
+				want += fmt.Sprintf("<br>%+.2f pp", p.Diff)
+			}
+			if got := at[r.Variant+"/"+r.Source]; !strings.HasPrefix(strings.ReplaceAll(got, "**", ""), want) {
+				t.Errorf("%s × %s: task cell %q, want it to start with %q", r.Variant, r.Source, got, want)
+			}
+		}
+		if len(at) != len(taskRecs) {
+			t.Errorf("%d task rows for %d task records", len(at), len(taskRecs))
+		}
+		for _, v := range []string{"M", "q8"} {
+			if want := v + " × short on mc: failed: step imatrix:short"; !strings.Contains(body, want) {
+				t.Errorf("the card does not list %q among the task cells without a result", want)
+			}
+		}
+		if !strings.Contains(body, "chart-task-mc.png") {
+			t.Error("the task chart is not linked")
 		}
 	})
 
@@ -140,7 +185,8 @@ func TestCardFromStudy(t *testing.T) {
 				}
 			}
 		}
-		if res.Results != len(recs) || len(res.Missing) != 4 || res.Cells != len(recs)+4 {
+		// the short source's 4 perplexity cells and its 2 task cells
+		if res.Results != len(recs)+len(taskRecs) || len(res.Missing) != 6 || res.Cells != len(recs)+len(taskRecs)+6 {
 			t.Errorf("result: %d results, %d missing of %d", res.Results, len(res.Missing), res.Cells)
 		}
 	})
@@ -200,7 +246,7 @@ func TestCardFromStudy(t *testing.T) {
 	})
 
 	t.Run("caveats", func(t *testing.T) {
-		for _, want := range []string{"- From the study's spec: The en+ja mix holds about twice the text of en.", "not the usual 512", "comparisons with the baseline are within the noise", "4 of the study's"} {
+		for _, want := range []string{"- From the study's spec: The en+ja mix holds about twice the text of en.", "not the usual 512", "comparisons with the baseline are within the noise", "6 of the study's"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("caveats lack %q", want)
 			}

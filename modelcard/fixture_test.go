@@ -1,6 +1,7 @@
 package modelcard
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/calibkit/calibkit/internal/synth"
 	"github.com/calibkit/calibkit/study"
 	"github.com/calibkit/calibkit/study/spec"
+	"github.com/calibkit/calibkit/tasks"
 )
 
 var (
@@ -46,6 +48,10 @@ eval:
     file: en.raw
   - name: ja
     build: {from: ja.jsonl, bytes: "1500"}
+tasks:
+  - name: mc
+    file: mc.bin
+    mode: multiple-choice
 settings:
   ctx: 64
   threads: 2
@@ -95,6 +101,19 @@ func runStudy(dir string) (string, error) {
 	}
 	os.WriteFile(filepath.Join(dir, "ja.jsonl"), []byte(b.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "short.txt"), []byte("A calibration text of a few words.\n"), 0o644)
+	var mc []tasks.MultipleChoiceTask
+	for i := range 12 {
+		mc = append(mc, tasks.MultipleChoiceTask{
+			Question: fmt.Sprintf("Question %d: where do the people of the town live?", i),
+			Answers:  []string{" by the mountains", " under the sea", " on the moon", " in the rivers"},
+			Labels:   []int32{1, 0, 0, 0},
+		})
+	}
+	var mcb bytes.Buffer
+	if err := tasks.WriteMultipleChoice(&mcb, mc); err != nil {
+		return "", err
+	}
+	os.WriteFile(filepath.Join(dir, "mc.bin"), mcb.Bytes(), 0o644)
 	p := filepath.Join(dir, "study.yaml")
 	os.WriteFile(p, []byte("name: tiny card study\nmodel: tiny.gguf\n"+studyBody), 0o644)
 	s, err := spec.Load(p)

@@ -29,7 +29,8 @@ const PlanFile = "plan.json"
 // folder is what a study folder holds, as read.
 type folder struct {
 	dir     string
-	recs    []*results.Record // the last record of each cell, in cell order
+	recs    []*results.Record // the last record of each perplexity cell, in cell order
+	tasks   []*results.Record // the last record of each task-set cell
 	skipped int               // lines of results.jsonl cut short or not records
 	plan    *plan.Plan        // nil when plan.json is missing or unreadable
 	planErr string
@@ -63,7 +64,17 @@ func readFolder(dir string) (*folder, error) {
 		}
 		return nil, &InputError{rp, msg}
 	}
-	f := &folder{dir: dir, recs: results.Latest(recs), skipped: skipped}
+	f := &folder{dir: dir, skipped: skipped}
+	for _, r := range results.Latest(recs) {
+		if r.Task != "" {
+			f.tasks = append(f.tasks, r)
+		} else {
+			f.recs = append(f.recs, r)
+		}
+	}
+	if len(f.recs) == 0 {
+		return nil, &InputError{rp, "holds no perplexity record: a model card needs at least one eval set scored (run calibkit study run STUDY.yaml -o " + dir + " to finish the cells)"}
+	}
 	pp := filepath.Join(dir, PlanFile)
 	if b, err := os.ReadFile(pp); err != nil {
 		f.planErr = fmt.Sprintf("%s is missing (%v)", pp, errors.Unwrap(err))
@@ -198,7 +209,7 @@ func (f *folder) cellStatus(c *plan.Cell) (short, detail string) {
 		}
 		return fmt.Sprintf("failed: step %s (log %s)", id, filepath.ToSlash(filepath.Join("logs", filepath.Base(f.logPath(id))))), id + ": " + msg
 	}
-	for _, id := range []string{c.PPL, c.KLD} {
+	for _, id := range []string{c.PPL, c.KLD, c.TaskStep} {
 		if s, m := visit(id, 0); s != "" {
 			return s, m
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,9 +109,9 @@ func Write(ctx context.Context, o Options) (*Result, error) {
 	}
 	c.header.Language = languages(c.srcs)
 	res := &Result{Card: o.Output, Manifest: manifest.Path(o.Output), BaseModel: c.header.BaseModel, License: c.header.License,
-		Languages: c.header.Language, Results: len(f.recs), Skipped: f.skipped, Sources: c.srcs, Caveats: c.caveats,
+		Languages: c.header.Language, Results: len(f.recs) + len(f.tasks), Skipped: f.skipped, Sources: c.srcs, Caveats: c.caveats,
 		Commands: rebuild(f.recs, c.srcs, f.evalPaths())}
-	res.Cells = len(f.recs) + len(c.missing)
+	res.Cells = len(f.recs) + len(f.tasks) + len(c.missing)
 	for _, m := range c.missing {
 		res.Missing = append(res.Missing, m.source+"/"+m.variant+"/"+m.eval+": "+orText(m.detail, m.why))
 	}
@@ -180,7 +181,13 @@ func (f *folder) charts() ([]string, error) {
 	}
 	sw, _ := filepath.Glob(filepath.Join(f.dir, "sweep-*.png"))
 	sort.Strings(sw)
-	return append(out, sw...), nil
+	out = append(out, sw...)
+	if len(f.tasks) > 0 {
+		tc, _ := filepath.Glob(filepath.Join(f.dir, "chart-task-*.png"))
+		sort.Strings(tc)
+		out = append(out, tc...)
+	}
+	return out, nil
 }
 
 // missingCells lists the planned cells without a record and why.
@@ -189,14 +196,14 @@ func (f *folder) missingCells() []missingCell {
 		return nil
 	}
 	have := map[string]bool{}
-	for _, r := range f.recs {
+	for _, r := range append(slices.Clip(f.recs), f.tasks...) {
 		have[r.Cell] = true
 	}
 	var out []missingCell
 	for _, c := range f.plan.Cells {
 		if !have[c.ID] {
 			short, detail := f.cellStatus(c)
-			out = append(out, missingCell{variant: c.Variant, source: c.Source, eval: c.Eval, why: short, detail: detail})
+			out = append(out, missingCell{variant: c.Variant, source: c.Source, eval: c.Eval, task: c.Task, why: short, detail: detail})
 		}
 	}
 	return out
@@ -282,7 +289,7 @@ func caveats(f *folder, srcs []Source, missing []missingCell) []string {
 		out = append(out, "The records come from more than one engine (linked llama.cpp and llama.cpp's tools); their PPL differs in the last digits.")
 	}
 	if len(missing) > 0 {
-		out = append(out, fmt.Sprintf("%d of the study's %d cells have no result (shown in the table as failed or without a result).", len(missing), len(missing)+len(f.recs)))
+		out = append(out, fmt.Sprintf("%d of the study's %d cells have no result (shown in the table as failed or without a result).", len(missing), len(missing)+len(f.recs)+len(f.tasks)))
 	}
 	for _, r := range f.recs {
 		if math.IsNaN(r.PPL) || math.IsInf(r.PPL, 0) {

@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// WriteTaskTable writes the task accuracy table of recs (their task
+// records; nothing when there are none), as results.md shows it.
+func WriteTaskTable(w io.Writer, recs []*Record) { writeTaskTable(w, recs) }
+
 // writeTaskTable writes the task accuracy table: a row per variant and
 // imatrix source, a column per task set; each cell gives the accuracy ±
 // its standard error with the 95% Wilson interval and, against the
