@@ -279,6 +279,27 @@ func (s *scorer) decodeGroup(ctx context.Context, b *llama.Batch, tasks []*packe
 	return i1, nil
 }
 
+// endingLogProbs returns the log-probabilities of the ending tokens after
+// each ending's first, for a group of tasks just decoded together: task by
+// task, ending by ending, token by token, the order the HellaSwag and
+// multiple-choice scorers read them in (each ending's first token is scored
+// from the shared prefix's last row instead).
+func (s *scorer) endingLogProbs(group []*packed) ([]float32, error) {
+	var rows []int
+	var want []int32
+	for _, t := range group {
+		li := 1
+		for _, sq := range t.seqs {
+			for j := t.prefix; j < len(sq)-1; j++ {
+				rows = append(rows, t.base+li)
+				want = append(want, sq[j+1])
+				li++
+			}
+		}
+	}
+	return s.logProbs(rows, want)
+}
+
 // row returns logits row r of the last decoded group.
 func (s *scorer) row(r int) []float32 { return s.logits[r*s.nVocab : (r+1)*s.nVocab] }
 

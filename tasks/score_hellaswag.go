@@ -71,19 +71,7 @@ func ScoreHellaswag(ctx context.Context, m *llama.Model, r io.Reader, name strin
 		if err != nil {
 			return nil, fmt.Errorf("hellaswag file %s: %w", name, err)
 		}
-		var rows []int
-		var want []int32
-		for _, t := range tasks[i0:i1] {
-			li := 1
-			for _, sq := range t.seqs {
-				for j := t.prefix; j < len(sq)-1; j++ {
-					rows = append(rows, t.base+li)
-					want = append(want, sq[j+1])
-					li++
-				}
-			}
-		}
-		lps, err := s.logProbs(rows, want)
+		lps, err := s.endingLogProbs(tasks[i0:i1])
 		if err != nil {
 			return nil, err
 		}
