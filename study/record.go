@@ -67,6 +67,7 @@ func (x *executor) record(c *plan.Cell) (*results.Record, error) {
 		var ir imatrixRecord
 		if json.Unmarshal(m.Result, &ir) == nil {
 			r.SourceBytes, r.SourceTokens, r.ImatrixChunks = ir.TextBytes, ir.TextTokens, ir.Chunks
+			r.SourceCoverage = ir.Coverage
 		}
 		r.Seconds["imatrix"] = m.Seconds
 		if t := st.Source.Text; t != "" {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/calibkit/calibkit/coverage"
 	"github.com/calibkit/calibkit/study/results"
 	"github.com/calibkit/calibkit/study/spec"
 )
@@ -166,9 +167,22 @@ func TestLinkedEngineGrid(t *testing.T) {
 	if len(res.Records) != 8 || res.Computed != len(res.Plan.Steps) || !strings.HasPrefix(res.Plan.Engine, "linked:") {
 		t.Fatalf("%d records, %d computed of %d, engine %s", len(res.Records), res.Computed, len(res.Plan.Steps), res.Plan.Engine)
 	}
+	// the plain-text source's coverage is what calibkit coverage says of it
+	want, err := coverage.Run(context.Background(), coverage.Options{Model: s.Model, Files: []string{filepath.Join(dir, "en.raw")}, Top: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range res.Records {
 		if r.PPL <= 1 || r.PPLError <= 0 || len(r.ChunkNLL) < 2 || r.SourceTokens == 0 || r.ImatrixChunks < 2 || r.QuantBytes == 0 {
 			t.Errorf("record %s: %+v", r.Cell, r)
+		}
+		c := r.SourceCoverage
+		if c == nil || c.TokensPerByte <= 0 || c.Share <= 0 || c.Share > 1 || len(c.Scripts) == 0 {
+			t.Errorf("record %s: source coverage %+v", r.Cell, c)
+			continue
+		}
+		if w := want.Summary(0); r.Source == "en" && (c.TokensPerByte != w.TokensPerByte || c.Share != w.Share || c.ShareK != w.ShareK) {
+			t.Errorf("record %s: coverage %+v, calibkit coverage says %+v", r.Cell, c, w)
 		}
 	}
 	entries, _ := filepath.Glob(filepath.Join(dir, "out", "steps", "imatrix", "*", "imatrix.gguf"))

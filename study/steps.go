@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/calibkit/calibkit/coverage"
 	"github.com/calibkit/calibkit/internal/atomicfile"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/mix"
@@ -236,7 +237,14 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 		if err != nil {
 			return nil, fmt.Errorf("imatrix source %s: %w", st.Source.ID, err)
 		}
-		return imatrixRecord{ImatrixResult: *r, TextBytes: fi.Size()}, nil
+		rec := imatrixRecord{ImatrixResult: *r, TextBytes: fi.Size()}
+		cov, err := coverage.Run(ctx, coverage.Options{Model: x.model, Files: []string{text}, Top: -1})
+		if err != nil {
+			return nil, fmt.Errorf("imatrix source %s: coverage of %s: %w", st.Source.ID, text, err)
+		}
+		s := cov.Summary(0)
+		rec.Coverage = &s
+		return rec, nil
 	case plan.KindQuantize:
 		v := st.Variant
 		im := ""
@@ -275,6 +283,9 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 type imatrixRecord struct {
 	engine.ImatrixResult
 	TextBytes int64 `json:"text_bytes"`
+	// Coverage is the text's vocabulary coverage, measured with the
+	// linked tokenizer whatever the engine.
+	Coverage *coverage.Summary `json:"coverage,omitempty"`
 }
 
 func sumBytes(r *mix.MixResult) int64 {

@@ -7,6 +7,7 @@ package results
 import (
 	"time"
 
+	"github.com/calibkit/calibkit/coverage"
 	"github.com/calibkit/calibkit/study/engine"
 )
 
@@ -44,8 +45,12 @@ type Record struct {
 	SourceBytes   int64 `json:"source_bytes,omitempty"`
 	SourceTokens  int   `json:"source_tokens,omitempty"`
 	ImatrixChunks int   `json:"imatrix_chunks,omitempty"`
-	QuantBytes    int64 `json:"quant_bytes"`
-	EvalBytes     int64 `json:"eval_bytes"`
+	// SourceCoverage is what the imatrix source's text exercises in the
+	// model's vocabulary (calibkit coverage): tokens per byte and the
+	// share of the vocabulary seen, overall and per script.
+	SourceCoverage *coverage.Summary `json:"source_coverage,omitempty"`
+	QuantBytes     int64             `json:"quant_bytes"`
+	EvalBytes      int64             `json:"eval_bytes"`
 
 	PPL      float64   `json:"ppl"`
 	PPLError float64   `json:"ppl_error"`
