@@ -18,13 +18,24 @@ import (
 //	datasets--owner--name/snapshots/<commit>/<path>   relative symlink to ../../blobs/<etag>
 //	datasets--owner--name/refs/<revision>             the commit hash, no newline
 //	.locks/datasets--owner--name/<etag>.lock          taken while the blob is written
+//
+// and the same under models--owner--name for a model when RepoType is
+// RepoModel.
 type Cache struct {
 	Dir string
+	// RepoType selects the folders of datasets (the zero value) or models.
+	RepoType RepoType
 }
 
-// RepoDir returns the folder of one dataset.
+// ForType returns the same cache folder seen for repositories of type t.
+func (c Cache) ForType(t RepoType) Cache {
+	c.RepoType = t
+	return c
+}
+
+// RepoDir returns the folder of one repository.
 func (c Cache) RepoDir(repo string) string {
-	return filepath.Join(c.Dir, repoFolderName(repo))
+	return filepath.Join(c.Dir, repoFolderName(c.RepoType, repo))
 }
 
 func (c Cache) blobPath(repo, etag string) string {
@@ -32,7 +43,7 @@ func (c Cache) blobPath(repo, etag string) string {
 }
 
 func (c Cache) lockPath(repo, etag string) string {
-	return filepath.Join(c.Dir, ".locks", repoFolderName(repo), etag+".lock")
+	return filepath.Join(c.Dir, ".locks", repoFolderName(c.RepoType, repo), etag+".lock")
 }
 
 // SnapshotDir returns the snapshot folder of a commit.
@@ -44,13 +55,13 @@ func (c Cache) SnapshotDir(repo, commit string) string {
 // refusing any p that would land outside the snapshot folder.
 func (c Cache) PointerPath(repo, commit, p string) (string, error) {
 	if err := ValidateRepoPath(p); err != nil {
-		return "", fmt.Errorf("dataset %s: refusing listed %w", repo, err)
+		return "", fmt.Errorf("%s %s: refusing listed %w", c.RepoType.noun(), repo, err)
 	}
 	snap := c.SnapshotDir(repo, commit)
 	ptr := filepath.Join(snap, filepath.FromSlash(p))
 	rel, err := filepath.Rel(snap, ptr)
 	if err != nil || !filepath.IsLocal(rel) {
-		return "", fmt.Errorf("dataset %s: refusing file path %q: it leaves the snapshot folder", repo, p)
+		return "", fmt.Errorf("%s %s: refusing file path %q: it leaves the snapshot folder", c.RepoType.noun(), repo, p)
 	}
 	return ptr, nil
 }

@@ -57,8 +57,9 @@ func (e *VerifyError) Error() string {
 	return e.What + ": " + e.Msg + "; the partial download was removed, fetch again"
 }
 
-// Download puts one file of a dataset into the cache and returns where it
-// is. rf.Revision "" means main. A file already in the cache (by calibkit
+// Download puts one file of a dataset (or, with rf.RepoType RepoModel, of
+// a model) into the cache and returns where it is. rf.Revision "" means
+// main. A file already in the cache (by calibkit
 // or huggingface_hub) is not fetched again.
 func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, error) {
 	if err := ValidateRepoID(repo); err != nil {
@@ -71,19 +72,21 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 	if err := validateRevision(rev); err != nil {
 		return File{}, err
 	}
+	noun := rf.RepoType.noun()
 	if err := ValidateRepoPath(rf.Path); err != nil {
-		return File{}, fmt.Errorf("dataset %s: refusing %w", repo, err)
+		return File{}, fmt.Errorf("%s %s: refusing %w", noun, repo, err)
 	}
-	what := fmt.Sprintf("dataset %s revision %s file %s", repo, rev, rf.Path)
+	cache := c.cache.ForType(rf.RepoType)
+	what := fmt.Sprintf("%s %s revision %s file %s", noun, repo, rev, rf.Path)
 	res := File{Repo: repo, Revision: rev, Path: rf.Path}
 
 	if commitRe.MatchString(rev) {
-		if p, ok := c.cache.cachedFile(repo, rev, rf.Path, -1); ok {
+		if p, ok := cache.cachedFile(repo, rev, rf.Path, -1); ok {
 			return c.fromCache(res, rev, p)
 		}
 	}
 	if c.cfg.Offline {
-		return c.offlineFile(res, what)
+		return c.offlineFile(cache, res, what)
 	}
 	meta, err := c.head(ctx, repo, rev, rf, what)
 	if err != nil {
@@ -91,8 +94,8 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 		if !errors.As(err, &he) || he.Status >= 500 || he.Status == http.StatusTooManyRequests {
 			// The Hub is unreachable: like huggingface_hub, serve the
 			// cached copy of this revision if there is one.
-			if commit, rerr := c.cache.ReadRef(repo, rev); rerr == nil {
-				if p, ok := c.cache.cachedFile(repo, commit, rf.Path, -1); ok {
+			if commit, rerr := cache.ReadRef(repo, rev); rerr == nil {
+				if p, ok := cache.cachedFile(repo, commit, rf.Path, -1); ok {
 					return c.fromCache(res, commit, p)
 				}
 			}
@@ -100,17 +103,17 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 		return File{}, err
 	}
 	res.Commit, res.Size, res.Etag, res.SHA256 = meta.commit, meta.size, meta.etag, meta.sha256
-	if _, err := c.cache.PointerPath(repo, meta.commit, rf.Path); err != nil {
+	if _, err := cache.PointerPath(repo, meta.commit, rf.Path); err != nil {
 		return File{}, err
 	}
-	if err := c.cache.WriteRef(repo, rev, meta.commit); err != nil {
+	if err := cache.WriteRef(repo, rev, meta.commit); err != nil {
 		return File{}, err
 	}
-	if p, ok := c.cache.cachedFile(repo, meta.commit, rf.Path, meta.size); ok {
+	if p, ok := cache.cachedFile(repo, meta.commit, rf.Path, meta.size); ok {
 		res.LocalPath = p
 		return res, nil
 	}
-	blob := c.cache.blobPath(repo, meta.etag)
+	blob := cache.blobPath(repo, meta.etag)
 	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
 		return File{}, fmt.Errorf("%s: create cache folder: %w", what, err)
 	}
@@ -118,14 +121,14 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 	if w, ok := c.progress.(LockWaiter); ok {
 		waiting = func() { w.WaitingForLock(rf.Path) }
 	}
-	unlock, err := lockFile(ctx, c.cache.lockPath(repo, meta.etag), c.lockPoll, waiting)
+	unlock, err := lockFile(ctx, cache.lockPath(repo, meta.etag), c.lockPoll, waiting)
 	if err != nil {
 		return File{}, fmt.Errorf("%s: %w", what, err)
 	}
 	defer unlock()
 	if fi, err := os.Stat(blob); err == nil && fi.Size() == meta.size {
 		// Already there, or another process wrote it while we waited.
-		p, err := c.cache.link(repo, meta.commit, rf.Path, meta.etag)
+		p, err := cache.link(repo, meta.commit, rf.Path, meta.etag)
 		res.LocalPath = p
 		return res, err
 	}
@@ -144,7 +147,7 @@ func (c *Client) Download(ctx context.Context, repo string, rf RepoFile) (File, 
 	if err := c.fetchBlob(ctx, meta, blob, what, rf.Path, relocate); err != nil {
 		return File{}, err
 	}
-	p, err := c.cache.link(repo, meta.commit, rf.Path, meta.etag)
+	p, err := cache.link(repo, meta.commit, rf.Path, meta.etag)
 	if err != nil {
 		return File{}, err
 	}
@@ -167,24 +170,25 @@ func (c *Client) fromCache(res File, commit, p string) (File, error) {
 	return res, nil
 }
 
-func (c *Client) offlineFile(res File, what string) (File, error) {
-	commit, err := c.cache.ReadRef(res.Repo, res.Revision)
+func (c *Client) offlineFile(cache Cache, res File, what string) (File, error) {
+	commit, err := cache.ReadRef(res.Repo, res.Revision)
 	if err != nil {
-		return File{}, &OfflineError{What: "fetch " + what, Missing: "ref for revision " + res.Revision + " of " + res.Repo + " under " + c.cache.RepoDir(res.Repo)}
+		return File{}, &OfflineError{What: "fetch " + what, Missing: "ref for revision " + res.Revision + " of " + res.Repo + " under " + cache.RepoDir(res.Repo)}
 	}
-	p, ok := c.cache.cachedFile(res.Repo, commit, res.Path, -1)
+	p, ok := cache.cachedFile(res.Repo, commit, res.Path, -1)
 	if !ok {
-		ptr, _ := c.cache.PointerPath(res.Repo, commit, res.Path)
+		ptr, _ := cache.PointerPath(res.Repo, commit, res.Path)
 		return File{}, &OfflineError{What: "fetch " + what, Missing: ptr}
 	}
 	return c.fromCache(res, commit, p)
 }
 
-// head asks /datasets/{repo}/resolve/{rev}/{path} for the file's commit,
+// head asks /datasets/{repo}/resolve/{rev}/{path} (/{repo}/resolve/... for
+// a model) for the file's commit,
 // etag, size and download location, following only relative redirects
 // (a renamed repo), as huggingface_hub's get_hf_file_metadata does.
 func (c *Client) head(ctx context.Context, repo, rev string, rf RepoFile, what string) (fileMeta, error) {
-	addr := c.urlFor("/datasets/" + repo + "/resolve/" + url.PathEscape(rev) + "/" + escapePath(rf.Path))
+	addr := c.urlFor(rf.RepoType.urlPrefix() + repo + "/resolve/" + url.PathEscape(rev) + "/" + escapePath(rf.Path))
 	var m fileMeta
 	err := c.retry.do(ctx, func() (bool, error) {
 		resp, err := c.send(ctx, http.MethodHead, addr, nil, followRelative)

@@ -24,6 +24,9 @@ type RepoFile struct {
 	OID string `json:"oid,omitempty"`
 	// SHA256 is the LFS object id, when the file is stored in LFS.
 	SHA256 string `json:"sha256,omitempty"`
+	// RepoType is the repository's type for Download: a dataset (the
+	// zero value) or RepoModel.
+	RepoType RepoType `json:"repo_type,omitempty"`
 }
 
 // treeEntry is one element of /api/datasets/{repo}/tree/{revision}/{path}.

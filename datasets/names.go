@@ -30,10 +30,46 @@ func ValidateRepoID(repo string) error {
 	return nil
 }
 
-// repoFolderName is huggingface_hub's repo_folder_name for a dataset:
-// "datasets--owner--name".
-func repoFolderName(repo string) string {
-	return "datasets--" + strings.ReplaceAll(repo, "/", "--")
+// RepoType is the kind of Hub repository a file comes from; the zero
+// value is a dataset.
+type RepoType string
+
+// The repository types the client fetches from.
+const (
+	RepoDataset RepoType = ""
+	RepoModel   RepoType = "model"
+)
+
+// plural is the word huggingface_hub puts before the repo id in cache
+// folder names: "datasets" or "models".
+func (t RepoType) plural() string {
+	if t == RepoModel {
+		return "models"
+	}
+	return "datasets"
+}
+
+// urlPrefix is what comes before the repo id in /resolve/ addresses:
+// "/datasets/" for datasets, "/" for models.
+func (t RepoType) urlPrefix() string {
+	if t == RepoModel {
+		return "/"
+	}
+	return "/datasets/"
+}
+
+// noun names the repository in messages.
+func (t RepoType) noun() string {
+	if t == RepoModel {
+		return "model"
+	}
+	return "dataset"
+}
+
+// repoFolderName is huggingface_hub's repo_folder_name:
+// "datasets--owner--name" or "models--owner--name".
+func repoFolderName(t RepoType, repo string) string {
+	return t.plural() + "--" + strings.ReplaceAll(repo, "/", "--")
 }
 
 // ValidateRepoPath refuses a path inside a repository that is empty,

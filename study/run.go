@@ -72,11 +72,12 @@ type Result struct {
 // cells were completed.
 var ErrStepsFailed = errors.New("steps failed")
 
-// Prepare resolves the model and the engine and plans the study, as Run
-// and `calibkit study plan` do.
-func Prepare(o *Options) (*plan.Plan, engine.Engine, string, *stepcache.Hasher, error) {
+// Prepare resolves the model (fetching an hf:// model missing from the
+// cache) and the engine and plans the study, as Run and `calibkit study
+// plan` do.
+func Prepare(ctx context.Context, o *Options) (*plan.Plan, engine.Engine, string, *stepcache.Hasher, error) {
 	s := o.Spec
-	model, err := ResolveModel(s.Model, o.HubCache)
+	model, err := ResolveModel(ctx, s.Model, o.HubCache)
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
@@ -105,8 +106,11 @@ func Prepare(o *Options) (*plan.Plan, engine.Engine, string, *stepcache.Hasher, 
 }
 
 // ResolveModel returns a local path for the spec's model: the path
-// itself, or an hf:// address located in the Hugging Face cache.
-func ResolveModel(model, hubCache string) (string, error) {
+// itself, or an hf:// address located in the Hugging Face cache and, when
+// it is not there and HF_HUB_OFFLINE is not set, downloaded into it from
+// HF_ENDPOINT (as calibkit fetch downloads datasets: sha256 and size
+// checked, partial downloads resumed).
+func ResolveModel(ctx context.Context, model, hubCache string) (string, error) {
 	if !strings.HasPrefix(model, spec.HFPrefix) {
 		return model, nil
 	}
@@ -114,14 +118,29 @@ func ResolveModel(model, hubCache string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if hubCache == "" {
-		cfg, err := datasets.ConfigFromEnv()
-		if err != nil {
-			return "", err
-		}
-		hubCache = cfg.HubCache
+	cfg, err := datasets.ConfigFromEnv()
+	if err != nil {
+		return "", err
 	}
-	return m.Locate(hubCache)
+	if hubCache != "" {
+		cfg.HubCache = hubCache
+	}
+	p, lerr := m.Locate(cfg.HubCache)
+	if lerr == nil {
+		return p, nil
+	}
+	if cfg.Offline {
+		return "", fmt.Errorf("%w (HF_HUB_OFFLINE is set, so it is not downloaded)", lerr)
+	}
+	c, err := datasets.NewClient(cfg)
+	if err != nil {
+		return "", err
+	}
+	f, err := c.Download(ctx, m.Repo, datasets.RepoFile{Revision: m.Revision, Path: m.File, Size: -1, RepoType: datasets.RepoModel})
+	if err != nil {
+		return "", fmt.Errorf("model %s: %w", model, err)
+	}
+	return f.LocalPath, nil
 }
 
 // Run runs the study's cells (all, or o.Cells) and the steps they need,
@@ -131,7 +150,7 @@ func ResolveModel(model, hubCache string) (string, error) {
 // ErrStepsFailed. A cancelled context stops at once; what finished stays.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	start := time.Now()
-	p, eng, model, h, err := Prepare(&o)
+	p, eng, model, h, err := Prepare(ctx, &o)
 	if err != nil {
 		return nil, err
 	}

@@ -158,6 +158,17 @@ func (s *Server) Add(repo, revision string, files ...File) {
 	})
 }
 
+// modelKey is where a model repository's files are kept in Server.files,
+// apart from a dataset of the same name.
+func modelKey(repo string) string { return "model:" + repo }
+
+// AddModel puts files into a model repository revision, served at
+// /{repo}/resolve/{revision}/{path} (no "datasets/" prefix) as the Hub
+// serves models.
+func (s *Server) AddModel(repo, revision string, files ...File) {
+	s.Add(modelKey(repo), revision, files...)
+}
+
 // AddParquetSplit lists paths of the refs/convert/parquet branch as the
 // converted files of a config's split.
 func (s *Server) AddParquetSplit(repo, config, split string, paths ...string) {
@@ -260,9 +271,17 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		if !s.authorized(w, r, repo) {
 			return
 		}
-		s.serveResolve(w, r, repo, strings.TrimPrefix(rest, "resolve/"))
+		s.serveResolve(w, r, repo, repo, strings.TrimPrefix(rest, "resolve/"))
 	default:
-		http.NotFound(w, r)
+		repo, rest, ok := splitRepo(strings.TrimPrefix(esc, "/"))
+		if !ok || !strings.HasPrefix(rest, "resolve/") {
+			http.NotFound(w, r)
+			return
+		}
+		if !s.authorized(w, r, repo) {
+			return
+		}
+		s.serveResolve(w, r, modelKey(repo), repo, strings.TrimPrefix(rest, "resolve/"))
 	}
 }
 
@@ -393,7 +412,9 @@ func (s *Server) serveParquet(w http.ResponseWriter, r *http.Request, repo, rest
 	}
 }
 
-func (s *Server) serveResolve(w http.ResponseWriter, r *http.Request, repo, rest string) {
+// serveResolve answers /resolve/ for the files kept under key (repo for a
+// dataset, modelKey(repo) for a model).
+func (s *Server) serveResolve(w http.ResponseWriter, r *http.Request, key, repo, rest string) {
 	revEsc, pathEsc, _ := strings.Cut(rest, "/")
 	rev, _ := url.PathUnescape(revEsc)
 	p, _ := url.PathUnescape(pathEsc)
@@ -404,7 +425,7 @@ func (s *Server) serveResolve(w http.ResponseWriter, r *http.Request, repo, rest
 	if s.faulted(kind, w, r) {
 		return
 	}
-	f, repoOK, ok := s.file(repo, rev, p)
+	f, repoOK, ok := s.file(key, rev, p)
 	if !repoOK {
 		notFound(w, "RepoNotFound", "Repository not found")
 		return

@@ -108,7 +108,7 @@ contents and parameters, the same on every host. Nothing is run.`,
 			if runF != nil {
 				return runF("plan", opts)
 			}
-			return planRun(opts)
+			return planRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.LlamaCpp, "llama-cpp", "", "plan for llama.cpp's own tools from this folder (their identity is part of the keys)")
@@ -190,12 +190,12 @@ func printReport(w io.Writer, r *results.Report) {
 	}
 }
 
-func planRun(opts *Options) error {
+func planRun(ctx context.Context, opts *Options) error {
 	s, err := loadSpec(opts.Spec)
 	if err != nil {
 		return err
 	}
-	p, _, _, _, err := study.Prepare(&study.Options{Spec: s, LlamaCpp: opts.LlamaCpp})
+	p, _, _, _, err := study.Prepare(ctx, &study.Options{Spec: s, LlamaCpp: opts.LlamaCpp})
 	if err != nil {
 		return err
 	}
