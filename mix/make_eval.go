@@ -111,7 +111,34 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 			return nil, err
 		}
 	}
+	fillEvalManifest(m, opts, counts, like, res)
 	m.Parameters["from"] = opts.From
+
+	af, err := atomicfile.Create(opts.Output)
+	if err != nil {
+		return nil, err
+	}
+	defer af.Abort()
+	if _, err := af.Write(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("write %s: %w", opts.Output, err)
+	}
+	if err := af.Commit(); err != nil {
+		return nil, err
+	}
+	if err := m.Write(); err != nil {
+		os.Remove(opts.Output)
+		return nil, err
+	}
+	return &MakeEvalResult{Output: opts.Output, Target: opts.Target, Eval: res, Counts: counts, Like: like}, nil
+}
+
+// countsMap turns counts into manifest counts, leaving out tokens and
+// chunks when no model counted them.
+// fillEvalManifest records what every eval-set manifest holds: the
+// build's parameters (but "from", which one corpus and several name
+// differently), the output's counts, and the target against what the build
+// reached, with the articles it used and the --like file's counts.
+func fillEvalManifest(m *manifest.Manifest, opts MakeEvalOptions, counts TextCounts, like *TextCounts, res *EvalResult) {
 	m.Parameters["like"] = opts.Like
 	m.Parameters["unit"] = opts.Unit.String()
 	m.Parameters["target"] = opts.Target
@@ -134,27 +161,8 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 	if like != nil {
 		m.Extra["like"] = countsMap(*like)
 	}
-
-	af, err := atomicfile.Create(opts.Output)
-	if err != nil {
-		return nil, err
-	}
-	defer af.Abort()
-	if _, err := af.Write(buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("write %s: %w", opts.Output, err)
-	}
-	if err := af.Commit(); err != nil {
-		return nil, err
-	}
-	if err := m.Write(); err != nil {
-		os.Remove(opts.Output)
-		return nil, err
-	}
-	return &MakeEvalResult{Output: opts.Output, Target: opts.Target, Eval: res, Counts: counts, Like: like}, nil
 }
 
-// countsMap turns counts into manifest counts, leaving out tokens and
-// chunks when no model counted them.
 func countsMap(c TextCounts) map[string]any {
 	m := map[string]any{"bytes": c.Bytes, "chars": c.Chars, "lines": c.Lines, "sentences": c.Sentences}
 	if c.Tokens >= 0 {

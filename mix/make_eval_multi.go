@@ -68,34 +68,14 @@ func makeEvalLanguages(ctx context.Context, opts MakeEvalOptions, sp *tokenize.S
 
 	m := manifest.New(opts.Output, opts.Command)
 	m.Inputs = append(m.Inputs, inputs...)
+	fillEvalManifest(m, opts, counts, like, &res.EvalResult)
 	m.Parameters["from"] = opts.Sources
 	m.Parameters["share"] = opts.Shares
-	m.Parameters["like"] = opts.Like
-	m.Parameters["unit"] = opts.Unit.String()
-	m.Parameters["target"] = opts.Target
-	m.Parameters["format"] = opts.Format.String()
-	m.Parameters["seed"] = opts.Seed
-	m.Parameters["model"] = opts.Model
-	m.Parameters["exclude"] = opts.Exclude
-	m.Counts = countsMap(counts)
-	m.Counts["articles"] = len(res.Articles)
-	m.Counts["partial_articles"] = len(res.Partial)
-	m.Counts["corpus_sentences"] = res.Sentences
-	m.Extra = map[string]any{
-		"target":    opts.Target,
-		"achieved":  res.Achieved,
-		"deviation": res.Deviation,
-		"unit":      opts.Unit.String(),
-		// The union, for readers of one-corpus manifests; ids of
-		// different corpora may coincide, languages tells them apart.
-		"article_ids":      nonNil(res.Articles),
-		"partial_articles": nonNilPartial(res.Partial),
-		"languages":        res.Parts,
-		"max_prefix_error": res.MaxPrefixError,
-	}
-	if like != nil {
-		m.Extra["like"] = countsMap(*like)
-	}
+	// article_ids is the union, for readers of one-corpus manifests; ids of
+	// different corpora may coincide, languages tells them apart.
+	m.Extra["partial_articles"] = nonNilPartial(res.Partial)
+	m.Extra["languages"] = res.Parts
+	m.Extra["max_prefix_error"] = res.MaxPrefixError
 	if err := writeOutput(opts.Output, buf.Bytes(), m); err != nil {
 		return nil, err
 	}
