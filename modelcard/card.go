@@ -136,17 +136,8 @@ func (c *card) table(b *bytes.Buffer) {
 					continue
 				}
 				any = true
-				cell := fmt.Sprintf("%.4f ± %.4f", r.PPL, r.PPLError)
-				if p, ok := cmp[r.Cell]; ok {
-					ratio, lo, hi := p.PPLRatio()
-					d := fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)
-					if p.Significant() {
-						d = "**" + d + "**"
-					}
-					cell += "<br>" + d
-				} else if r.Source == r.Baseline {
-					cell += "<br>(baseline)"
-				} else {
+				cell, paired := results.PPLCell(r, cmp)
+				if !paired {
 					cell += "<br>(no baseline cell to pair with)"
 				}
 				cells = append(cells, cell)

@@ -22,6 +22,27 @@ func order(recs []*Record, f func(*Record) string) []string {
 	return out
 }
 
+// PPLCell is r's cell in a perplexity table: its PPL ± error (4
+// decimals) and, below it, its paired PPL ratio against the baseline with
+// the 95% interval (bold when the interval leaves out 1), or "(baseline)"
+// for a baseline cell. paired is false when neither applies (no baseline
+// cell to pair with); the cell is then the PPL alone.
+func PPLCell(r *Record, cmp map[string]Paired) (cell string, paired bool) {
+	cell = fmt.Sprintf("%.4f ± %.4f", r.PPL, r.PPLError)
+	if p, ok := cmp[r.Cell]; ok {
+		ratio, lo, hi := p.PPLRatio()
+		d := fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)
+		if p.Significant() {
+			d = "**" + d + "**"
+		}
+		return cell + "<br>" + d, true
+	}
+	if r.Source == r.Baseline {
+		return cell + "<br>(baseline)", true
+	}
+	return cell, false
+}
+
 // WriteMarkdown writes the study's table: a row per variant and imatrix
 // source, a column per eval set; each cell gives PPL ± its error and,
 // against the baseline source, the paired change in PPL with its 95%
@@ -61,17 +82,7 @@ func WriteMarkdown(w io.Writer, title string, all []*Record) error {
 					continue
 				}
 				any = true
-				c := fmt.Sprintf("%.4f ± %.4f", r.PPL, r.PPLError)
-				if p, ok := cmp[r.Cell]; ok {
-					ratio, lo, hi := p.PPLRatio()
-					d := fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)
-					if p.Significant() {
-						d = "**" + d + "**"
-					}
-					c += "<br>" + d
-				} else if r.Source == r.Baseline {
-					c += "<br>(baseline)"
-				}
+				c, _ := PPLCell(r, cmp)
 				cells = append(cells, c)
 			}
 			if any {
