@@ -1,7 +1,7 @@
 // Package sample holds the sample data embedded in the calibkit binary, so
 // that `calibkit demo` runs on a fresh machine without a download: two small
 // Japanese Wikipedia-schema parquet shards (id, url, title, text; zstd and
-// snappy) and an English wikitext-style text. The files are made by
+// snappy), a Chinese one (zstd) and an English wikitext-style text. The files are made by
 // `go run ./internal/sample/gen` from texts written for calibkit.
 package sample
 
@@ -17,6 +17,7 @@ import (
 const (
 	ShardZstd   = "ja-wiki-00000-of-00002.parquet"
 	ShardSnappy = "ja-wiki-00001-of-00002.parquet"
+	ShardZh     = "zh-wiki-00000-of-00001.parquet"
 	Wikitext    = "wikitext-sample.raw"
 )
 
@@ -35,11 +36,14 @@ func FS() fs.FS {
 // Shards lists the names of the Japanese parquet shards.
 func Shards() []string { return []string{ShardZstd, ShardSnappy} }
 
+// ShardsZh lists the names of the Chinese parquet shards.
+func ShardsZh() []string { return []string{ShardZh} }
+
 // WriteTo copies the named sample files (all of them when names is empty)
 // into dir and returns their paths.
 func WriteTo(dir string, names ...string) ([]string, error) {
 	if len(names) == 0 {
-		names = []string{ShardZstd, ShardSnappy, Wikitext}
+		names = []string{ShardZstd, ShardSnappy, ShardZh, Wikitext}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write sample data: %w", err)

@@ -11,10 +11,25 @@ import (
 )
 
 func TestShardsReadAsWikipedia(t *testing.T) {
-	paths, err := sample.WriteTo(t.TempDir(), sample.Shards()...)
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		lang   string
+		shards []string
+		n      int
+	}{{"ja", sample.Shards(), 8}, {"zh", sample.ShardsZh(), 7}} {
+		paths, err := sample.WriteTo(t.TempDir(), tc.shards...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countArticles(t, paths, "https://"+tc.lang+".wikipedia.org/"); n != tc.n {
+			t.Errorf("%s: %d articles, want %d", tc.lang, n, tc.n)
+		}
 	}
+}
+
+// countArticles reads the shards at paths as Wikipedia dumps and counts
+// their rows, checking that each is complete and from the Wikipedia at url.
+func countArticles(t *testing.T, paths []string, url string) int {
+	t.Helper()
 	n := 0
 	for _, p := range paths {
 		r, err := corpus.Open(p, corpus.DefaultReaderOptions())
@@ -29,16 +44,14 @@ func TestShardsReadAsWikipedia(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.ID == "" || d.Title == "" || !strings.HasPrefix(d.URL, "https://ja.wikipedia.org/") || d.Text == "" {
+			if d.ID == "" || d.Title == "" || !strings.HasPrefix(d.URL, url) || d.Text == "" {
 				t.Errorf("%s: incomplete row %+v", p, d)
 			}
 			n++
 		}
 		r.Close()
 	}
-	if n != 8 {
-		t.Errorf("%d articles, want 8", n)
-	}
+	return n
 }
 
 func TestWriteToAll(t *testing.T) {
@@ -47,7 +60,7 @@ func TestWriteToAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 3 || filepath.Base(paths[2]) != sample.Wikitext {
+	if len(paths) != 4 || filepath.Base(paths[3]) != sample.Wikitext {
 		t.Errorf("paths %v", paths)
 	}
 	if _, err := sample.WriteTo(dir, "nope"); err == nil {

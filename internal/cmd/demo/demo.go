@@ -49,11 +49,12 @@ func Steps() []Step {
 	return []Step{
 		{Name: "sample data", Run: extractSamples},
 		{Name: "clean corpus", Run: buildCorpus},
-		{Name: "Japanese eval set size-matched to the English sample", Run: buildEvalSet},
+		{Name: "Japanese and Chinese eval sets size-matched to the English sample", Run: buildEvalSet},
 		{Name: "three-point sweep", Run: buildSweep},
+		{Name: "three-language mix", Run: buildLanguagesMix},
 		{Name: "synthesized model", Run: synthModel},
 		{Name: "imatrix per mix, with llama.cpp", Run: imatrixPerMix},
-		{Name: "study: 3 imatrix sources × M, L × 2 eval sets, through the study runner", Run: studyGrid},
+		{Name: "study: 4 imatrix sources × M, L × 3 eval sets, through the study runner", Run: studyGrid},
 	}
 }
 
@@ -63,30 +64,36 @@ func NewCmdDemo(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Comma
 	cmd := &cobra.Command{
 		Use:   "demo [-o DIR]",
 		Short: "Run the pipeline on sample data built into the binary",
-		Long: `Run calibkit's pipeline on the sample data embedded in the binary (two small
-Japanese Wikipedia-schema parquet shards and an English wikitext-style text),
-with no download, and print what each step made:
+		Long: `Run calibkit's pipeline on the sample data embedded in the binary (small
+Japanese and Chinese Wikipedia-schema parquet shards and an English
+wikitext-style text), with no download, and print what each step made:
 
   1. sample data: write the embedded shards and text to DIR/samples;
-  2. clean corpus: calibkit corpus build on the shards with --lang ja,
-     giving DIR/corpus/ja-wiki.txt (one sentence per line) and its manifest;
-  3. Japanese eval set: calibkit eval build --like the English sample, giving
-     DIR/eval/ja-wiki.test.raw of exactly its size in wiki.test.raw's layout;
+  2. clean corpus: calibkit corpus build on the shards with --lang ja and
+     --lang zh, giving DIR/corpus/{ja,zh}-wiki.txt (one sentence per line)
+     and their manifests;
+  3. eval sets: calibkit eval build --like the English sample, giving
+     DIR/eval/{ja,zh}-wiki.test.raw of exactly its size in wiki.test.raw's
+     layout;
   4. three-point sweep: calibkit sweep of the English sample with 0, 50 and
      100% Japanese at one total size (--nested, the eval set's articles
      excluded), giving DIR/sweep/share-{0,0.5,1}.txt;
-  5. synthesized model: calibkit model synth, a small llama-architecture
+  5. three-language mix: calibkit mix of the English sample with 30%
+     Japanese and 20% Chinese (both eval sets' articles excluded), giving
+     DIR/mix/en-ja-zh.txt;
+  6. synthesized model: calibkit model synth, a small llama-architecture
      GGUF with a real SPM tokenizer and seeded weights, DIR/model/tiny.gguf;
-  6. imatrix per mix: calibkit imatrix -m the model -f each mix -c 64 (llama.cpp
+  7. imatrix per mix: calibkit imatrix -m the model -f each mix -c 64 (llama.cpp
      linked in), giving DIR/imatrix/share-*.gguf, and a summary table of
      tokens, chunks, perplexity and each imatrix's similarity to the
      English-only one;
-  7. study: calibkit study run on a grid of three imatrix sources (none,
-     the English-only and the half-Japanese mix) × the M and L variants ×
-     the English sample and the Japanese eval set, each quant scored with
-     perplexity (-c 64) and compared chunk by chunk with the no-imatrix one,
-     and on 20 multiple-choice tasks made from the English sample (accuracy,
-     compared task by task with McNemar's test); the spec is written to DIR/study/study.yaml to edit and run again.
+  8. study: calibkit study run on a grid of four imatrix sources (none,
+     the English-only, the half-Japanese and the three-language mix) × the
+     M and L variants × the English sample and the Japanese and Chinese eval
+     sets, each quant scored with perplexity (-c 64) and compared chunk by
+     chunk with the no-imatrix one, and on 20 multiple-choice tasks made from
+     the English sample (accuracy, compared task by task with McNemar's
+     test); the spec is written to DIR/study/study.yaml to edit and run again.
 
 Without -o, DIR is a new temporary folder, which is kept.`,
 		Example: `  calibkit demo

@@ -71,11 +71,31 @@ func TestDemoRun(t *testing.T) {
 	if strings.Count(text, "京都や大阪へ水を供給しており") != 1 {
 		t.Error("duplicate sentence kept")
 	}
+	// The Chinese corpus: its own trailing headings cut (注释 and what
+	// follows), the English lines dropped, a quote kept with its sentence.
+	zb, err := os.ReadFile(filepath.Join(dir, "corpus", "zh-wiki.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh := string(zb)
+	for _, want := range []string{"人们常说:“不到长城非好汉。”\n这句话出自毛泽东的词作。\n", "你见过大熊猫吗?\n它们吃竹子的样子非常可爱!\n"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("Chinese corpus lacks %q", want)
+		}
+	}
+	for _, absent := range []string{"注释", "^ ", "参见", "外部链接", "The Great Wall", "Tea is"} {
+		if strings.Contains(zh, absent) {
+			t.Errorf("Chinese corpus holds %q", absent)
+		}
+	}
+	if strings.Count(zh, "这里物产丰富") != 1 {
+		t.Error("duplicate Chinese sentence kept")
+	}
 	m, err := manifest.Read(manifest.Path(filepath.Join(dir, "corpus", "ja-wiki.txt")))
 	if err != nil || len(m.Inputs) != 2 {
 		t.Fatalf("manifest %+v %v", m, err)
 	}
-	for _, want := range []string{"[1/7] sample data", "[2/7] clean corpus", "46 sentences in 8 articles", "2 duplicate sentences", "All outputs are in " + dir} {
+	for _, want := range []string{"[1/8] sample data", "[2/8] clean corpus", "42 sentences in 7 articles", "2 non-Chinese lines", "46 sentences in 8 articles", "2 duplicate sentences", "All outputs are in " + dir} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -63,7 +63,7 @@ func TestDemoImatrixPerMix(t *testing.T) {
 		}
 	}
 	text := out.String()
-	for _, want := range []string{"[5/7] synthesized model", "[6/7] imatrix per mix", "share ja", "imatrix/share-0.5.gguf", "1.0000"} {
+	for _, want := range []string{"[6/8] synthesized model", "[7/8] imatrix per mix", "share ja", "imatrix/share-0.5.gguf", "1.0000"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

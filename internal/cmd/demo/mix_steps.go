@@ -10,14 +10,24 @@ import (
 	"github.com/calibkit/calibkit/mix"
 )
 
-// buildEvalSet cuts a Japanese eval set of exactly the English sample's
-// size in bytes, in wiki.test.raw's layout. Key: "eval.ja".
+// buildEvalSet cuts a Japanese and a Chinese eval set, each of exactly the
+// English sample's size in bytes, in wiki.test.raw's layout. Keys:
+// "eval.ja", "eval.zh".
 func buildEvalSet(ctx context.Context, s *State) error {
-	corpusPath, like := s.Files["corpus.ja"], s.Files["samples.wikitext"]
+	for _, l := range demoLangs {
+		if err := buildLangEvalSet(ctx, s, l.Code); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func buildLangEvalSet(ctx context.Context, s *State, lang string) error {
+	corpusPath, like := s.Files["corpus."+lang], s.Files["samples.wikitext"]
 	if corpusPath == "" || like == "" {
 		return fmt.Errorf("no corpus or English sample (the sample data and clean corpus steps must run first)")
 	}
-	out := filepath.Join(s.Dir, "eval", "ja-wiki.test.raw")
+	out := filepath.Join(s.Dir, "eval", lang+"-wiki.test.raw")
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
@@ -30,15 +40,17 @@ func buildEvalSet(ctx context.Context, s *State) error {
 		fmt.Fprintf(s.IO.ErrOut, "calibkit: warning: no exact fill exists: %s is %d %s short of %d (recorded in the manifest)\n",
 			out, r.Eval.Deviation, mix.Bytes, r.Target)
 	}
-	s.Files["eval.ja"] = out
+	s.Files["eval."+lang] = out
 	m, err := manifest.Read(manifest.Path(out))
 	if err != nil {
 		return err
 	}
-	l, _ := m.Extra["like"].(map[string]any)
 	fmt.Fprintf(s.IO.Out, "      %s: %v bytes, %v chars, %v sentences from %v whole and %v partial articles (deviation %v)\n",
 		s.rel(out), m.Counts["bytes"], m.Counts["chars"], m.Counts["sentences"], m.Counts["articles"], m.Counts["partial_articles"], m.Extra["deviation"])
-	fmt.Fprintf(s.IO.Out, "      %s: %v bytes, %v chars, %v sentences\n", s.rel(like), l["bytes"], l["chars"], l["sentences"])
+	if lang == demoLangs[len(demoLangs)-1].Code {
+		l, _ := m.Extra["like"].(map[string]any)
+		fmt.Fprintf(s.IO.Out, "      %s: %v bytes, %v chars, %v sentences (the size both match)\n", s.rel(like), l["bytes"], l["chars"], l["sentences"])
+	}
 	fmt.Fprintf(s.IO.Out, "      manifest: %s\n", s.rel(manifest.Path(out)))
 	return nil
 }

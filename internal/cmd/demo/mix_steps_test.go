@@ -64,7 +64,39 @@ func TestDemoEvalAndSweep(t *testing.T) {
 	if _, err := manifest.Read(filepath.Join(dir, "sweep", "sweep.manifest.json")); err != nil {
 		t.Error(err)
 	}
-	for _, want := range []string{"[3/7] Japanese eval set size-matched to the English sample", "[4/7] three-point sweep", "(deviation 0)", "share-0.5.txt"} {
+	// The three-language mix holds each language near its share, and no
+	// article of either eval set.
+	lm, err := manifest.Read(manifest.Path(filepath.Join(dir, "mix", "en-ja-zh.txt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range demoLangs {
+		zm, err := manifest.Read(manifest.Path(filepath.Join(dir, "eval", l.Code+"-wiki.test.raw")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range zm.Extra["article_ids"].([]any) {
+			used[l.Code+":"+id.(string)] = true
+		}
+	}
+	srcs, _ := lm.Extra["sources"].([]any)
+	if len(srcs) != 3 {
+		t.Fatalf("three-language mix: %d sources", len(srcs))
+	}
+	for _, sv := range srcs[1:] {
+		src := sv.(map[string]any)
+		name := src["name"].(string)
+		if got, want := src["share_bytes"].(float64), demoLangShares[name]; got < want-0.05 || got > want+0.05 {
+			t.Errorf("three-language mix: %s share %.3f, want %.2f", name, got, want)
+		}
+		ids, _ := src["article_ids"].([]any)
+		for _, id := range ids {
+			if used[name+":"+id.(string)] {
+				t.Errorf("three-language mix uses %s eval article %v", name, id)
+			}
+		}
+	}
+	for _, want := range []string{"[3/8] Japanese and Chinese eval sets size-matched to the English sample", "[4/8] three-point sweep", "[5/8] three-language mix", "(deviation 0)", "share-0.5.txt"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -72,7 +104,7 @@ func TestDemoEvalAndSweep(t *testing.T) {
 }
 
 func TestDemoMixStepsNeedInputs(t *testing.T) {
-	for _, st := range []Step{{Name: "eval", Run: buildEvalSet}, {Name: "sweep", Run: buildSweep}} {
+	for _, st := range []Step{{Name: "eval", Run: buildEvalSet}, {Name: "sweep", Run: buildSweep}, {Name: "languages mix", Run: buildLanguagesMix}} {
 		io, _, _, _ := iostreams.Test()
 		err := demoRun(context.Background(), &Options{IO: io, Dir: t.TempDir(), Workers: 1}, []Step{st})
 		if err == nil || !strings.Contains(err.Error(), "must run first") {

@@ -13,10 +13,11 @@ import (
 	"github.com/calibkit/calibkit/study/spec"
 )
 
-// demoStudy is the grid the demo runs through the study runner: three
-// imatrix sources (none, the English-only mix, the half-Japanese mix) ×
-// the study's M and L variants × the English sample and the Japanese eval
-// set, and a small multiple-choice task set from the English sample. Paths are relative to DIR/study, where the spec is written so that
+// demoStudy is the grid the demo runs through the study runner: four
+// imatrix sources (none, the English-only mix, the half-Japanese mix, the
+// three-language mix) × the study's M and L variants × the English sample
+// and the Japanese and Chinese eval sets, and a small multiple-choice task
+// set from the English sample. Paths are relative to DIR/study, where the spec is written so that
 // it can be edited and run again with calibkit study run.
 const demoStudy = `# The demo's study: edit and rerun with
 #   calibkit study run study.yaml -o .
@@ -29,12 +30,16 @@ imatrix:
     text: ../sweep/share-0.txt
   - name: en+ja
     text: ../sweep/share-0.5.txt
+  - name: en+ja+zh
+    text: ../mix/en-ja-zh.txt
 variants: [M, L]
 eval:
   - name: en
     file: ../samples/wikitext-sample.raw
   - name: ja
     file: ../eval/ja-wiki.test.raw
+  - name: zh
+    file: ../eval/zh-wiki.test.raw
 tasks:
   - name: next-words
     file: next-words.mc
@@ -47,8 +52,8 @@ settings:
 // studyGrid writes DIR/study/study.yaml and runs it with the study runner
 // (the linked llama.cpp), then prints the table and where the report is.
 func studyGrid(ctx context.Context, s *State) error {
-	if s.Files["model"] == "" || len(s.Inputs["sweep.mixes"]) == 0 || s.Files["eval.ja"] == "" {
-		return fmt.Errorf("no model, sweep mixes or eval set (the earlier steps must run first)")
+	if s.Files["model"] == "" || len(s.Inputs["sweep.mixes"]) == 0 || s.Files["eval.ja"] == "" || s.Files["eval.zh"] == "" || s.Files["mix.languages"] == "" {
+		return fmt.Errorf("no model, sweep mixes, eval sets or three-language mix (the earlier steps must run first)")
 	}
 	dir := filepath.Join(s.Dir, "study")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -70,7 +75,7 @@ func studyGrid(ctx context.Context, s *State) error {
 		return err
 	}
 	cmp := results.Compare(res.Records)
-	fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-4s %22s  %s\n", "variant", "imatrix", "eval", "PPL", "against none (paired, 95%)")
+	fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-4s %22s  %s\n", "variant", "imatrix", "eval", "PPL", "against none (paired, 95%)")
 	var taskRecs []*results.Record
 	for _, r := range res.Records {
 		if r.TaskScore != nil {
@@ -85,12 +90,12 @@ func studyGrid(ctx context.Context, s *State) error {
 				vs += " *"
 			}
 		}
-		fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-4s %22s  %s\n", r.Variant, r.Source, r.Eval, fmt.Sprintf("%.2f ± %.2f", r.PPL, r.PPLError), vs)
+		fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-4s %22s  %s\n", r.Variant, r.Source, r.Eval, fmt.Sprintf("%.2f ± %.2f", r.PPL, r.PPLError), vs)
 	}
 	fmt.Fprintf(s.IO.Out, "      (* the interval leaves out 1; %d steps run, %d cached)\n", res.Computed, res.Cached)
 	if len(taskRecs) > 0 {
 		tcmp := results.CompareTasks(taskRecs)
-		fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-10s %22s  %s\n", "variant", "imatrix", "tasks", "accuracy %", "against none (per task, McNemar)")
+		fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-10s %22s  %s\n", "variant", "imatrix", "tasks", "accuracy %", "against none (per task, McNemar)")
 		for _, r := range taskRecs {
 			vs := "(baseline)"
 			if p, ok := tcmp[r.Cell]; ok {
@@ -100,7 +105,7 @@ func studyGrid(ctx context.Context, s *State) error {
 				}
 			}
 			ts := r.TaskScore
-			fmt.Fprintf(s.IO.Out, "      %-8s %-6s %-10s %22s  %s\n", r.Variant, r.Source, r.Task, fmt.Sprintf("%.1f ± %.1f of %d", ts.Accuracy, ts.StdErr, ts.Scored), vs)
+			fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-10s %22s  %s\n", r.Variant, r.Source, r.Task, fmt.Sprintf("%.1f ± %.1f of %d", ts.Accuracy, ts.StdErr, ts.Scored), vs)
 		}
 		fmt.Fprintf(s.IO.Out, "      (a random-weight model scores about chance, 25%%, on these %d tasks)\n", demoTaskCount)
 	}

@@ -23,11 +23,11 @@ func TestDemoStudyGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Imatrix)*len(s.Variants)*len(s.Eval) != 12 {
+	if len(s.Imatrix)*len(s.Variants)*len(s.Eval) != 24 {
 		t.Errorf("spec grid %d × %d × %d", len(s.Imatrix), len(s.Variants), len(s.Eval))
 	}
 	recs, skipped, err := results.Read(filepath.Join(dir, "study", results.FileName))
-	if err != nil || skipped != 0 || len(recs) != 18 {
+	if err != nil || skipped != 0 || len(recs) != 32 {
 		t.Fatalf("%d records, %d skipped, %v", len(recs), skipped, err)
 	}
 	for _, r := range recs {
@@ -41,13 +41,13 @@ func TestDemoStudyGrid(t *testing.T) {
 			t.Errorf("%s: %+v", r.Cell, r)
 		}
 	}
-	for _, f := range []string{"results.md", "chart-en.png", "chart-ja.png", "chart-task-next-words.png", "next-words.mc"} {
+	for _, f := range []string{"results.md", "chart-en.png", "chart-ja.png", "chart-zh.png", "chart-task-next-words.png", "next-words.mc"} {
 		if _, err := os.Stat(filepath.Join(dir, "study", f)); err != nil {
 			t.Error(err)
 		}
 	}
 	text := out.String()
-	for _, want := range []string{"[7/7] study: 3 imatrix sources", "L        en+ja  ja", "(baseline)", "×", "spec: study/study.yaml", "chart: study/chart-ja.png", "next-words", "McNemar", "chart: study/chart-task-next-words.png"} {
+	for _, want := range []string{"[8/8] study: 4 imatrix sources", "L        en+ja    ja", "M        en+ja+zh zh", "chart: study/chart-zh.png", "(baseline)", "×", "spec: study/study.yaml", "chart: study/chart-ja.png", "next-words", "McNemar", "chart: study/chart-task-next-words.png"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

@@ -5,7 +5,8 @@ type Article struct {
 	ID, URL, Title, Text string
 }
 
-func url(id string) string { return "https://ja.wikipedia.org/wiki?curid=" + id }
+// url is the article's address in the dump's form, on lang's Wikipedia.
+func url(lang, id string) string { return "https://" + lang + ".wikipedia.org/wiki?curid=" + id }
 
 // shardA and shardB are Japanese articles written for calibkit's demo, in
 // the shape of the wikimedia/wikipedia dump: readings in full-width

@@ -1,6 +1,6 @@
 // Command gen writes calibkit's embedded sample data into internal/sample/data:
-// two Japanese Wikipedia-schema parquet shards (zstd and snappy) and an
-// English wikitext-style sample. Run it from the repository root after
+// two Japanese Wikipedia-schema parquet shards (zstd and snappy), one Chinese
+// shard (zstd) and an English wikitext-style sample. Run it from the repository root after
 // changing the texts:
 //
 //	go run ./internal/sample/gen
@@ -30,11 +30,11 @@ func Write(dir string) error {
 		return err
 	}
 	for _, s := range []struct {
-		name     string
-		articles []Article
-		codec    string
-	}{{sample.ShardZstd, shardA, "zstd"}, {sample.ShardSnappy, shardB, "snappy"}} {
-		if err := writeShard(filepath.Join(dir, s.name), s.articles, s.codec); err != nil {
+		name, lang string
+		articles   []Article
+		codec      string
+	}{{sample.ShardZstd, "ja", shardA, "zstd"}, {sample.ShardSnappy, "ja", shardB, "snappy"}, {sample.ShardZh, "zh", shardZh, "zstd"}} {
+		if err := writeShard(filepath.Join(dir, s.name), s.lang, s.articles, s.codec); err != nil {
 			return fmt.Errorf("write %s: %w", s.name, err)
 		}
 	}

@@ -18,7 +18,7 @@ func TestEmbeddedDataIsCurrent(t *testing.T) {
 	if err := Write(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{sample.ShardZstd, sample.ShardSnappy, sample.Wikitext} {
+	for _, name := range []string{sample.ShardZstd, sample.ShardSnappy, sample.ShardZh, sample.Wikitext} {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -15,9 +15,9 @@ type row struct {
 	Text  string `parquet:"text"`
 }
 
-// writeShard writes articles as a parquet file with the Wikipedia schema,
-// two rows per row group.
-func writeShard(path string, articles []Article, codec string) error {
+// writeShard writes articles of lang's Wikipedia as a parquet file with the
+// Wikipedia schema, two rows per row group.
+func writeShard(path, lang string, articles []Article, codec string) error {
 	var c compress.Codec = &parquet.Zstd
 	if codec == "snappy" {
 		c = &parquet.Snappy
@@ -25,7 +25,7 @@ func writeShard(path string, articles []Article, codec string) error {
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[row](&buf, parquet.Compression(c), parquet.MaxRowsPerRowGroup(2))
 	for _, a := range articles {
-		if _, err := w.Write([]row{{ID: a.ID, URL: url(a.ID), Title: a.Title, Text: a.Text}}); err != nil {
+		if _, err := w.Write([]row{{ID: a.ID, URL: url(lang, a.ID), Title: a.Title, Text: a.Text}}); err != nil {
 			return err
 		}
 	}
