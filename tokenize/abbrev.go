@@ -8,7 +8,10 @@ package tokenize
 // and dotted runs of short parts (z.B., U.S., т.е., m.in.) are recognised
 // without being listed. Abbreviations that often end a sentence (etc.,
 // usw., и т. д., и др., г., 1990 r.) are left out on purpose: before a
-// capital they cut.
+// capital they cut. Abbreviations of six letters or more are listed also
+// when they do not end a sentence before a capital, because a period after
+// a word that long ends a sentence even before a lower-case word unless
+// the word is listed (see uax_rules.go).
 var langAbbreviations = map[string][]string{
 	"en": {"Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Mt", "vs", "cf", "Fig", "Figs",
 		"Vol", "Vols", "No", "Nos", "pp", "ca", "approx", "Gen", "Col", "Lt", "Sgt", "Capt", "Rev",
@@ -18,6 +21,7 @@ var langAbbreviations = map[string][]string{
 		"ca", "evtl", "ggf", "Hrsg", "hrsg", "inkl", "Jh", "Jhd", "Jhs", "Kap", "Mio", "Mrd", "Std", "Str",
 		"vgl", "geb", "gest", "sog", "Tel", "Verf", "Vol", "zit", "zzgl", "Ing", "Dipl", "Mag", "Pfr",
 		"Sankt", "Gebr", "med", "kath", "evang", "ev", "Jg", "Lfg", "Tab", "Bl", "ebd", "insb", "einschl", "max", "min", "Mitgl",
+		"ausschl", "insbes", "bezügl", "hinsichtl", "eigentl", "ursprüngl", "monatl", "wöchentl",
 		"z", "d", "u", "o", "s", "v", "i", "e", "n", "a"},
 	"fr": {"M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "Pr", "Me", "St", "Ste", "Mgr", "av", "apr",
 		"p", "pp", "vol", "chap", "éd", "env", "cf", "no", "art", "fig", "coll", "dir", "ibid", "op",

@@ -26,6 +26,13 @@ import (
 //     German, an ordinal of one to three digits after an article or
 //     preposition or before a month or a noun such as Jahrhundert (am 3.
 //     Oktober, im 12. Jahrhundert, zum 01. Januar).
+//   - Closing quotes that a space separates from the terminal stay with
+//     their sentence: French « Bonjour. », and in ASCII text a closing
+//     quote of two apostrophes, or a lone " or ', before a space or the
+//     line's end (Dutch treebank text writes the quote so, spaced).
+//   - Inside what UAX #29 leaves whole, a dialogue dash, a lower-case
+//     sentence start after a long word and, for Korean, the final endings
+//     요, 죠, 줘 and 니다 start a new sentence (see uax_rules.go).
 //
 // Whitespace at a sentence's start and end belongs to no sentence, as with
 // Splitter, so the sentences and the whitespace between them give back the
@@ -33,6 +40,7 @@ import (
 type UAXSplitter struct {
 	abbrev        map[string]struct{}
 	before, after map[string]struct{} // ordinal context; nil: no ordinals
+	hangulEnds    bool                // Korean final endings end a sentence
 }
 
 // NewUAXSplitter returns the UAX #29 splitter for the language code (its
@@ -43,6 +51,7 @@ func NewUAXSplitter(code string) *UAXSplitter {
 	if oc, ok := ordinalContext[code]; ok {
 		s.before, s.after = wordSet(oc.before), wordSet(oc.after)
 	}
+	s.hangulEnds = code == "ko"
 	return s
 }
 
@@ -92,7 +101,7 @@ func (s *UAXSplitter) appendLine(dst []span, line []byte, off int) []span {
 		// No terminal before the line's end: one sentence, as UAX #29
 		// would find (it breaks only after terminals and paragraph
 		// separators), without running the iterator.
-		return appendTrimmed(dst, line, 0, len(line), off)
+		return s.appendSegment(dst, line, 0, len(line), off)
 	}
 	return s.appendLineFull(dst, line, off)
 }
@@ -165,10 +174,10 @@ func (s *UAXSplitter) appendLineFull(dst []span, line []byte, off int) []span {
 		if end >= len(line) {
 			break
 		}
-		dst = appendTrimmed(dst, line, segStart, end, off)
+		dst = s.appendSegment(dst, line, segStart, end, off)
 		segStart = end
 	}
-	return appendTrimmed(dst, line, segStart, len(line), off)
+	return s.appendSegment(dst, line, segStart, len(line), off)
 }
 
 // hasParaSep reports whether line holds a character UAX #29 always breaks
@@ -239,15 +248,22 @@ func probeTerminal(r rune) bool {
 // closersAfter moves a boundary at end past closing quotes and brackets
 // that a space separates from their terminal, as French writes them
 // (« Bonjour. »), and past the spaces after them: UAX #29 cuts before a
-// closer that follows a space.
+// closer that follows a space. ASCII quotes count as closers there when
+// they stand alone: two apostrophes, or one " or ', before a space or
+// the line's end.
 func closersAfter(line []byte, end int) int {
 	p := end
 	for p < len(line) {
 		r, size := utf8.DecodeRune(line[p:])
-		if !unicode.In(r, unicode.Pe, unicode.Pf) {
-			break
+		if unicode.In(r, unicode.Pe, unicode.Pf) {
+			p += size
+			continue
 		}
-		p += size
+		if n := asciiCloser(line[p:]); n > 0 {
+			p += n
+			continue
+		}
+		break
 	}
 	if p == end {
 		return end
@@ -256,6 +272,24 @@ func closersAfter(line []byte, end int) int {
 		p++
 	}
 	return p
+}
+
+// asciiCloser returns the length of a lone ASCII closing quote at the
+// start of b (” or a single " or ', then a space or the end), or 0.
+func asciiCloser(b []byte) int {
+	n := 0
+	switch {
+	case len(b) >= 2 && b[0] == '\'' && b[1] == '\'':
+		n = 2
+	case len(b) >= 1 && (b[0] == '"' || b[0] == '\''):
+		n = 1
+	default:
+		return 0
+	}
+	if n < len(b) && !isSpaceASCII(b[n]) {
+		return 0
+	}
+	return n
 }
 
 // keepsGoing reports whether the UAX #29 boundary at end (past the

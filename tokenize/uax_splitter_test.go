@@ -299,3 +299,56 @@ func FuzzUAXWindows(f *testing.F) {
 		}
 	})
 }
+
+// ruleCases hold the rules of uax_rules.go and the ASCII closers, with
+// text written for these tests: what each rule cuts and what it leaves.
+var ruleCases = []struct{ code, in, want string }{
+	// A dialogue dash after a terminal opens a sentence before a capital.
+	{"pl", "Nie wiem! - Rozumiem, pani doktor.", "Nie wiem!|- Rozumiem, pani doktor."},
+	{"pl", "- Idziemy? - zapytał cicho.", "- Idziemy? - zapytał cicho."},
+	{"ru", "Он ушёл. – Куда? – Домой.", "Он ушёл.|– Куда?|– Домой."},
+	{"es", "Fue en 1990. — Después volvió.", "Fue en 1990.|— Después volvió."},
+	{"en", "See Dr. - Smith wrote it.", "See Dr. - Smith wrote it."},
+	{"de", "Die Jahre 1990. - 1995. waren gut.", "Die Jahre 1990. - 1995. waren gut."},
+	// A long word, a period and a lower-case word: a new sentence.
+	{"it", "Arrivarono i fuorilegge. poi la polizia chiuse la strada.", "Arrivarono i fuorilegge.|poi la polizia chiuse la strada."},
+	{"en", "We bought apples, pears, etc. and then left.", "We bought apples, pears, etc. and then left."},
+	{"en", "It weighs approx. two tons.", "It weighs approx. two tons."},
+	{"de", "Er wohnte dort ca. drei Jahre, ausschl. im Winter.", "Er wohnte dort ca. drei Jahre, ausschl. im Winter."},
+	{"pl", "Tak jak po wojnie... zabierzcie wszystko.", "Tak jak po wojnie... zabierzcie wszystko."},
+	{"en", "The file is readme.txt and setup.exe here.", "The file is readme.txt and setup.exe here."},
+	// Korean final endings without punctuation.
+	{"ko", "음식이 정말 맛있어요 다음에 또 올게요", "음식이 정말 맛있어요|다음에 또 올게요"},
+	{"ko", "직원이 친절합니다 가격도 괜찮습니다.", "직원이 친절합니다|가격도 괜찮습니다."},
+	{"ko", "그건 좀 그렇죠 다시 생각해 봐요", "그건 좀 그렇죠|다시 생각해 봐요"},
+	{"ko", "가는 길 좀 알려줘 지금 출발할게", "가는 길 좀 알려줘|지금 출발할게"},
+	{"ko", "주요 도시와 중요 문화재가 필요 이상으로 많다.", "주요 도시와 중요 문화재가 필요 이상으로 많다."},
+	{"ko", "그는 열었다 닫았다 했다.", "그는 열었다 닫았다 했다."},
+	{"ko", "좋아요, 그럼 가요.", "좋아요, 그럼 가요."},
+	// ASCII closing quotes a space separates from their terminal.
+	{"nl", "We gaan door. '' Daarna stopte hij.", "We gaan door. ''|Daarna stopte hij."},
+	{"en", `He left. " Then rain fell.`, `He left. "|Then rain fell.`},
+	{"en", `He left. "Then," she said.`, `He left.|"Then," she said.`},
+}
+
+func TestUAXRules(t *testing.T) {
+	for _, tc := range ruleCases {
+		s := NewUAXSplitter(tc.code)
+		got := strings.Join(s.AppendSentences(nil, tc.in), "|")
+		if got != tc.want {
+			t.Errorf("%s: %q\n got %q\nwant %q", tc.code, tc.in, got, tc.want)
+		}
+		checkSentences(t, tc.in, s.AppendSentences(nil, tc.in))
+	}
+}
+
+func FuzzUAXSplitterKorean(f *testing.F) {
+	for _, tc := range ruleCases {
+		if tc.code == "ko" {
+			f.Add(tc.in)
+		}
+	}
+	fuzzSplitter(f, "ko")
+}
+
+func FuzzUAXSplitterPolish(f *testing.F) { fuzzSplitter(f, "pl") }

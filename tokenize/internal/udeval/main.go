@@ -14,6 +14,9 @@
 // The language comes from the file name (de_gsd-ud-dev.conllu is de)
 // unless -lang gives it. The treebanks are not part of the repository
 // (their licences vary); fetch them from universaldependencies.org.
+// testdata/ holds small dev-set samples whose licences allow it, scored by
+// the package's regression test (testdata/README.md says how they were
+// made).
 package main
 
 import (
