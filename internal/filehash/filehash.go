@@ -63,6 +63,22 @@ func SHA256Context(ctx context.Context, path string) (Sum, error) {
 	return sum, nil
 }
 
+// HashFile reads the file at path and returns its size and sha256,
+// neither looking in the hash cache nor recording in it (for a file still
+// under a temporary name: record its sum with Remember once it has its
+// final name).
+func HashFile(ctx context.Context, path string) (Sum, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	sum, err := hashFile(ctx, path, st)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	return sum, nil
+}
+
 // hashFile reads the file at path (whose stat is st) and checks that it
 // kept its size.
 func hashFile(ctx context.Context, path string, st os.FileInfo) (Sum, error) {
