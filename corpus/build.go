@@ -21,7 +21,7 @@ func Build(ctx context.Context, inputs []string, output string, command []string
 	if err := checkNotOutput(inputs, output); err != nil {
 		return nil, err
 	}
-	f, err := atomicfile.Create(output)
+	f, err := atomicfile.Create(output, atomicfile.RecordSHA256())
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/calibkit/calibkit/internal/filehash"
 	"github.com/calibkit/calibkit/internal/version"
 )
 
@@ -28,14 +29,23 @@ type Client struct {
 	bufSize  int
 	// stallTimeout drops a download that receives nothing for this long.
 	stallTimeout time.Duration
-	// noHashCache makes uploads hash every file afresh.
-	noHashCache bool
+	// hashes is where uploads find and keep the sha256 of files
+	// (filehash.DefaultCache unless an option says otherwise).
+	hashes filehash.Cache
 }
 
 // WithoutHashCache makes uploads hash every file afresh instead of taking
-// the hashes of an unchanged file from Home/calibkit/upload-hashes.
+// the sha256 of an unchanged file from calibkit's hash cache
+// (internal/filehash: $CALIBKIT_HASH_CACHE, else
+// ~/.cache/calibkit/file-hashes).
 func WithoutHashCache() Option {
-	return func(c *Client) error { c.noHashCache = true; return nil }
+	return func(c *Client) error { c.hashes = filehash.Cache{}; return nil }
+}
+
+// WithHashCacheDir makes uploads keep file hashes in dir, for every file
+// size (tests; the default cache leaves out files under 1 MiB).
+func WithHashCacheDir(dir string) Option {
+	return func(c *Client) error { c.hashes = filehash.Cache{Dir: dir}; return nil }
 }
 
 // Option configures a Client.
@@ -112,6 +122,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		openFile: os.OpenFile,
 		lockPoll: 200 * time.Millisecond,
 		bufSize:  1 << 20,
+		hashes:   filehash.DefaultCache(),
 
 		stallTimeout: time.Minute,
 	}

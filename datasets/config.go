@@ -36,8 +36,8 @@ type Config struct {
 	Token Token
 	// HubCache is the huggingface_hub cache folder ($HF_HUB_CACHE).
 	HubCache string
-	// Home is $HF_HOME (default ~/.cache/huggingface); uploads keep the
-	// sha256 of files they sent under Home/calibkit/upload-hashes.
+	// Home is $HF_HOME (default ~/.cache/huggingface), where the token
+	// file is.
 	Home string
 	// Offline serves files from the cache only (HF_HUB_OFFLINE=1).
 	Offline bool

@@ -44,6 +44,7 @@ func newTestClient(t *testing.T, srv *hubtest.Server, cache string, opts ...Opti
 	base := []Option{
 		WithRetry(RetryPolicy{MaxTries: 4, InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, Sleep: sl.sleep}),
 		WithLockPoll(5 * time.Millisecond),
+		WithHashCacheDir(filepath.Join(t.TempDir(), "file-hashes")),
 	}
 	c, err := NewClient(cfg, append(base, opts...)...)
 	if err != nil {

@@ -11,10 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // UploadRequest says what to upload where.
@@ -135,17 +132,6 @@ func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, 
 	}
 	t := uploadTarget{repo: req.Repo, repoType: req.RepoType, revision: req.Revision}
 	res := &UploadResult{Repo: req.Repo, RepoType: req.RepoType, Revision: req.Revision}
-	items := make([]*uploadItem, len(req.Files))
-	for i, f := range req.Files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		info, err := hashUploadFile(f, c.hashCache())
-		if err != nil {
-			return nil, err
-		}
-		items[i] = &uploadItem{UploadFile: f, info: info}
-	}
 	if req.Create {
 		created, err := c.createRepo(ctx, t, req.Private)
 		if err != nil {
@@ -153,26 +139,10 @@ func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, 
 		}
 		res.Created = created
 	}
-	if err := c.preupload(ctx, t, items); err != nil {
+	res.Files = make([]UploadedFile, len(req.Files)) // it.res points into it
+	items, err := c.hashAndSend(ctx, t, req, res)
+	if err != nil {
 		return nil, err
-	}
-	var lfs []*uploadItem
-	res.Files = make([]UploadedFile, 0, len(items)) // it.res points into it
-	for _, it := range items {
-		res.Files = append(res.Files, UploadedFile{Path: it.PathInRepo, Local: it.Local, Size: it.info.size, SHA256: it.info.sha256, Mode: it.mode})
-		it.res = &res.Files[len(res.Files)-1]
-	}
-	for _, it := range items {
-		it.res.Unchanged = it.unchanged()
-		it.res.Ignored = it.ignored
-		if it.mode == "lfs" && !it.res.Unchanged && !it.ignored {
-			lfs = append(lfs, it)
-		}
-	}
-	if len(lfs) > 0 {
-		if err := c.uploadLFS(ctx, t, lfs, req.Jobs); err != nil {
-			return nil, err
-		}
 	}
 	var changed []*uploadItem
 	for _, it := range items {
@@ -187,15 +157,6 @@ func (c *Client) upload(ctx context.Context, req UploadRequest) (*UploadResult, 
 		return nil, err
 	}
 	return res, nil
-}
-
-// hashCache is where uploads keep file hashes: Home/calibkit/upload-hashes
-// (none without a Home, or with WithoutHashCache).
-func (c *Client) hashCache() hashCache {
-	if c.cfg.Home == "" || c.noHashCache {
-		return hashCache{}
-	}
-	return hashCache{dir: filepath.Join(c.cfg.Home, "calibkit", "upload-hashes")}
 }
 
 // ValidateUploadRepoID checks a repository id for upload: "owner/name",
@@ -298,37 +259,6 @@ func (c *Client) preupload(ctx context.Context, t uploadTarget, items []*uploadI
 		}
 	}
 	return nil
-}
-
-// uploadLFS sends the LFS objects the Hub lacks, jobs at a time.
-func (c *Client) uploadLFS(ctx context.Context, t uploadTarget, items []*uploadItem, jobs int) error {
-	answers, err := c.lfsBatch(ctx, t, items)
-	if err != nil {
-		return err
-	}
-	prog := c.progress
-	if prog == nil {
-		prog = noProgress{}
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(jobs)
-	sending := map[string]bool{}
-	for _, it := range items {
-		o := answers[it.info.sha256]
-		if _, ok := o.Actions["upload"]; !ok || sending[it.info.sha256] {
-			it.res.OnHub = !sending[it.info.sha256]
-			continue
-		}
-		sending[it.info.sha256] = true // two files of one content: sent once
-		it.res.Sent = true
-		g.Go(func() error {
-			bar := prog.StartFile(it.PathInRepo, it.info.size, 0)
-			err := c.sendLFS(gctx, t, it, o, bar)
-			bar.Done(err)
-			return err
-		})
-	}
-	return g.Wait()
 }
 
 // commit makes the one commit (NDJSON: a header line, then one line per

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/calibkit/calibkit/internal/filehash"
 )
 
 // UploadFile is one local file and the path it gets in the repository.
@@ -133,6 +136,8 @@ type uploadInfo struct {
 	sha256 string
 	sample []byte
 	gitOID string // files under gitOIDLimit only
+	// cached: the hashes came from the hash cache, not from reading
+	cached bool
 }
 
 // gitOIDLimit: files this small also get their git blob id (regular files
@@ -140,8 +145,9 @@ type uploadInfo struct {
 const gitOIDLimit = 10 << 20
 
 // hashUploadFile measures f, taking its hashes from cache when the file
-// has not changed since they were recorded.
-func hashUploadFile(f UploadFile, cache hashCache) (uploadInfo, error) {
+// has not changed since they were recorded (by an earlier upload, or by
+// the calibkit command that wrote it), and recording them otherwise.
+func hashUploadFile(ctx context.Context, f UploadFile, cache filehash.Cache) (uploadInfo, error) {
 	fh, err := os.Open(f.Local)
 	if err != nil {
 		return uploadInfo{}, fmt.Errorf("upload: %w", err)
@@ -152,33 +158,27 @@ func hashUploadFile(f UploadFile, cache hashCache) (uploadInfo, error) {
 		return uploadInfo{}, fmt.Errorf("upload: %w", err)
 	}
 	info := uploadInfo{size: fi.Size()}
-	abs, absErr := filepath.Abs(f.Local)
-	if absErr == nil {
-		if r, ok := cache.lookup(abs, fi); ok && (r.GitOID != "" || info.size >= gitOIDLimit) {
-			sample := make([]byte, 512)
-			n, err := io.ReadFull(fh, sample)
-			if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-				return uploadInfo{}, fmt.Errorf("upload: read %s: %w", f.Local, err)
-			}
-			info.sample, info.sha256, info.gitOID = sample[:n], r.SHA256, r.GitOID
-			return info, nil
-		}
-	}
-	h := sha256.New()
-	var w io.Writer = h
-	g := sha1.New()
-	if info.size < gitOIDLimit {
-		fmt.Fprintf(g, "blob %d\x00", info.size)
-		w = io.MultiWriter(h, g)
-	}
 	sample := make([]byte, 512)
 	n, err := io.ReadFull(fh, sample)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 		return uploadInfo{}, fmt.Errorf("upload: read %s: %w", f.Local, err)
 	}
 	info.sample = sample[:n]
-	w.Write(info.sample)
-	m, err := io.CopyBuffer(w, fh, make([]byte, 1<<20))
+	if r, ok := cache.Lookup(f.Local, fi); ok && (r.GitOID != "" || info.size >= gitOIDLimit) {
+		info.sha256, info.gitOID, info.cached = r.SHA256, r.GitOID, true
+		return info, nil
+	}
+	h := sha256.New()
+	ws := []io.Writer{h}
+	g := sha1.New()
+	if info.size < gitOIDLimit {
+		fmt.Fprintf(g, "blob %d\x00", info.size)
+		ws = append(ws, g)
+	}
+	for _, w := range ws {
+		w.Write(info.sample)
+	}
+	m, err := filehash.Copy(ctx, fh, ws...)
 	if err != nil {
 		return uploadInfo{}, fmt.Errorf("upload: read %s: %w", f.Local, err)
 	}
@@ -189,10 +189,6 @@ func hashUploadFile(f UploadFile, cache hashCache) (uploadInfo, error) {
 	if info.size < gitOIDLimit {
 		info.gitOID = hex.EncodeToString(g.Sum(nil))
 	}
-	if absErr == nil {
-		if after, err := fh.Stat(); err == nil && after.ModTime().Equal(fi.ModTime()) && after.Size() == fi.Size() {
-			cache.store(abs, fi, info.sha256, info.gitOID)
-		}
-	}
+	cache.Store(f.Local, fi, info.sha256, info.gitOID)
 	return info, nil
 }

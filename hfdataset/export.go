@@ -2,6 +2,8 @@ package hfdataset
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/calibkit/calibkit/internal/filehash"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/version"
 )
@@ -52,9 +55,11 @@ type Options struct {
 type SplitResult struct {
 	Name   string   `json:"name"`
 	Shards []string `json:"shards"`
-	Rows   int64    `json:"rows"`
-	Bytes  int64    `json:"bytes"`
-	Chars  int64    `json:"chars"`
+	// ShardSHA256 is each shard's sha256, hashed as it was written.
+	ShardSHA256 []string `json:"shard_sha256"`
+	Rows        int64    `json:"rows"`
+	Bytes       int64    `json:"bytes"`
+	Chars       int64    `json:"chars"`
 	// Tokens is the model's token count of the split's rows; -1 without a
 	// model.
 	Tokens int64 `json:"tokens"`
@@ -133,6 +138,15 @@ func Export(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	syncDir(parent)
+	// the sums of what was written, for calibkit's hash cache (an upload
+	// of the folder then reads none of it to hash it)
+	for _, sr := range res.Splits {
+		for i, rel := range sr.Shards {
+			filehash.Remember(filepath.Join(out, filepath.FromSlash(rel)), sr.ShardSHA256[i])
+		}
+	}
+	filehash.Remember(res.Card, sha256Hex(card))
+	filehash.Remember(filepath.Join(out, ManifestName), sha256Hex(mb))
 	return res, nil
 }
 
@@ -310,11 +324,11 @@ func writeSplit(ctx context.Context, dir string, sp Split, opts Options, stream 
 			sr.Tokens = int64(len(texts) * opts.Samples.SeqLen)
 		}
 	}
-	shards, err := sw.finish()
+	shards, sums, err := sw.finish()
 	if err != nil {
 		return sr, nil, err
 	}
-	sr.Shards = shards
+	sr.Shards, sr.ShardSHA256 = shards, sums
 	return sr, inputs, nil
 }
 
@@ -402,6 +416,11 @@ func (o *Options) manifest(res *Result) ([]byte, error) {
 	m.Counts["chars"] = c
 	m.Extra = map[string]any{"splits": res.Splits, "languages": res.Langs}
 	return m.Marshal()
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
 
 func writeSynced(path string, data []byte) error {

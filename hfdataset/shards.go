@@ -1,7 +1,11 @@
 package hfdataset
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -28,7 +32,9 @@ type shardWriter struct {
 	level      zstd.Level
 
 	paths     []string // temporary names, in order
+	sums      []string // sha256 of each closed shard, hashed as written
 	f         *os.File
+	h         hash.Hash
 	w         *parquet.GenericWriter[Row]
 	batch     []Row
 	shardText int64
@@ -122,8 +128,11 @@ func (s *shardWriter) open() error {
 		return fmt.Errorf("create shard: %w", err)
 	}
 	s.f = f
+	s.h = sha256.New()
 	s.paths = append(s.paths, p)
-	s.w = parquet.NewGenericWriter[Row](f,
+	// the shard is hashed as it is written, so that uploading the folder
+	// takes its sha256 from the hash cache instead of reading it again
+	s.w = parquet.NewGenericWriter[Row](io.MultiWriter(f, s.h),
 		parquet.Compression(&zstd.Codec{Level: s.level}),
 		parquet.CreatedBy("calibkit", "", ""),
 		parquet.PageBufferSize(1<<20),
@@ -164,31 +173,32 @@ func (s *shardWriter) closeShard() error {
 	if err := s.f.Close(); err != nil {
 		return s.fail(err)
 	}
-	s.w, s.f = nil, nil
+	s.sums = append(s.sums, hex.EncodeToString(s.h.Sum(nil)))
+	s.w, s.f, s.h = nil, nil, nil
 	return nil
 }
 
 // finish closes the last shard and renames the shards to the Hub's names
 // (a split with no row gets one empty shard, so that it still loads).
-// It returns the final paths relative to dir.
-func (s *shardWriter) finish() ([]string, error) {
+// It returns the final paths relative to dir and the shards' sha256.
+func (s *shardWriter) finish() ([]string, []string, error) {
 	if len(s.paths) == 0 {
 		if err := s.open(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := s.closeShard(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []string
 	for i, p := range s.paths {
 		rel := ShardName(s.split, i, len(s.paths))
 		if err := os.Rename(p, filepath.Join(s.dir, rel)); err != nil {
-			return nil, fmt.Errorf("name shard: %w", err)
+			return nil, nil, fmt.Errorf("name shard: %w", err)
 		}
 		out = append(out, rel)
 	}
-	return out, nil
+	return out, s.sums, nil
 }
 
 // abort closes an open shard without finishing it (the folder is removed

@@ -111,7 +111,7 @@ func ReadFileFormat(path string, datChunkSize int) (*Data, Format, error) {
 // temporary file in the same folder that is renamed at the end, so a failed
 // run never leaves a truncated file under the final name.
 func WriteFile(path string, d *Data, f Format) error {
-	out, err := atomicfile.Create(path)
+	out, err := atomicfile.Create(path, atomicfile.RecordSHA256())
 	if err != nil {
 		return err
 	}

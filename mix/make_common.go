@@ -160,7 +160,7 @@ func fillManifest(m *manifest.Manifest, inputs []manifest.Input, res *MixResult,
 // writeOutput writes data to path atomically, then its manifest; when the
 // manifest cannot be written the output is removed again.
 func writeOutput(path string, data []byte, m *manifest.Manifest) error {
-	af, err := atomicfile.Create(path)
+	af, err := atomicfile.Create(path, atomicfile.RecordSHA256())
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 	fillEvalManifest(m, opts, counts, like, res)
 	m.Parameters["from"] = opts.From
 
-	af, err := atomicfile.Create(opts.Output)
+	af, err := atomicfile.Create(opts.Output, atomicfile.RecordSHA256())
 	if err != nil {
 		return nil, err
 	}

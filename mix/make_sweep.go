@@ -146,7 +146,7 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 			shares[s.Name] = opts.FixedShares[s.Name]
 		}
 		e.manifest.Parameters["share"] = shares
-		f, err := atomicfile.Create(path)
+		f, err := atomicfile.Create(path, atomicfile.RecordSHA256())
 		if err != nil {
 			return err
 		}

@@ -2,65 +2,31 @@ package quantize
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"regexp"
 	"runtime"
 
+	"github.com/calibkit/calibkit/internal/filehash"
 	"github.com/calibkit/calibkit/internal/manifest"
 )
 
-var sha256Name = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
 // hashInput returns the manifest entry of an input file and how its sha256
-// was obtained. A file that resolves to a blob of huggingface_hub's cache
-// (…/blobs/<sha256>, the layout Git LFS files are stored under) is already
-// named by its sha256, which is reused without reading the file again;
-// otherwise the file is hashed. Hashing runs before llama.cpp starts, so it
-// never competes with the quantizing threads, and it leaves the model in
-// the page cache that llama.cpp's mmap then reads from.
+// was obtained: "huggingface-cache-blob-name" for a blob of
+// huggingface_hub's cache (…/blobs/<sha256>, the layout Git LFS files are
+// stored under, named by their sha256), "calibkit-hash-cache" for a file
+// whose sum calibkit's hash cache holds (one calibkit wrote or hashed
+// before, unchanged since: internal/filehash), else "hashed".
 func hashInput(ctx context.Context, path string) (manifest.Input, string, error) {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		base, dir := filepath.Base(real), filepath.Base(filepath.Dir(real))
-		if dir == "blobs" && sha256Name.MatchString(base) {
-			if st, err := os.Stat(real); err == nil {
-				return manifest.Input{Path: path, Bytes: st.Size(), SHA256: base}, "huggingface-cache-blob-name", nil
-			}
-		}
-	}
-	in, err := hashFile(ctx, path)
-	return in, "hashed", err
-}
-
-// hashFile is manifest.HashFile that stops when ctx is done.
-func hashFile(ctx context.Context, path string) (manifest.Input, error) {
-	f, err := os.Open(path)
+	sum, err := filehash.SHA256Context(ctx, path)
 	if err != nil {
-		return manifest.Input{}, fmt.Errorf("hash input %s: %w", path, err)
+		return manifest.Input{}, "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	buf := make([]byte, 1<<20)
-	var n int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return manifest.Input{}, fmt.Errorf("hash input %s: %w", path, err)
-		}
-		k, err := f.Read(buf)
-		h.Write(buf[:k])
-		n += int64(k)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return manifest.Input{}, fmt.Errorf("hash input %s: %w", path, err)
-		}
+	how := "hashed"
+	switch {
+	case sum.FromName:
+		how = "huggingface-cache-blob-name"
+	case sum.Cached:
+		how = "calibkit-hash-cache"
 	}
-	return manifest.Input{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return manifest.Input{Path: path, Bytes: sum.Bytes, SHA256: sum.SHA256}, how, nil
 }
 
 // schedIdle is Linux's SCHED_IDLE scheduling policy: the thread runs only

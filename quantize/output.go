@@ -154,12 +154,14 @@ func writeManifest(res *Result, opts *Options, inputs []any) error {
 	mf.Counts["bits_per_weight"] = res.BitsPerWeight
 	mf.Counts["input_bits_per_weight"] = res.InputBitsPerWeight
 	mf.Extra = map[string]any{
-		"tensors":           res.Tensors,
-		"outputs":           res.Outputs,
-		"input_sha256_from": res.InputSHA256From,
-		"seconds":           res.Seconds,
-		"hash_seconds":      res.HashSeconds,
-		"quantize_seconds":  res.QuantizeSeconds,
+		"tensors":             res.Tensors,
+		"outputs":             res.Outputs,
+		"output_sha256":       res.OutputSHA256,
+		"input_sha256_from":   res.InputSHA256From,
+		"seconds":             res.Seconds,
+		"hash_seconds":        res.HashSeconds,
+		"output_hash_seconds": res.OutputHashSeconds,
+		"quantize_seconds":    res.QuantizeSeconds,
 	}
 	if res.Imatrix != nil {
 		mf.Extra["imatrix"] = res.Imatrix

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/calibkit/calibkit/internal/filehash"
 	"github.com/calibkit/calibkit/internal/llama"
 )
 
@@ -89,8 +90,11 @@ type ImatrixInfo struct {
 type Result struct {
 	Input  string `json:"input"`
 	Output string `json:"output"`
-	// Outputs lists the files written (several with KeepSplit).
-	Outputs []string `json:"outputs"`
+	// Outputs lists the files written (several with KeepSplit);
+	// OutputSHA256 their sha256, hashed once llama.cpp is done and kept in
+	// calibkit's hash cache (internal/filehash) for uploads.
+	Outputs      []string `json:"outputs"`
+	OutputSHA256 []string `json:"output_sha256"`
 	// Type is the resolved TYPE row.
 	Type FileType `json:"type"`
 	// InputSHA256 is the first input shard's sha256; InputSHA256From says
@@ -118,10 +122,11 @@ type Result struct {
 	// HashSeconds is how long the run waited for the input hashes after
 	// llama_model_quantize returned (hashing itself runs beside it at idle
 	// priority); QuantizeSeconds times llama_model_quantize; Seconds is
-	// the whole run.
-	HashSeconds     float64 `json:"hash_seconds"`
-	QuantizeSeconds float64 `json:"quantize_seconds"`
-	Seconds         float64 `json:"seconds"`
+	// the whole run. OutputHashSeconds is the hashing of the output.
+	HashSeconds       float64 `json:"hash_seconds"`
+	OutputHashSeconds float64 `json:"output_hash_seconds"`
+	QuantizeSeconds   float64 `json:"quantize_seconds"`
+	Seconds           float64 `json:"seconds"`
 }
 
 // plan is Options resolved and checked.
@@ -231,8 +236,23 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := describeOutput(res, m, tmp.files); err != nil {
 		return nil, err
 	}
+	// the output's sha256, now that llama.cpp's threads are done (it is
+	// in the page cache), for the manifest and for calibkit's hash cache,
+	// so that an upload of the quant does not read it again
+	to := time.Now()
+	for _, f := range tmp.files {
+		sum, err := filehash.HashFile(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		res.OutputSHA256 = append(res.OutputSHA256, sum.SHA256)
+	}
+	res.OutputHashSeconds = time.Since(to).Seconds()
 	if err := tmp.commit(outs); err != nil {
 		return nil, err
+	}
+	for i, o := range outs {
+		filehash.Remember(o, res.OutputSHA256[i])
 	}
 	res.Outputs = outs
 	res.Seconds = time.Since(t0).Seconds()

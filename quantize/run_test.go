@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/imatrix"
+	"github.com/calibkit/calibkit/internal/filehash"
 	"github.com/calibkit/calibkit/internal/gguf"
 	"github.com/calibkit/calibkit/internal/manifest"
 )
@@ -47,6 +48,9 @@ func TestRunVariants(t *testing.T) {
 				Progress: func(p Progress) { last = p }, Command: []string{"test"}}))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if want, _ := filehash.HashFile(context.Background(), out); len(res.OutputSHA256) != 1 || res.OutputSHA256[0] != want.SHA256 {
+				t.Errorf("output sha256 %v, the file's %s", res.OutputSHA256, want.SHA256)
 			}
 			types := typesOf(t, out)
 			if types["output.weight"] != c.output || types["token_embd.weight"] != c.embed {

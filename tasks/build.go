@@ -173,7 +173,7 @@ func subset(n int, o BuildOptions) []int {
 }
 
 func writeTasks(output string, mode Mode, items []any, keep []int) error {
-	f, err := atomicfile.Create(output)
+	f, err := atomicfile.Create(output, atomicfile.RecordSHA256())
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,16 @@
 package atomicfile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/calibkit/calibkit/internal/filehash"
 )
 
 // CreateTemp makes the temporary file; tests replace it to inject faults
@@ -21,10 +26,29 @@ type File struct {
 	*os.File
 	final string
 	done  bool
+	// with RecordSHA256: the hash of what was written, and whether it
+	// still is the file's (false after a Seek, WriteAt or Truncate)
+	h      hash.Hash
+	inSync bool
+	sum    string
+}
+
+// Option configures Create.
+type Option func(*File)
+
+// RecordSHA256 makes the File hash what is written as it passes and, on
+// Commit, record the sum in calibkit's hash cache (internal/filehash)
+// under the final name, so that a manifest, a study or an upload that
+// names the file does not read it again. Writes go through the hash
+// (ReadFrom too, which then copies instead of letting the kernel move the
+// data); a Seek, WriteAt or Truncate makes the File forget the hash and
+// record nothing. Commit makes the sum available as SHA256.
+func RecordSHA256() Option {
+	return func(f *File) { f.h, f.inSync = sha256.New(), true }
 }
 
 // Create starts writing the file that will appear as path on Commit.
-func Create(path string) (*File, error) {
+func Create(path string, opts ...Option) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -33,8 +57,64 @@ func Create(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create output %s: %w", path, err)
 	}
-	return &File{File: f, final: path}, nil
+	af := &File{File: f, final: path}
+	for _, o := range opts {
+		o(af)
+	}
+	return af, nil
 }
+
+// Write writes b (and hashes it with RecordSHA256).
+func (f *File) Write(b []byte) (int, error) {
+	n, err := f.File.Write(b)
+	if f.h != nil {
+		f.h.Write(b[:n])
+	}
+	return n, err
+}
+
+// WriteString writes s (and hashes it with RecordSHA256).
+func (f *File) WriteString(s string) (int, error) {
+	if f.h == nil {
+		return f.File.WriteString(s)
+	}
+	return f.Write([]byte(s))
+}
+
+// ReadFrom copies r to the file (through the hash with RecordSHA256).
+func (f *File) ReadFrom(r io.Reader) (int64, error) {
+	if f.h == nil {
+		return f.File.ReadFrom(r)
+	}
+	return io.CopyBuffer(writerOnly{f}, r, make([]byte, 256<<10))
+}
+
+type writerOnly struct{ io.Writer }
+
+// WriteAt writes at off; with RecordSHA256 nothing is recorded then.
+func (f *File) WriteAt(b []byte, off int64) (int, error) {
+	f.inSync = false
+	return f.File.WriteAt(b, off)
+}
+
+// Seek moves the offset; with RecordSHA256 nothing is recorded then
+// (but for Seek(0, io.SeekCurrent), which only asks where it is).
+func (f *File) Seek(off int64, whence int) (int64, error) {
+	if off != 0 || whence != io.SeekCurrent {
+		f.inSync = false
+	}
+	return f.File.Seek(off, whence)
+}
+
+// Truncate changes the size; with RecordSHA256 nothing is recorded then.
+func (f *File) Truncate(size int64) error {
+	f.inSync = false
+	return f.File.Truncate(size)
+}
+
+// SHA256 returns the sum RecordSHA256 recorded on Commit ("" without it,
+// before Commit, or when the file was written out of order).
+func (f *File) SHA256() string { return f.sum }
 
 // FinalName returns the final path the file will have.
 func (f *File) FinalName() string { return f.final }
@@ -65,6 +145,10 @@ func (f *File) Commit() error {
 		return fmt.Errorf("write output %s: %w", f.final, err)
 	}
 	syncDir(filepath.Dir(f.final))
+	if f.h != nil && f.inSync {
+		f.sum = hex.EncodeToString(f.h.Sum(nil))
+		filehash.Remember(f.final, f.sum)
+	}
 	return nil
 }
 

@@ -3,16 +3,20 @@
 // cache (hub/models--ORG--NAME/blobs/<sha256>, reached through a
 // snapshots/<rev>/FILE symlink) is stored under its content's sha256, so a
 // 350 MB or 30 GB model costs no read at all; other files are hashed once,
-// sequentially. Commands hash after their compute finishes (never on a
+// once (reading on one goroutine and hashing on another, Copy) and their
+// sum is kept in a stat-keyed cache (Cache, DefaultCache) that the files
+// calibkit writes are recorded in as they are written (Remember), so that
+// a manifest, a study step key or an upload of such a file does not read
+// it again. Commands hash after their compute finishes (never on a
 // goroutine beside the model's threads), as imatrix, perplexity and
 // quantize do.
 package filehash
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,11 +29,17 @@ type Sum struct {
 	// FromName is true when the sum was taken from the Hugging Face cache
 	// blob's name instead of reading the file.
 	FromName bool
+	// Cached is true when the sum was taken from the hash cache.
+	Cached bool
 }
 
 // SHA256 returns the size and sha256 of the file at path (following
-// symlinks); see the package comment for the Hugging Face cache.
-func SHA256(path string) (Sum, error) {
+// symlinks): from a Hugging Face cache blob's name, else from the default
+// cache's record, else by reading it (and recording the sum).
+func SHA256(path string) (Sum, error) { return SHA256Context(context.Background(), path) }
+
+// SHA256Context is SHA256 that stops reading when ctx is done.
+func SHA256Context(ctx context.Context, path string) (Sum, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return Sum{}, fmt.Errorf("hash input %s: %w", path, err)
@@ -41,15 +51,49 @@ func SHA256(path string) (Sum, error) {
 	if h, ok := HFBlobSHA256(real); ok {
 		return Sum{Bytes: st.Size(), SHA256: h, FromName: true}, nil
 	}
-	f, err := os.Open(real)
+	cache := DefaultCache()
+	if r, ok := cache.Lookup(real, st); ok {
+		return Sum{Bytes: r.Size, SHA256: r.SHA256, Cached: true}, nil
+	}
+	sum, err := hashFile(ctx, real, st)
 	if err != nil {
 		return Sum{}, fmt.Errorf("hash input %s: %w", path, err)
 	}
+	cache.Store(real, st, sum.SHA256, "")
+	return sum, nil
+}
+
+// HashFile reads the file at path and returns its size and sha256,
+// neither looking in the hash cache nor recording in it (for a file still
+// under a temporary name: record its sum with Remember once it has its
+// final name).
+func HashFile(ctx context.Context, path string) (Sum, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	sum, err := hashFile(ctx, path, st)
+	if err != nil {
+		return Sum{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	return sum, nil
+}
+
+// hashFile reads the file at path (whose stat is st) and checks that it
+// kept its size.
+func hashFile(ctx context.Context, path string, st os.FileInfo) (Sum, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Sum{}, err
+	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := Copy(ctx, f, h)
 	if err != nil {
-		return Sum{}, fmt.Errorf("hash input %s: %w", path, err)
+		return Sum{}, err
+	}
+	if n != st.Size() {
+		return Sum{}, fmt.Errorf("changed size while it was read (%d bytes, then %d)", st.Size(), n)
 	}
 	return Sum{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }

@@ -1,6 +1,8 @@
 package filehash
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -53,5 +55,42 @@ func TestSHA256(t *testing.T) {
 	}
 	if _, err := SHA256(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestCopy(t *testing.T) {
+	data := make([]byte, 3*copyBufSize+17)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	cases := []struct {
+		name    string
+		cancel  bool
+		wantErr bool
+	}{
+		{"to the end", false, false},
+		{"cancelled", true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			if tc.cancel {
+				cancel()
+			} else {
+				defer cancel()
+			}
+			a, b := sha256.New(), sha256.New()
+			n, err := Copy(ctx, bytes.NewReader(data), a, b)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v", err)
+			}
+			if tc.wantErr {
+				return
+			}
+			want := sha256.Sum256(data)
+			if n != int64(len(data)) || !bytes.Equal(a.Sum(nil), want[:]) || !bytes.Equal(b.Sum(nil), want[:]) {
+				t.Errorf("copied %d bytes, sums differ", n)
+			}
+		})
 	}
 }

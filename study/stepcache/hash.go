@@ -18,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/calibkit/calibkit/internal/filehash"
 )
 
 // Digest names a file's contents.
@@ -75,13 +77,18 @@ func (h *Hasher) File(path string) (Digest, error) {
 	if ok {
 		return d, nil
 	}
-	d, err = hashFile(real)
+	// calibkit's hash cache first: a file a calibkit command wrote, or
+	// one hashed by an earlier run, is not read again
+	sum, err := filehash.SHA256(real)
 	if err != nil {
 		return Digest{}, fmt.Errorf("hash %s: %w", path, err)
 	}
+	d = Digest{SHA256: sum.SHA256, Bytes: sum.Bytes}
 	h.mu.Lock()
 	h.seen[k] = d
-	h.Hashed += d.Bytes
+	if !sum.Cached {
+		h.Hashed += d.Bytes
+	}
 	h.mu.Unlock()
 	return d, nil
 }

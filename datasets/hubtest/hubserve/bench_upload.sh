@@ -11,12 +11,24 @@
 # calibkit upload the same file twice: "cold" with its hash cache emptied
 # first (sha256 + preupload + LFS batch + PUT + verify + commit) and "warm"
 # with the sha256 kept from the run before (what a resumed or repeated
-# upload of an unchanged file costs). The server checks size and sha256 of
-# every PUT in all cases. Prints every timing, the medians and the median
-# of the per-round ratios. Run from the module root.
+# upload of an unchanged file costs).
+#
+# With WRITTEN=1 (the default) it also times the first upload of a file
+# calibkit wrote: SIZE_MB MiB of base64 lines is exported once per round
+# with `calibkit export dataset` (untimed; the shard, about SIZE_MB MiB of
+# zstd parquet, is hashed as it is written and recorded in the hash cache), then
+# "written" is `calibkit upload` of that shard, which has never been
+# uploaded, and "curl-w" is curl -T of the same shard. WRITTEN=0 leaves
+# these rows out.
+#
+# The server checks size and sha256 of every PUT in all cases. Prints
+# every timing, the medians and the median of the per-round ratios
+# (cold and warm against curl, written against curl-w). Run from the
+# module root.
 set -eu
 SIZE=${1:-512}
 ROUNDS=${2:-5}
+WRITTEN=${WRITTEN:-1}
 WORK=$(mktemp -d)
 go build -o "$WORK/calibkit" ./cmd/calibkit
 go build -o "$WORK/hubserve" ./datasets/hubtest/hubserve
@@ -33,24 +45,55 @@ secs() { # secs CMD...: wall seconds of CMD
 	echo "$e - $s" | bc
 }
 curl_put() { curl -sf -H 'Expect:' -T "$FILE" "$PUT_URL/$OID"; }
-ck_upload() { HF_HOME="$WORK/hf" "$WORK/calibkit" upload bench/upload "$FILE" -m "round" --json -q | grep -q '"sent": true'; }
-cold() { rm -rf "$WORK/hf/calibkit"; ck_upload; }
-HF_HOME="$WORK/hf" "$WORK/calibkit" upload bench/upload "$FILE" -q >/dev/null # page cache, hash cache
+# cold and warm keep their hashes apart from the exports' records
+ck_upload() { CALIBKIT_HASH_CACHE="$WORK/hashes" "$WORK/calibkit" upload bench/upload "$1" -m "round" --json -q | grep -q '"sent": true'; }
+cold() { rm -rf "$WORK/hashes"; ck_upload "$FILE"; }
+warm() { ck_upload "$FILE"; }
+SHARD="$WORK/ds/data/train-00000-of-00001.parquet"
+export_shard() { # a file calibkit wrote, never uploaded: its record is the export's
+	rm -rf "$WORK/hashes-written"
+	CALIBKIT_HASH_CACHE="$WORK/hashes-written" "$WORK/calibkit" export dataset "$WORK/text.txt" \
+		--max-shard-size 100000 -o "$WORK/ds" >/dev/null
+	SHARD_OID=$(sha256sum "$SHARD" | cut -d' ' -f1) # for curl, untimed
+}
+written() { CALIBKIT_HASH_CACHE="$WORK/hashes-written" "$WORK/calibkit" upload bench/upload "$SHARD" -m "round" --json -q | grep -q '"sent": true'; }
+curl_w() { curl -sf -H 'Expect:' -T "$SHARD" "$PUT_URL/$SHARD_OID"; }
+warm >/dev/null # page cache, hash cache
+KINDS="curl cold warm"
+if [ "$WRITTEN" = 1 ]; then
+	# base64 of random bytes, SIZE MiB of text: zstd cannot shrink it, so
+	# the shard is about SIZE MiB too
+	head -c $((SIZE * 1024 * 1024 * 3 / 4)) /dev/urandom | base64 -w 1000 >"$WORK/text.txt"
+	KINDS="curl cold warm curl-w written"
+fi
 for r in $(seq "$ROUNDS"); do
+	[ "$WRITTEN" = 1 ] && export_shard
 	if [ $((r % 2)) -eq 1 ]; then
-		echo "curl $(secs curl_put)"; echo "cold $(secs cold)"; echo "warm $(secs ck_upload)"
+		echo "curl $(secs curl_put)"; echo "cold $(secs cold)"; echo "warm $(secs warm)"
+		[ "$WRITTEN" = 1 ] && { echo "curl-w $(secs curl_w)"; echo "written $(secs written)"; }
 	else
-		echo "warm $(secs ck_upload)"; echo "cold $(secs cold)"; echo "curl $(secs curl_put)"
+		[ "$WRITTEN" = 1 ] && { echo "written $(secs written)"; echo "curl-w $(secs curl_w)"; }
+		echo "warm $(secs warm)"; echo "cold $(secs cold)"; echo "curl $(secs curl_put)"
 	fi
 done | tee "$WORK/times"
-echo "median over $ROUNDS rounds (one file of $SIZE MiB):"
-for k in curl cold warm; do
+SHARD_MB=$SIZE
+if [ "$WRITTEN" = 1 ]; then
+	SHARD_MB=$(echo "$(stat -c %s "$SHARD") / 1048576" | bc -l)
+	printf 'the written shard: %.1f MiB\n' "$SHARD_MB"
+fi
+echo "median over $ROUNDS rounds (generated file of $SIZE MiB; curl-w and written: the shard):"
+for k in $KINDS; do
+	mb=$SIZE
+	case $k in curl-w | written) mb=$SHARD_MB ;; esac
 	awk -v k="$k" '$1==k {print $2}' "$WORK/times" | sort -n |
-		awk -v k="$k" -v size="$SIZE" '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "  %-7s %6.2f s  %6.0f MiB/s\n", k, m, size/m}'
+		awk -v k="$k" -v size="$mb" '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "  %-7s %6.2f s  %6.0f MiB/s\n", k, m, size/m}'
 done
 # the two runs of a round are neighbours in time: their ratio is what the
 # machine's load changes least
-for k in cold warm; do
-	awk -v k="$k" '$1=="curl" {c[++nc]=$2} $1==k {u[++nu]=$2} END {for (i=1;i<=nc;i++) print c[i]/u[i]}' "$WORK/times" | sort -n |
-		awk -v k="$k" '{a[NR]=$1; s=s sprintf(" %.2f", $1)} END {printf "  %s upload/curl throughput per round:%s; median %.2f\n", k, s, a[int((NR+1)/2)]}'
-done
+ratio() { # ratio BASE KIND: per-round throughput of KIND against BASE
+	awk -v b="$1" -v k="$2" '$1==b {c[++nc]=$2} $1==k {u[++nu]=$2} END {for (i=1;i<=nc;i++) print c[i]/u[i]}' "$WORK/times" | sort -n |
+		awk -v k="$2" -v b="$1" '{a[NR]=$1; s=s sprintf(" %.2f", $1)} END {printf "  %s upload/%s throughput per round:%s; median %.2f\n", k, b, s, a[int((NR+1)/2)]}'
+}
+ratio curl cold
+ratio curl warm
+if [ "$WRITTEN" = 1 ]; then ratio curl-w written; fi

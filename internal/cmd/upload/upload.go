@@ -46,10 +46,14 @@ Running it again after an interruption sends nothing the Hub already has:
 LFS files that arrived before are not sent again, and files the branch
 already holds unchanged are left out of the commit (with none changed,
 no commit is made). A dropped connection or a 5xx is retried with backoff,
-resending only the part that failed. The sha256 of each file sent is kept
-in $HF_HOME/calibkit/upload-hashes, keyed by path, inode, size and
-modification and change times, so an unchanged file is not read twice
-(--rehash reads it anyway).
+resending only the part that failed. Files are hashed one after the
+other while those before them are sent. The sha256 of each file is kept
+in calibkit's hash cache ($CALIBKIT_HASH_CACHE, else
+~/.cache/calibkit/file-hashes), keyed by path, device, inode, size and
+modification and change times, so an unchanged file is not read twice;
+files calibkit wrote (export dataset, corpus build, quantize...) are
+recorded there as they are written and not read at all (--rehash reads
+every file anyway).
 
 Environment: HF_ENDPOINT, HF_TOKEN (else $HF_HOME/token), as calibkit
 fetch uses them. The token is never printed.`,

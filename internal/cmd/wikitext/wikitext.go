@@ -104,7 +104,7 @@ func rawRun(ctx context.Context, opts *RawOptions) error {
 	toFile := opts.Output != "" && opts.Output != "-"
 	if toFile {
 		var err error
-		out, err = atomicfile.Create(opts.Output)
+		out, err = atomicfile.Create(opts.Output, atomicfile.RecordSHA256())
 		if err != nil {
 			return err
 		}
