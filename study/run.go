@@ -65,7 +65,13 @@ type Result struct {
 	PlanSeconds float64 `json:"plan_seconds"`
 	// ReportSeconds: appending the records and rebuilding the report.
 	ReportSeconds float64 `json:"report_seconds"`
-	HashedBytes   int64   `json:"hashed_bytes"`
+	// BackgroundCPUSeconds is the CPU time of writing the entries in the
+	// background (syncing their files, step.json, plan.json, syncing
+	// results.jsonl): it overlaps the steps' work and may slow it by as
+	// much, so the runner's cost is at most Seconds − StepSeconds +
+	// BackgroundCPUSeconds (Linux; 0 elsewhere).
+	BackgroundCPUSeconds float64 `json:"background_cpu_seconds"`
+	HashedBytes          int64   `json:"hashed_bytes"`
 }
 
 // ErrStepsFailed is wrapped by Run's error when steps failed and the other

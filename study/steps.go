@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,7 @@ type executor struct {
 	pending sync.WaitGroup
 	mu      sync.Mutex
 	late    []StepError
+	bgCPU   time.Duration
 }
 
 type commit struct {
@@ -76,10 +78,16 @@ func (x *executor) background(id string, finish func() error) {
 func (x *executor) flush() {
 	for _, c := range x.queued {
 		x.pending.Go(func() {
-			if err := c.finish(); err != nil {
-				x.mu.Lock()
+			runtime.LockOSThread() // to measure its CPU time
+			defer runtime.UnlockOSThread()
+			t0 := threadCPU()
+			err := c.finish()
+			cpu := threadCPU() - t0
+			x.mu.Lock()
+			defer x.mu.Unlock()
+			x.bgCPU += cpu
+			if err != nil {
 				x.late = append(x.late, StepError{Step: c.id, Err: err.Error()})
-				x.mu.Unlock()
 			}
 		})
 	}
@@ -93,6 +101,7 @@ func (x *executor) wait() {
 	x.pending.Wait()
 	x.res.Failed = append(x.res.Failed, x.late...)
 	x.late = nil
+	x.res.BackgroundCPUSeconds = x.bgCPU.Seconds()
 }
 
 // step runs one step unless a dep failed; failures are recorded, not

@@ -91,17 +91,18 @@ func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx c
 // entry's final folder, and this process may use them; but m.Dir holds no
 // MetaName yet, so to every Get, in this process or another, there is no
 // entry, and the key's lock is still held: another process wanting the
-// step waits. finish syncs the step's files and m.Dir, then writes and
-// syncs MetaName (the entry is whole from then on) and releases the lock;
-// it must be called exactly once, also after a cancellation. finish is
-// nil when there was nothing to write (Cached, Waited).
+// step waits. finish syncs the step's files and the folders holding them,
+// then writes MetaName (the entry is whole from then on) and releases the
+// lock; it must be called exactly once, also after a cancellation. finish
+// is nil when there was nothing to write (Cached, Waited).
 //
-// The order is what makes a crash, a kill or a power loss harmless at any
-// point: the files reach the disk before the MetaName that declares them
-// whole exists, a folder without a readable MetaName is not an entry (the
-// step is computed again and the folder replaced), and no fsync of the
-// parent folder is needed, since a rename lost in a power loss only means
-// that the step is computed again.
+// The order is what makes a kill, a crash or a power loss harmless at any
+// point: the files are on the disk before the MetaName that declares them
+// whole exists, and a folder without a readable MetaName (missing, cut
+// short, or not naming the key) is not an entry: the step is computed
+// again and the folder replaced. So neither MetaName nor the folders
+// above the entry are synced: what a power loss can take from them is
+// only that the last steps finished are computed again.
 func (s Store) Begin(ctx context.Context, k *Key, engine string, compute func(ctx context.Context, dir string) (any, error), waiting func()) (m *Meta, out Outcome, finish func() error, err error) {
 	key := k.Sum()
 	if m, ok := s.Get(k.Kind, key); ok {
@@ -168,10 +169,9 @@ func (s Store) Begin(ctx context.Context, k *Key, engine string, compute func(ct
 		if err := syncTree(final); err != nil {
 			return fmt.Errorf("step %s: sync its files: %w", k.Kind, err)
 		}
-		if err := writeSynced(filepath.Join(final, MetaName), append(meta, '\n')); err != nil {
+		if err := os.WriteFile(filepath.Join(final, MetaName), append(meta, '\n'), 0o644); err != nil {
 			return fmt.Errorf("step %s: %w", k.Kind, err)
 		}
-		syncDir(final)
 		return nil
 	}
 	return m, Computed, finish, nil
@@ -196,45 +196,37 @@ func renameDir(tmp, final string) error {
 	return os.Rename(tmp, final)
 }
 
-// syncTree fsyncs every file and folder under dir.
+// syncTree fsyncs every file under dir and every folder holding one
+// (dir itself included); a tree without files (a step that only records
+// a result) needs nothing.
 func syncTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	var files, dirs []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
 			return err
+		case d.IsDir():
+			dirs = append(dirs, p)
+		case d.Type().IsRegular():
+			files = append(files, p)
 		}
-		if !d.Type().IsRegular() && !d.IsDir() {
-			return nil
-		}
+		return nil
+	})
+	if err != nil || len(files) == 0 {
+		return err
+	}
+	for _, p := range append(files, dirs...) {
 		f, err := os.Open(p)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		return f.Sync()
-	})
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
+		err = f.Sync()
 		f.Close()
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	return nil
 }
 
 func (s Store) lockPath(kind, key string) string {
