@@ -169,7 +169,7 @@ func TestCardFromStudy(t *testing.T) {
 		}
 		for _, r := range recs {
 			cell := at[r.Variant+"/"+r.Source][slices.Index(evals, r.Eval)]
-			want := fmt.Sprintf("%.4f ± %.4f", r.PPL, r.PPLError)
+			want := results.FormatPPL(r.PPL, r.PPLError)
 			if p, ok := cmp[r.Cell]; ok {
 				ratio, lo, hi := p.PPLRatio()
 				want += fmt.Sprintf("<br>×%.4f [%.4f, %.4f]", ratio, lo, hi)

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/calibkit/calibkit/coverage"
 	"github.com/calibkit/calibkit/internal/atomicfile"
@@ -44,6 +48,60 @@ type executor struct {
 	metas  map[string]*stepcache.Meta // finished steps by ID
 	failed map[string]string          // failed (or skipped) steps by ID: why
 	res    *Result
+
+	// Entries and files still to be written to disk (stepcache.Store.
+	// Begin's finish, plan.json): queued until the next step's work
+	// starts, so that their fsyncs overlap that work rather than the
+	// next step's own file operations, then run in the background; wait
+	// collects them.
+	queued  []commit
+	pending sync.WaitGroup
+	mu      sync.Mutex
+	late    []StepError
+	bgCPU   time.Duration
+}
+
+type commit struct {
+	id     string
+	finish func() error
+}
+
+// background queues finish (which releases a step's lock); flush starts
+// it.
+func (x *executor) background(id string, finish func() error) {
+	x.queued = append(x.queued, commit{id, finish})
+}
+
+// flush starts what is queued. It runs before every step's work and
+// before the run waits for a lock another process holds (which may be
+// waiting for one that a queued finish releases).
+func (x *executor) flush() {
+	for _, c := range x.queued {
+		x.pending.Go(func() {
+			runtime.LockOSThread() // to measure its CPU time
+			defer runtime.UnlockOSThread()
+			t0 := threadCPU()
+			err := c.finish()
+			cpu := threadCPU() - t0
+			x.mu.Lock()
+			defer x.mu.Unlock()
+			x.bgCPU += cpu
+			if err != nil {
+				x.late = append(x.late, StepError{Step: c.id, Err: err.Error()})
+			}
+		})
+	}
+	x.queued = nil
+}
+
+// wait finishes what is queued or running and adds its failures to the
+// result.
+func (x *executor) wait() {
+	x.flush()
+	x.pending.Wait()
+	x.res.Failed = append(x.res.Failed, x.late...)
+	x.late = nil
+	x.res.BackgroundCPUSeconds = x.bgCPU.Seconds()
 }
 
 // step runs one step unless a dep failed; failures are recorded, not
@@ -58,20 +116,29 @@ func (x *executor) step(ctx context.Context, st *plan.Step, v *view) {
 	}
 	logPath := filepath.Join(x.o.Dir, "logs", strings.NewReplacer("/", "_", ":", "-", "#", "_").Replace(st.ID)+".log")
 	var logFile *os.File
+	var work time.Duration // the step's own work, without the runner's log file
 	v.start(st)
 	compute := func(ctx context.Context, dir string) (any, error) {
-		if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
-			return nil, err
-		}
 		f, err := os.Create(logPath)
+		if errors.Is(err, os.ErrNotExist) {
+			if err = os.MkdirAll(filepath.Dir(logPath), 0o755); err == nil {
+				f, err = os.Create(logPath)
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
 		logFile = f
 		fmt.Fprintf(f, "step %s (key %s), engine %s\n", st.ID, st.Key, x.eng.Identity())
+		x.flush()
+		t0 := time.Now()
+		defer func() { work = time.Since(t0) }()
 		return x.compute(ctx, st, dir, f, v.progress)
 	}
-	m, outcome, err := x.store.Do(ctx, st.Depends(), x.eng.Identity(), compute, func() { v.waiting(st) })
+	m, outcome, finish, err := x.store.Begin(ctx, st.Depends(), x.eng.Identity(), compute, func() { x.flush(); v.waiting(st) })
+	if finish != nil {
+		x.background(st.ID, finish)
+	}
 	if logFile != nil {
 		if err != nil {
 			fmt.Fprintf(logFile, "FAILED: %v\n", err)
@@ -96,7 +163,7 @@ func (x *executor) step(ctx context.Context, st *plan.Step, v *view) {
 	switch outcome {
 	case stepcache.Computed:
 		x.res.Computed++
-		x.res.StepSeconds += m.Seconds
+		x.res.StepSeconds += work.Seconds()
 		v.done(st, "done")
 	case stepcache.Cached:
 		x.res.Cached++

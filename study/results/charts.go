@@ -6,9 +6,11 @@ import (
 	"image/png"
 	"math"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -37,7 +39,21 @@ type errPoints struct {
 // Task sets get the same charts of accuracy in percent, with the 95%
 // Wilson interval as the bars' error (chart-task-NAME.png) and, for
 // sweeps, the accuracy ± its standard error against the share.
+//
+// The charts are drawn and encoded at once, up to GOMAXPROCS at a time.
 func WriteCharts(dir string, all []*Record) ([]string, error) {
+	cw := newChartWriter()
+	out, err := writeCharts(cw, dir, all)
+	if werr := cw.wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func writeCharts(cw *chartWriter, dir string, all []*Record) ([]string, error) {
 	var out []string
 	recs := pplRecords(all)
 	evals := order(recs, func(r *Record) string { return r.Eval })
@@ -56,9 +72,7 @@ func WriteCharts(dir string, all []*Record) ([]string, error) {
 			return nil, err
 		}
 		path := filepath.Join(dir, "chart-"+e+".png")
-		if err := savePNG(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch); err != nil {
-			return nil, err
-		}
+		cw.save(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch)
 		out = append(out, path)
 	}
 	sweeps := order(sweepRecs(recs), func(r *Record) string { return sweepName(r) })
@@ -77,14 +91,12 @@ func WriteCharts(dir string, all []*Record) ([]string, error) {
 					name = fmt.Sprintf("sweep-%s-%s-kld.png", sw, e)
 				}
 				path := filepath.Join(dir, name)
-				if err := savePNG(p, path, 6*vg.Inch, 4.5*vg.Inch); err != nil {
-					return nil, err
-				}
+				cw.save(p, path, 6*vg.Inch, 4.5*vg.Inch)
 				out = append(out, path)
 			}
 		}
 	}
-	more, err := writeTaskCharts(dir, taskRecords(all))
+	more, err := writeTaskCharts(cw, dir, taskRecords(all))
 	return append(out, more...), err
 }
 
@@ -270,6 +282,24 @@ func meanErr(s []Stat) (float64, float64) {
 	}
 	return m, math.Sqrt(ss / float64(len(s)-1))
 }
+
+// chartWriter draws and encodes charts in goroutines, each plot once
+// it is built; wait returns the first error.
+type chartWriter struct {
+	g errgroup.Group
+}
+
+func newChartWriter() *chartWriter {
+	cw := &chartWriter{}
+	cw.g.SetLimit(runtime.GOMAXPROCS(0))
+	return cw
+}
+
+func (cw *chartWriter) save(p *plot.Plot, path string, w, h vg.Length) {
+	cw.g.Go(func() error { return savePNG(p, path, w, h) })
+}
+
+func (cw *chartWriter) wait() error { return cw.g.Wait() }
 
 func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))

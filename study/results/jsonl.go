@@ -67,19 +67,43 @@ func Latest(recs []*Record) []*Record {
 // running cells at once never interleave lines. A partial last line left
 // by a killed writer is cut off first.
 func Append(ctx context.Context, path string, recs ...*Record) error {
+	sync, err := AppendUnsynced(ctx, path, recs...)
+	if err != nil {
+		return err
+	}
+	return sync()
+}
+
+// AppendUnsynced is Append, but leaves the fsync of the file to sync,
+// which the caller runs when it likes (while it goes on with other work);
+// the records are in the file, whole lines, when AppendUnsynced returns.
+func AppendUnsynced(ctx context.Context, path string, recs ...*Record) (sync func() error, err error) {
 	if len(recs) == 0 {
-		return nil
+		return func() error { return nil }, nil
 	}
 	unlock, err := stepcache.Lock(ctx, path+".lock", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return fmt.Errorf("results: %w", err)
+		return nil, fmt.Errorf("results: %w", err)
 	}
-	defer f.Close()
+	if err := appendTo(f, path, recs); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		defer f.Close()
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("results %s: %w", path, err)
+		}
+		return nil
+	}, nil
+}
+
+func appendTo(f *os.File, path string, recs []*Record) error {
 	if err := cutPartial(f); err != nil {
 		return fmt.Errorf("results %s: %w", path, err)
 	}
@@ -98,7 +122,7 @@ func Append(ctx context.Context, path string, recs ...*Record) error {
 	if _, err := f.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("results %s: %w", path, err)
 	}
-	return f.Sync()
+	return nil
 }
 
 // cutPartial truncates f after its last newline.

@@ -38,18 +38,26 @@ func Build(dir, title string) (*Report, error) {
 		title = "study"
 	}
 	rep := &Report{Records: len(recs), Skipped: skipped, CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md")}
+	// The CSV is written while the charts are drawn.
+	csvDone := make(chan error, 1)
+	go func() {
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, recs); err != nil {
+			csvDone <- err
+			return
+		}
+		_, err := atomicfile.WriteFile(rep.CSV, &buf)
+		csvDone <- err
+	}()
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, recs); err != nil {
+	rep.Charts, err = WriteCharts(dir, recs)
+	if cerr := <-csvDone; err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, err
 	}
-	if _, err := atomicfile.WriteFile(rep.CSV, &buf); err != nil {
-		return nil, err
-	}
-	buf.Reset()
 	if err := WriteMarkdown(&buf, title, recs); err != nil {
-		return nil, err
-	}
-	if rep.Charts, err = WriteCharts(dir, recs); err != nil {
 		return nil, err
 	}
 	if len(rep.Charts) > 0 {

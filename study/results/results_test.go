@@ -56,7 +56,7 @@ func TestMarkdownAndCSV(t *testing.T) {
 	if err := WriteMarkdown(&md, "t", recs()); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| variant | imatrix | wiki |", "| M | none | 10.0000 ± 0.1000<br>(baseline) |", "| M | en | 9.5000 ± 0.1000<br>**×0.9512 [0.9512, 0.9512]** |", "| M | ja | 10.0100 ± 0.1000<br>×1.0033"} {
+	for _, want := range []string{"| variant | imatrix | wiki |", "| M | none | 10.00 ± 0.10<br>(baseline) |", "| M | en | 9.50 ± 0.10<br>**×0.9512 [0.9512, 0.9512]** |", "| M | ja | 10.01 ± 0.10<br>×1.0033"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
 		}
@@ -148,4 +148,27 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFormatPPL(t *testing.T) {
+	for _, c := range []struct {
+		ppl, err float64
+		want     string
+	}{
+		{7.53214, 0.04651, "7.532 ± 0.047"},
+		{3581.0979, 168.5289, "3580 ± 170"},
+		{3528.9547, 165.7180, "3530 ± 170"},
+		{10, 0.1, "10.00 ± 0.10"},
+		{6.2323, 0.0996, "6.23 ± 0.10"},  // the error rounds into the next decade
+		{12.3456, 0.999, "12.3 ± 1.0"},   // likewise
+		{45123.4, 9960, "45000 ± 10000"}, // and above the units
+		{5.1, 0.0000123, "5.100000 ± 0.000012"},
+		{5.1, 0, "5.1000 ± 0.0000"}, // no error: 4 decimals
+		{5.1, math.NaN(), "5.1000 ± NaN"},
+		{math.Inf(1), 3, "+Inf ± 3.0000"},
+	} {
+		if got := FormatPPL(c.ppl, c.err); got != c.want {
+			t.Errorf("FormatPPL(%v, %v) = %q, want %q", c.ppl, c.err, got, c.want)
+		}
+	}
 }

@@ -22,13 +22,45 @@ func order(recs []*Record, f func(*Record) string) []string {
 	return out
 }
 
-// PPLCell is r's cell in a perplexity table: its PPL ± error (4
-// decimals) and, below it, its paired PPL ratio against the baseline with
-// the 95% interval (bold when the interval leaves out 1), or "(baseline)"
-// for a baseline cell. paired is false when neither applies (no baseline
-// cell to pair with); the cell is then the PPL alone.
+// FormatPPL writes a perplexity and its error as a measurement and its
+// uncertainty are written: the error to two significant digits and the
+// PPL to the same decimal place (7.53214 ± 0.04651 is "7.532 ± 0.047",
+// 3581.0979 ± 168.5289 "3580 ± 170"). Further digits would be below the
+// PPL's own error, which is the spread of the eval set's chunks; smaller
+// differences between quants are what the paired ratio measures, with its
+// own interval. Without a usable error (0, NaN, infinite) the PPL gets 4
+// decimals.
+func FormatPPL(ppl, e float64) string {
+	if !(e > 0) || math.IsInf(e, 0) || math.IsNaN(ppl) || math.IsInf(ppl, 0) {
+		return fmt.Sprintf("%.4f ± %.4f", ppl, e)
+	}
+	d := 1 - int(math.Floor(math.Log10(e))) // decimals for two digits of e
+	if roundTo(e, d) >= math.Pow10(2-d) {
+		d-- // e rounds up into the next decade (0.0996 → 0.10)
+	}
+	if d >= 0 {
+		return fmt.Sprintf("%.*f ± %.*f", d, ppl, d, e)
+	}
+	return fmt.Sprintf("%.0f ± %.0f", roundTo(ppl, d), roundTo(e, d))
+}
+
+// roundTo rounds v to d decimals (d < 0: to tens, hundreds...).
+func roundTo(v float64, d int) float64 {
+	if d >= 0 {
+		q := math.Pow10(d)
+		return math.Round(v*q) / q
+	}
+	q := math.Pow10(-d)
+	return math.Round(v/q) * q
+}
+
+// PPLCell is r's cell in a perplexity table: its PPL ± error (FormatPPL)
+// and, below it, its paired PPL ratio against the baseline with the 95%
+// interval (4 decimals; bold when the interval leaves out 1), or
+// "(baseline)" for a baseline cell. paired is false when neither applies
+// (no baseline cell to pair with); the cell is then the PPL alone.
 func PPLCell(r *Record, cmp map[string]Paired) (cell string, paired bool) {
-	cell = fmt.Sprintf("%.4f ± %.4f", r.PPL, r.PPLError)
+	cell = FormatPPL(r.PPL, r.PPLError)
 	if p, ok := cmp[r.Cell]; ok {
 		ratio, lo, hi := p.PPLRatio()
 		d := fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)

@@ -25,7 +25,7 @@ func accBar(r *Record) (v, lo, hi float64) {
 // writeTaskCharts draws, per task set, grouped bars of accuracy with the
 // Wilson interval (chart-task-NAME.png) and, per sweep, accuracy against
 // the share (sweep-SWEEP-task-NAME.png).
-func writeTaskCharts(dir string, trs []*Record) ([]string, error) {
+func writeTaskCharts(cw *chartWriter, dir string, trs []*Record) ([]string, error) {
 	var out []string
 	for _, name := range order(trs, func(r *Record) string { return r.Task }) {
 		var rs []*Record
@@ -41,9 +41,7 @@ func writeTaskCharts(dir string, trs []*Record) ([]string, error) {
 			}
 			p.Y.Min = 0 // accuracy bars start at 0%
 			path := filepath.Join(dir, "chart-task-"+name+".png")
-			if err := savePNG(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch); err != nil {
-				return nil, err
-			}
+			cw.save(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch)
 			out = append(out, path)
 		}
 		for _, sw := range order(sweepRecs(trs), sweepName) {
@@ -55,9 +53,7 @@ func writeTaskCharts(dir string, trs []*Record) ([]string, error) {
 				continue
 			}
 			path := filepath.Join(dir, fmt.Sprintf("sweep-%s-task-%s.png", sw, name))
-			if err := savePNG(p, path, 6*vg.Inch, 4.5*vg.Inch); err != nil {
-				return nil, err
-			}
+			cw.save(p, path, 6*vg.Inch, 4.5*vg.Inch)
 			out = append(out, path)
 		}
 	}

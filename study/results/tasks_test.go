@@ -131,7 +131,7 @@ func TestTaskTableCSVAndChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// en: 12 right where none was wrong, none the other way: p = 2/2^12
-	for _, want := range []string{"| variant | imatrix | wiki |", "| M | en | 9.5000 ± 0.1000",
+	for _, want := range []string{"| variant | imatrix | wiki |", "| M | en | 9.50 ± 0.10",
 		"| variant | imatrix | mc (multiple-choice, 40 tasks) |",
 		"| M | none | 25.00 ± 6.93 [14.19, 40.19]<br>(baseline) |",
 		"| M | en | 55.00 ± 7.97 [39.83, 69.29]<br>**+30.00 pp [+15.80, +44.20], p 0.000488** |",

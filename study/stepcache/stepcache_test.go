@@ -101,12 +101,57 @@ func TestDoComputesOnceAndLeavesNothingOnFailure(t *testing.T) {
 	if e, _ := os.ReadDir(filepath.Join(s.Dir, ".tmp")); len(e) != 0 {
 		t.Errorf("left %v in .tmp", e)
 	}
-	// A folder without step.json (a crash before the rename cannot make
-	// one, but a copy might) is not an entry and is replaced.
-	broken := NewKey("mix").Param("seed", 3)
-	os.MkdirAll(s.EntryDir("mix", broken.Sum()), 0o755)
-	if _, out, err := s.Do(context.Background(), broken, "e", compute, nil); err != nil || out != Computed {
-		t.Errorf("broken entry: %v %v", out, err)
+	// A folder without step.json (a run killed between Begin's rename and
+	// its finish, or a copy) is not an entry and is replaced, files and
+	// all.
+	for i, leftover := range []string{"", "mix.txt"} {
+		broken := NewKey("mix").Param("seed", 3+i)
+		os.MkdirAll(s.EntryDir("mix", broken.Sum()), 0o755)
+		if leftover != "" {
+			os.WriteFile(filepath.Join(s.EntryDir("mix", broken.Sum()), leftover), []byte("ab"), 0o644)
+		}
+		if m, out, err := s.Do(context.Background(), broken, "e", compute, nil); err != nil || out != Computed {
+			t.Errorf("broken entry: %v %v", out, err)
+		} else if b, _ := os.ReadFile(filepath.Join(m.Dir, "mix.txt")); string(b) != "abc" {
+			t.Errorf("broken entry's file not replaced: %q", b)
+		}
+	}
+}
+
+// Begin leaves the entry to finish: its files are under the final folder
+// at once, but until finish no Get sees an entry and the key's lock is
+// held, so another process waits instead of computing or reading it.
+func TestBeginDefersEntryToFinish(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	k := NewKey("quantize").Param("type", "Q4_K_M")
+	m, out, finish, err := s.Begin(context.Background(), k, "e", func(_ context.Context, dir string) (any, error) {
+		return "ok", os.WriteFile(filepath.Join(dir, "model.gguf"), []byte("gguf"), 0o644)
+	}, nil)
+	if err != nil || out != Computed || finish == nil || m.Dir != s.EntryDir("quantize", k.Sum()) {
+		t.Fatalf("%+v %v %v", m, out, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(m.Dir, "model.gguf")); err != nil || string(b) != "gguf" {
+		t.Errorf("file before finish: %q %v", b, err)
+	}
+	if _, ok := s.Get("quantize", k.Sum()); ok {
+		t.Error("an entry before finish")
+	}
+	if _, ok, err := TryLock(s.lockPath("quantize", k.Sum())); err != nil || ok {
+		t.Errorf("lock free before finish (%v)", err)
+	}
+	if err := finish(); err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := s.Get("quantize", k.Sum()); !ok || string(g.Result) != `"ok"` {
+		t.Errorf("entry after finish: %+v", g)
+	}
+	unlock, ok, err := TryLock(s.lockPath("quantize", k.Sum()))
+	if err != nil || !ok {
+		t.Fatalf("lock held after finish (%v)", err)
+	}
+	unlock()
+	if _, out, finish, err := s.Begin(context.Background(), k, "e", nil, nil); err != nil || out != Cached || finish != nil {
+		t.Errorf("again: %v %v", out, err)
 	}
 }
 

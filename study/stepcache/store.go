@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -69,11 +70,43 @@ const (
 // none. compute writes the step's files into dir and returns the result
 // to record; it runs under the key's lock, so two processes never compute
 // the same key at once: the second waits and then takes the first's
-// entry. waiting, when set, is called if the lock is held elsewhere.
+// entry. waiting, when set, is called if the lock is held elsewhere. Do
+// returns once the entry is whole: it is Begin followed by its finish.
 func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx context.Context, dir string) (any, error), waiting func()) (*Meta, Outcome, error) {
+	m, out, finish, err := s.Begin(ctx, k, engine, compute, waiting)
+	if err != nil {
+		return nil, out, err
+	}
+	if finish != nil {
+		if err := finish(); err != nil {
+			return nil, out, err
+		}
+	}
+	return m, out, nil
+}
+
+// Begin is Do, except that a computed entry is left for finish to make
+// whole, so that the caller can go on (with the next step) while it is
+// written to disk. When Begin returns, the step's files are in m.Dir, the
+// entry's final folder, and this process may use them; but m.Dir holds no
+// MetaName yet, so to every Get, in this process or another, there is no
+// entry, and the key's lock is still held: another process wanting the
+// step waits. finish syncs the step's files and the folders holding them,
+// then writes MetaName (the entry is whole from then on) and releases the
+// lock; it must be called exactly once, also after a cancellation. finish
+// is nil when there was nothing to write (Cached, Waited).
+//
+// The order is what makes a kill, a crash or a power loss harmless at any
+// point: the files are on the disk before the MetaName that declares them
+// whole exists, and a folder without a readable MetaName (missing, cut
+// short, or not naming the key) is not an entry: the step is computed
+// again and the folder replaced. So neither MetaName nor the folders
+// above the entry are synced: what a power loss can take from them is
+// only that the last steps finished are computed again.
+func (s Store) Begin(ctx context.Context, k *Key, engine string, compute func(ctx context.Context, dir string) (any, error), waiting func()) (m *Meta, out Outcome, finish func() error, err error) {
 	key := k.Sum()
 	if m, ok := s.Get(k.Kind, key); ok {
-		return m, Cached, nil
+		return m, Cached, nil, nil
 	}
 	held := false
 	unlock, err := Lock(ctx, s.lockPath(k.Kind, key), func() {
@@ -83,113 +116,117 @@ func (s Store) Do(ctx context.Context, k *Key, engine string, compute func(ctx c
 		}
 	})
 	if err != nil {
-		return nil, Computed, err
+		return nil, Computed, nil, err
 	}
-	defer unlock()
+	locked := true
+	defer func() {
+		if locked {
+			unlock()
+		}
+	}()
 	if m, ok := s.Get(k.Kind, key); ok {
 		if held {
-			return m, Waited, nil
+			return m, Waited, nil, nil
 		}
-		return m, Cached, nil
+		return m, Cached, nil, nil
 	}
 	tmpRoot := filepath.Join(s.Dir, ".tmp")
-	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
-		return nil, Computed, fmt.Errorf("step cache: %w", err)
-	}
 	tmp, err := os.MkdirTemp(tmpRoot, k.Kind+"-"+key+"-")
+	if errors.Is(err, os.ErrNotExist) {
+		if err = os.MkdirAll(tmpRoot, 0o755); err == nil {
+			tmp, err = os.MkdirTemp(tmpRoot, k.Kind+"-"+key+"-")
+		}
+	}
 	if err != nil {
-		return nil, Computed, fmt.Errorf("step cache: %w", err)
+		return nil, Computed, nil, fmt.Errorf("step cache: %w", err)
 	}
 	defer os.RemoveAll(tmp) // gone after the rename; a failed step leaves nothing
 	start := time.Now()
 	res, err := compute(ctx, tmp)
 	if err != nil {
-		return nil, Computed, err
+		return nil, Computed, nil, err
 	}
-	// The step's files reach the disk before the entry is declared whole:
-	// a tool (llama-quantize) may not sync what it wrote.
-	if err := syncTree(tmp); err != nil {
-		return nil, Computed, fmt.Errorf("step %s: sync its files: %w", k.Kind, err)
-	}
-	m := &Meta{Kind: k.Kind, Key: key, Depends: k, Engine: engine, Seconds: time.Since(start).Seconds(), Created: time.Now().UTC()}
+	m = &Meta{Kind: k.Kind, Key: key, Depends: k, Engine: engine, Seconds: time.Since(start).Seconds(), Created: time.Now().UTC()}
 	if res != nil {
 		if m.Result, err = json.Marshal(res); err != nil {
-			return nil, Computed, fmt.Errorf("step %s: record result: %w", k.Kind, err)
+			return nil, Computed, nil, fmt.Errorf("step %s: record result: %w", k.Kind, err)
 		}
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
+	meta, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return nil, Computed, err
+		return nil, Computed, nil, err
 	}
-	if err := writeSynced(filepath.Join(tmp, MetaName), append(b, '\n')); err != nil {
-		return nil, Computed, err
-	}
-	syncDir(tmp)
 	final := s.EntryDir(k.Kind, key)
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return nil, Computed, fmt.Errorf("step cache: %w", err)
+	if err := renameDir(tmp, final); err != nil {
+		return nil, Computed, nil, fmt.Errorf("step cache: %w", err)
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		// Someone without the lock (a cache copied in) got there first:
-		// theirs is as good as ours.
-		if em, ok := s.Get(k.Kind, key); ok {
-			return em, Cached, nil
-		}
-		if !errors.Is(err, os.ErrExist) {
-			return nil, Computed, fmt.Errorf("step cache: %w", err)
-		}
-		// a broken folder under the final name: replace it
-		if err := os.RemoveAll(final); err != nil {
-			return nil, Computed, fmt.Errorf("step cache: %w", err)
-		}
-		if err := os.Rename(tmp, final); err != nil {
-			return nil, Computed, fmt.Errorf("step cache: %w", err)
-		}
-	}
-	syncDir(filepath.Dir(final))
 	m.Dir = final
-	return m, Computed, nil
+	locked = false // finish releases it
+	finish = func() error {
+		defer unlock()
+		// The step's files reach the disk before the entry is declared
+		// whole: a tool (llama-quantize) may not sync what it wrote.
+		if err := syncTree(final); err != nil {
+			return fmt.Errorf("step %s: sync its files: %w", k.Kind, err)
+		}
+		if err := os.WriteFile(filepath.Join(final, MetaName), append(meta, '\n'), 0o644); err != nil {
+			return fmt.Errorf("step %s: %w", k.Kind, err)
+		}
+		return nil
+	}
+	return m, Computed, finish, nil
 }
 
-// syncTree fsyncs every file and folder under dir.
+// renameDir moves a computed step's folder to its final name, replacing
+// a folder left there without a MetaName (a crash before it was written,
+// or a cache copied in by hand); the caller holds the key's lock.
+func renameDir(tmp, final string) error {
+	err := os.Rename(tmp, final)
+	if errors.Is(err, os.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(final), 0o755); err == nil {
+			err = os.Rename(tmp, final)
+		}
+	}
+	if err == nil || !(errors.Is(err, os.ErrExist) || errors.Is(err, syscall.ENOTEMPTY)) {
+		return err
+	}
+	if err := os.RemoveAll(final); err != nil {
+		return err
+	}
+	return os.Rename(tmp, final)
+}
+
+// syncTree fsyncs every file under dir and every folder holding one
+// (dir itself included); a tree without files (a step that only records
+// a result) needs nothing.
 func syncTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	var files, dirs []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
 			return err
+		case d.IsDir():
+			dirs = append(dirs, p)
+		case d.Type().IsRegular():
+			files = append(files, p)
 		}
-		if !d.Type().IsRegular() && !d.IsDir() {
-			return nil
-		}
+		return nil
+	})
+	if err != nil || len(files) == 0 {
+		return err
+	}
+	for _, p := range append(files, dirs...) {
 		f, err := os.Open(p)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		return f.Sync()
-	})
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
+		err = f.Sync()
 		f.Close()
-		return err
+		if err != nil {
+			return err
+		}
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	return nil
 }
 
 func (s Store) lockPath(kind, key string) string {
