@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,13 +99,10 @@ var langArticles = map[string]struct{ text, want string }{
 // langOptions are the build options of `corpus build --lang code`.
 func langOptions(t testing.TB, code string) Options {
 	t.Helper()
-	opts := DefaultOptions()
-	opts.Clean.Lang = code
-	ts, err := TrailingSectionsFor(code)
+	opts, err := OptionsFor(code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Clean.TrailingSections = ts
 	return opts
 }
 
@@ -193,6 +191,12 @@ func TestLangOptionsValidate(t *testing.T) {
 	}
 	if _, err := TrailingSectionsFor("xx"); err == nil {
 		t.Error("TrailingSectionsFor(xx): no error")
+	}
+	if _, err := OptionsFor("xx"); err == nil {
+		t.Error("OptionsFor(xx): no error")
+	}
+	if zh, err := OptionsFor("zh"); err != nil || zh.Clean.Lang != "zh" || !slices.Contains(zh.Clean.TrailingSections, "外部链接") || slices.Contains(zh.Clean.TrailingSections, "外部リンク") {
+		t.Errorf("OptionsFor(zh): %v %+v", err, zh.Clean)
 	}
 	ja, _ := TrailingSectionsFor("ja")
 	def, _ := TrailingSectionsFor("")

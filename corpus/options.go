@@ -123,6 +123,20 @@ func DefaultOptions() Options {
 	}
 }
 
+// OptionsFor is DefaultOptions for one language of Wikipedia (a code of
+// package langs; "" for none): its filter, splitter and trailing-section
+// headings, as `calibkit corpus build --lang CODE` uses them. Setting
+// Clean.Lang on DefaultOptions alone keeps the Japanese headings.
+func OptionsFor(lang string) (Options, error) {
+	o := DefaultOptions()
+	ts, err := TrailingSectionsFor(lang)
+	if err != nil {
+		return Options{}, err
+	}
+	o.Clean.Lang, o.Clean.TrailingSections = lang, ts
+	return o, nil
+}
+
 func (o *Options) validate() error {
 	if o.MinChars < 0 || o.MaxChars < 0 {
 		return fmt.Errorf("character bounds must not be negative (min %d, max %d)", o.MinChars, o.MaxChars)

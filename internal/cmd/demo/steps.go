@@ -65,13 +65,10 @@ func buildLangCorpus(ctx context.Context, s *State, lang, name string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	opts := corpus.DefaultOptions()
-	opts.Clean.Lang = lang
-	ts, err := corpus.TrailingSectionsFor(lang) // as corpus build --lang does
+	opts, err := corpus.OptionsFor(lang)
 	if err != nil {
 		return err
 	}
-	opts.Clean.TrailingSections = ts
 	opts.Workers = s.Workers
 	cmd := append([]string{"calibkit", "corpus", "build"}, shards...)
 	cmd = append(cmd, "--lang", lang, "-o", out)
