@@ -16,17 +16,20 @@ import (
 // CALIBKIT_UD_SAMPLES names the folder that holds them.
 var sampleFloors = map[string]float64{
 	// Committed (testdata/).
-	"it_isdt-dev-sample.conllu":   98, // measured 100.0 on 58 sentences
-	"nl_alpino-dev-sample.conllu": 95, // 100.0 on 26
-	"pl_pdb-dev-sample.conllu":    88, // 100.0 on 9
+	"it_isdt-dev-sample.conllu":   80, // measured 82.1 on 160 sentences
+	"nl_alpino-dev-sample.conllu": 88, // 89.8 on 157
+	"pl_pdb-dev-sample.conllu":    93, // 95.5 on 159
+	"hi_hdtb-dev-sample.conllu":   93, // 96.3 on 82
+	"zh_gsd-dev-sample.conllu":    95, // 97.0 on 102
 	// Outside the repository (CALIBKIT_UD_SAMPLES).
-	"de_gsd-dev-sample.conllu": 95, // 100.0 on 25
-	"en_ewt-dev-sample.conllu": 71, // 73.0 on 42
-	"es_gsd-dev-sample.conllu": 89, // 91.4 on 54
-	"fr_gsd-dev-sample.conllu": 94, // 100.0 on 20
-	"ko_gsd-dev-sample.conllu": 77, // 79.6 on 55
-	"pt_gsd-dev-sample.conllu": 91, // 93.3 on 23
-	"ru_gsd-dev-sample.conllu": 92, // 100.0 on 13
+	"de_gsd-dev-sample.conllu": 95, // 97.1 on 158
+	"en_ewt-dev-sample.conllu": 83, // 85.4 on 164
+	"es_gsd-dev-sample.conllu": 91, // 93.1 on 155
+	"fr_gsd-dev-sample.conllu": 93, // 95.3 on 161
+	"ja_gsd-dev-sample.conllu": 96, // 98.1 on 79
+	"ko_gsd-dev-sample.conllu": 77, // 79.6 on 155
+	"pt_gsd-dev-sample.conllu": 90, // 92.3 on 159
+	"ru_gsd-dev-sample.conllu": 94, // 96.0 on 153
 }
 
 func TestSampleScores(t *testing.T) {
@@ -68,7 +71,7 @@ func TestSampleScores(t *testing.T) {
 			}
 		}
 	}
-	if seen < 3 {
-		t.Fatalf("scored %d samples, want the 3 in testdata at least", seen)
+	if seen < 5 {
+		t.Fatalf("scored %d samples, want the 5 in testdata at least", seen)
 	}
 }
