@@ -61,13 +61,16 @@ func (s *UAXSplitter) extraBreak(line []byte, a, b int) int {
 			break
 		}
 		d := p + i
-		if cut := s.lowerStartAfter(line, a, d, b); cut > 0 {
+		if cut := s.startAfterPeriod(line, a, d, b); cut > 0 {
 			if cut < lim {
 				best, lim = cut, cut
 			}
 			break
 		}
 		p = d + 2
+	}
+	if q := s.dutchQuoteBreak(line, a, lim, b); q >= 0 {
+		best, lim = q, q
 	}
 	// Dashes between spaces: '-' (one IndexByte), – and — (E2 80 93/94).
 	for p := a; p < lim; {
@@ -108,6 +111,24 @@ var (
 // spaces and a capital letter after it, and no abbreviation before the
 // terminal.
 func (s *UAXSplitter) dashBreak(line []byte, a, q, b int) bool {
+	if !s.terminalBefore(line, a, q) {
+		return false
+	}
+	_, n := utf8.DecodeRune(line[q:b])
+	e := q + n
+	for e < b && (line[e] == ' ' || line[e] == '\t') {
+		e++
+	}
+	if e >= b {
+		return false
+	}
+	r, _ := utf8.DecodeRune(line[e:b])
+	return unicode.IsUpper(r)
+}
+
+// terminalBefore reports whether line[a:q] ends in a sentence terminal,
+// its closers and spaces, with no abbreviation before the terminal.
+func (s *UAXSplitter) terminalBefore(line []byte, a, q int) bool {
 	p := q
 	for p > a && (line[p-1] == ' ' || line[p-1] == '\t') {
 		p--
@@ -125,58 +146,7 @@ func (s *UAXSplitter) dashBreak(line []byte, a, q, b int) bool {
 	if r, _ := utf8.DecodeLastRune(line[a:p]); !isTerminal(r) {
 		return false
 	}
-	_, n := utf8.DecodeRune(line[q:b])
-	e := q + n
-	for e < b && (line[e] == ' ' || line[e] == '\t') {
-		e++
-	}
-	if e >= b {
-		return false
-	}
-	if r, _ := utf8.DecodeRune(line[e:b]); !unicode.IsUpper(r) {
-		return false
-	}
 	return !s.keepsGoing(line, a, q)
-}
-
-// lowerStartAfter returns where a new sentence starts when the period at d
-// follows a long word that is no abbreviation and precedes spaces and a
-// lower-case letter, or -1.
-func (s *UAXSplitter) lowerStartAfter(line []byte, a, d, b int) int {
-	e := d + 1
-	for e < b && (line[e] == ' ' || line[e] == '\t') {
-		e++
-	}
-	if e == d+1 || e >= b {
-		return -1
-	}
-	if c := line[e]; c < utf8.RuneSelf && (c < 'a' || c > 'z') {
-		return -1 // the usual case: a capital, digit or sign follows
-	}
-	if r, _ := utf8.DecodeRune(line[e:b]); !unicode.IsLower(r) {
-		return -1
-	}
-	ws, letters := d, 0
-	for ws > a {
-		r, size := utf8.DecodeLastRune(line[:ws])
-		if !unicode.IsLetter(r) {
-			break
-		}
-		ws -= size
-		letters++
-	}
-	if letters < minLowerWord {
-		return -1
-	}
-	if ws > a {
-		if r, _ := utf8.DecodeLastRune(line[:ws]); r == '.' || unicode.IsDigit(r) || r == '-' {
-			return -1 // part of a dotted or hyphenated form
-		}
-	}
-	if s.isAbbrev(line[ws:d]) {
-		return -1
-	}
-	return e
 }
 
 // isAbbrev reports whether word, or word with its first letter in lower

@@ -174,6 +174,9 @@ func (s *UAXSplitter) appendLineFull(dst []span, line []byte, off int) []span {
 		if end >= len(line) {
 			break
 		}
+		if quoteAttribution(line, segStart, end) {
+			continue
+		}
 		dst = s.appendSegment(dst, line, segStart, end, off)
 		segStart = end
 	}
@@ -356,7 +359,7 @@ func (s *UAXSplitter) number(line []byte, segStart, dpos, end int) bool {
 		ds--
 	}
 	n := dpos - ds
-	if n == 0 || n > 3 {
+	if n == 0 || n > 4 {
 		return false
 	}
 	if ds > segStart {
@@ -365,8 +368,13 @@ func (s *UAXSplitter) number(line []byte, segStart, dpos, end int) bool {
 			return false
 		}
 	}
-	if skipSpace(line, segStart, ds) == ds && segStart == 0 {
-		return true // a list number at the start of the line
+	if skipSpace(line, segStart, ds) == ds {
+		// A list or article number opening the line or following a
+		// sentence end ("... seguenti). 977. Enfiteusi costituite").
+		return true
+	}
+	if n > 3 {
+		return false
 	}
 	if s.before == nil {
 		return false

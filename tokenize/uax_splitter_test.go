@@ -325,6 +325,39 @@ var ruleCases = []struct{ code, in, want string }{
 	{"ko", "주요 도시와 중요 문화재가 필요 이상으로 많다.", "주요 도시와 중요 문화재가 필요 이상으로 많다."},
 	{"ko", "그는 열었다 닫았다 했다.", "그는 열었다 닫았다 했다."},
 	{"ko", "좋아요, 그럼 가요.", "좋아요, 그럼 가요."},
+	// A Dutch opening quote ,, after a terminal opens a sentence.
+	{"nl", "Hij knikte. ,,Dat klopt.'' Daarna ging hij.", "Hij knikte.|,,Dat klopt.''|Daarna ging hij."},
+	{"nl", "Zij zweeg. ,, Ik weet het niet.", "Zij zweeg.|,, Ik weet het niet."},
+	{"nl", "Hij zei dat,,het volk erom vraagt''.", "Hij zei dat,,het volk erom vraagt''."},
+	{"nl", "Hij zei: ,,Kom hier.''", "Hij zei: ,,Kom hier.''"},
+	{"nl", "Zie blz. ,,Inleiding'' voor meer.", "Zie blz. ,,Inleiding'' voor meer."},
+	{"nl", "Het kost 3,,50 euro.", "Het kost 3,,50 euro."},
+	// A quoted question or exclamation before a lower-case attribution.
+	{"nl", ",,Komt u morgen?'' vroeg hij. Ik knikte.", ",,Komt u morgen?'' vroeg hij.|Ik knikte."},
+	{"en", `"Why?" he asked. "Because!" she said.`, `"Why?" he asked.|"Because!" she said.`},
+	{"en", `"Stop!" They ran.`, `"Stop!"|They ran.`},
+	{"en", "Really? yes, really.", "Really?|yes, really."},
+	// A number after a period and a long word, then a lower-case word.
+	{"ru", "Группа начала работу над альбомом. 17 июля вышел сингл.", "Группа начала работу над альбомом.|17 июля вышел сингл."},
+	{"ru", "См. ст. 5 закона и с. 15 книги, т. 2 собрания.", "См. ст. 5 закона и с. 15 книги, т. 2 собрания."},
+	{"ru", "Это сказано в прим. 3 к тексту.", "Это сказано в прим. 3 к тексту."},
+	{"ru", "Его рост вырос до 2,5 тыс. человек.", "Его рост вырос до 2,5 тыс. человек."},
+	{"en", "It weighs approx. 5 tons.", "It weighs approx. 5 tons."},
+	{"en", "It was rebuilt. 12 people live there.", "It was rebuilt.|12 people live there."},
+	{"de", "Er kam am 3. Oktober. 12 Leute warteten.", "Er kam am 3. Oktober.|12 Leute warteten."},
+	{"de", "Die Zahl ist 3. 14 ist falsch.", "Die Zahl ist 3. 14 ist falsch."}, // a number, not a word, before the period: left
+	// A list item or a bracket after a sentence end.
+	{"it", "Valgono queste distanze locali. 1) tre metri per gli alberi.", "Valgono queste distanze locali.|1) tre metri per gli alberi."},
+	{"it", "Lei non ha partecipato alla riunione. (applausi dal gruppo).", "Lei non ha partecipato alla riunione.|(applausi dal gruppo)."},
+	{"it", "Non può danneggiare il vicino [877]. in ogni caso prevale.", "Non può danneggiare il vicino [877].|in ogni caso prevale."},
+	{"it", "Vedi pag. 1) e pag. (seconda).", "Vedi pag. 1) e pag. (seconda)."},
+	{"it", "Frutta, verdura ecc. e altro; es. (vedi sotto) il pane.", "Frutta, verdura ecc. e altro; es. (vedi sotto) il pane."},
+	{"en", "We use e.g. (see above) the same tool.", "We use e.g. (see above) the same tool."},
+	// An article number after a sentence end heads the next sentence.
+	{"it", "Si applica la regola (2964 e seguenti). 977. Enfiteusi delle persone giuridiche.", "Si applica la regola (2964 e seguenti).|977. Enfiteusi delle persone giuridiche."},
+	{"it", "Vale la regola. 1012. Usurpazioni e azioni.", "Vale la regola.|1012. Usurpazioni e azioni."},
+	{"en", "It was built in 1990. 2004 was the year it burned.", "It was built in 1990. 2004 was the year it burned."}, // left, as above
+	{"en", "Prices rose by 3.5 percent. Then they fell.", "Prices rose by 3.5 percent.|Then they fell."},
 	// ASCII closing quotes a space separates from their terminal.
 	{"nl", "We gaan door. '' Daarna stopte hij.", "We gaan door. ''|Daarna stopte hij."},
 	{"en", `He left. " Then rain fell.`, `He left. "|Then rain fell.`},
