@@ -90,7 +90,7 @@ func studyGrid(ctx context.Context, s *State) error {
 				vs += " *"
 			}
 		}
-		fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-4s %22s  %s\n", r.Variant, r.Source, r.Eval, fmt.Sprintf("%.2f ± %.2f", r.PPL, r.PPLError), vs)
+		fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-4s %22s  %s\n", r.Variant, r.Source, r.Eval, results.FormatPPL(r.PPL, r.PPLError), vs)
 	}
 	fmt.Fprintf(s.IO.Out, "      (* the interval leaves out 1; %d steps run, %d cached)\n", res.Computed, res.Cached)
 	if len(taskRecs) > 0 {
