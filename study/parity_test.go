@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -204,42 +203,9 @@ func imatrixDiff(t *testing.T, a, b string) (string, float64) {
 // recorded).
 func tensorDiff(t *testing.T, a, b string) []string {
 	t.Helper()
-	ra, err := gguf.Open(a)
+	d, err := gguf.Compare(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ra.Close()
-	rb, err := gguf.Open(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rb.Close()
-	var diffs []string
-	for _, ta := range ra.Tensors {
-		tb, ok := rb.Tensor(ta.Name)
-		if !ok || ta.Type != tb.Type {
-			diffs = append(diffs, fmt.Sprintf("%s: type %v vs %v", ta.Name, ta.Type, tb.Type))
-			continue
-		}
-		if !bytes.Equal(tensorData(t, ra, ta), tensorData(t, rb, tb)) {
-			diffs = append(diffs, fmt.Sprintf("%s (%v)", ta.Name, ta.Type))
-		}
-	}
-	if len(rb.Tensors) != len(ra.Tensors) {
-		diffs = append(diffs, fmt.Sprintf("%d vs %d tensors", len(ra.Tensors), len(rb.Tensors)))
-	}
-	return diffs
-}
-
-func tensorData(t *testing.T, r *gguf.Reader, ti gguf.TensorInfo) []byte {
-	t.Helper()
-	sr, err := r.TensorData(ti)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(sr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return d.Tensors()
 }
