@@ -267,9 +267,10 @@ func BenchmarkUAXSplitterGerman(b *testing.B) {
 // abbreviations.
 func TestUAXWindowsMatchFullIterator(t *testing.T) {
 	parts := []string{"a", "B", "Dr", "z", "3", "12", " ", "  ", ".", "!", "?", "?!", "...", "»", "« ", ")", "(", "\"", "'", "”",
-		"।", "؟", "。", "\u2026", "\u00a0", "é", "Ü", "т", "е", "U.S", "e.g", ",", ":", "-", "\t", "abc", "Xyz", "ß"}
+		"।", "؟", "。", "\u2026", "\u00a0", "é", "Ü", "т", "е", "U.S", "e.g", ",", ":", "-", "\t", "abc", "Xyz", "ß",
+		",,", "''", "1)", "[", "]", "977", "июля", "요", "니다"}
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, code := range []string{"en", "de", "ru", "hi"} {
+	for _, code := range []string{"en", "de", "ru", "hi", "nl", "it", "pl", "ko"} {
 		s := NewUAXSplitter(code)
 		for range 20000 {
 			var b strings.Builder
@@ -385,3 +386,13 @@ func FuzzUAXSplitterKorean(f *testing.F) {
 }
 
 func FuzzUAXSplitterPolish(f *testing.F) { fuzzSplitter(f, "pl") }
+
+func FuzzUAXSplitterDutch(f *testing.F) {
+	f.Add("Hij zei: ,,Nee.'' En toen? ,,Ja!'' riep ze. Dat was het. ,,De rest volgt.")
+	fuzzSplitter(f, "nl")
+}
+
+func FuzzUAXSplitterItalian(f *testing.F) {
+	f.Add("Vedi art. 977. Enfiteusi. Gli altri [877]. in ogni caso ecc. e poi locali. 1) tre metri.")
+	fuzzSplitter(f, "it")
+}
