@@ -8,13 +8,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // texts are written for the tests, one per script mix.
@@ -27,31 +27,15 @@ var texts = map[string]string{
 		"東京は日本の首都である。Tokyo is the capital of Japan!\n\n", 20),
 }
 
-var (
-	modelsOnce sync.Once
-	modelDir   string
-	modelErr   error
-)
-
 // testModel writes (once) a synthesized model with the given vocabulary.
 func testModel(t testing.TB, kind string) string {
 	t.Helper()
-	modelsOnce.Do(func() {
-		modelDir, modelErr = os.MkdirTemp("", "coverage-test-")
-		for _, k := range []string{synth.VocabSPM, synth.VocabBPE} {
-			if modelErr != nil {
-				return
-			}
-			o := synth.Default()
-			o.Vocab, o.VocabSize = k, 4096
-			modelErr = synth.WriteFile(filepath.Join(modelDir, k+".gguf"), o)
-		}
-	})
-	if modelErr != nil {
-		t.Fatal(modelErr)
-	}
-	return filepath.Join(modelDir, kind+".gguf")
+	o := synth.Default()
+	o.Vocab, o.VocabSize = kind, 4096
+	return synthtest.Model(t, kind, o)
 }
+
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func writeTexts(t *testing.T) (dir string, paths []string) {
 	t.Helper()

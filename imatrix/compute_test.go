@@ -10,12 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/gguf"
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // calibText is a few kilobytes of Japanese and English prose, varied so
@@ -30,43 +30,14 @@ func calibText(paragraphs int) string {
 	return b.String()
 }
 
-var (
-	modelsMu sync.Mutex
-	models   = map[string]string{}
-	modelDir string
-)
-
 // testModel writes (once per test binary) a synthesized model with the
 // options o and returns its path.
 func testModel(t testing.TB, key string, o synth.Options) string {
 	t.Helper()
-	modelsMu.Lock()
-	defer modelsMu.Unlock()
-	if p, ok := models[key]; ok {
-		return p
-	}
-	if modelDir == "" {
-		d, err := os.MkdirTemp("", "imatrix-test-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		modelDir = d
-	}
-	p := filepath.Join(modelDir, key+".gguf")
-	if err := synth.WriteFile(p, o); err != nil {
-		t.Fatal(err)
-	}
-	models[key] = p
-	return p
+	return synthtest.Model(t, key, o)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if modelDir != "" {
-		os.RemoveAll(modelDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func loadModel(t testing.TB, path string) *llama.Model {
 	t.Helper()

@@ -3,19 +3,18 @@ package modelcard
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/calibkit/calibkit/internal/sample"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 	"github.com/calibkit/calibkit/study"
 	"github.com/calibkit/calibkit/study/spec"
+	"github.com/calibkit/calibkit/study/studytest"
 	"github.com/calibkit/calibkit/tasks"
 )
 
@@ -60,12 +59,14 @@ notes:
   - The en+ja mix holds about twice the text of en.
 `
 
+func TestMain(m *testing.M) { synthtest.Main(m) }
+
 // fixtureStudy runs the grid once per test binary and returns its folder
 // (tests copy what they change).
 func fixtureStudy(t testing.TB) string {
 	t.Helper()
 	studyOnce.Do(func() {
-		d, err := os.MkdirTemp("", "calibkit-modelcard-")
+		d, err := os.MkdirTemp(synthtest.Dir(t), "study-")
 		if err != nil {
 			studyErr = err
 			return
@@ -83,24 +84,9 @@ func runStudy(dir string) (string, error) {
 	if err := synth.WriteFileContext(context.Background(), model, synth.Default()); err != nil {
 		return "", err
 	}
-	if _, err := sample.WriteTo(dir, sample.Wikitext); err != nil {
+	if err := studytest.WriteInputs(dir); err != nil {
 		return "", err
 	}
-	if err := os.Rename(filepath.Join(dir, sample.Wikitext), filepath.Join(dir, "en.raw")); err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	for i := range 60 {
-		var paras []string
-		for p := range 3 {
-			paras = append(paras, fmt.Sprintf("記事%dの第%d段落は日本語の文である。山と川と海がある町で人々は暮らしている。", i, p))
-		}
-		j, _ := json.Marshal(map[string]string{"id": fmt.Sprint(i), "title": fmt.Sprintf("記事%d", i), "text": strings.Join(paras, "\n\n")})
-		b.Write(j)
-		b.WriteByte('\n')
-	}
-	os.WriteFile(filepath.Join(dir, "ja.jsonl"), []byte(b.String()), 0o644)
-	os.WriteFile(filepath.Join(dir, "short.txt"), []byte("A calibration text of a few words.\n"), 0o644)
 	var mc []tasks.MultipleChoiceTask
 	for i := range 12 {
 		mc = append(mc, tasks.MultipleChoiceTask{

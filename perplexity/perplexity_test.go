@@ -6,15 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // evalText returns a mixed Japanese/English text of about 60 tokens per
@@ -29,42 +27,13 @@ func evalText(paragraphs int) string {
 	return b.String()
 }
 
-var (
-	modelsMu sync.Mutex
-	models   = map[string]string{}
-	modelDir string
-)
-
 // testModel writes (once per test binary) a synthesized model.
 func testModel(t testing.TB, key string, o synth.Options) string {
 	t.Helper()
-	modelsMu.Lock()
-	defer modelsMu.Unlock()
-	if p, ok := models[key]; ok {
-		return p
-	}
-	if modelDir == "" {
-		d, err := os.MkdirTemp("", "perplexity-test-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		modelDir = d
-	}
-	p := filepath.Join(modelDir, key+".gguf")
-	if err := synth.WriteFile(p, o); err != nil {
-		t.Fatal(err)
-	}
-	models[key] = p
-	return p
+	return synthtest.Model(t, key, o)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if modelDir != "" {
-		os.RemoveAll(modelDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func loadModel(t testing.TB, path string) *llama.Model {
 	t.Helper()

@@ -2,26 +2,18 @@ package quantize
 
 import (
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/gguf"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // The test models, written once per test binary: "wide" has rows of 256
 // and 512 (k-quants apply), "odd" rows of 320 and 488 (k-quants fall back
 // to Q5_0/Q5_1/Q8_0/IQ4_NL, and ffn_down's 488 even to F16).
-var (
-	modelsOnce sync.Once
-	modelsDir  string
-	modelsErr  error
-)
-
 func testModelOptions(kind string) synth.Options {
 	o := synth.Default()
 	o.Layers = 2
@@ -39,30 +31,10 @@ func testModelOptions(kind string) synth.Options {
 
 func testModel(t testing.TB, kind string) string {
 	t.Helper()
-	modelsOnce.Do(func() {
-		modelsDir, modelsErr = os.MkdirTemp("", "calibkit-quantize-test-")
-		if modelsErr != nil {
-			return
-		}
-		for _, k := range []string{"wide", "odd", "tiny", "moe"} {
-			if modelsErr = synth.WriteFile(filepath.Join(modelsDir, k+".gguf"), testModelOptions(k)); modelsErr != nil {
-				return
-			}
-		}
-	})
-	if modelsErr != nil {
-		t.Fatal(modelsErr)
-	}
-	return filepath.Join(modelsDir, kind+".gguf")
+	return synthtest.Model(t, kind, testModelOptions(kind))
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if modelsDir != "" {
-		os.RemoveAll(modelsDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 // fakeImatrix returns an importance matrix with one entry per weight that
 // llama-imatrix would collect from the model (every quantizable weight but

@@ -100,7 +100,7 @@ func TestEnginesAgree(t *testing.T) {
 			_, bIm := entries(st.Source.Imatrix)
 			v := st.Variant
 			cross := filepath.Join(dir, strings.NewReplacer(":", "-", "/", "-").Replace(st.ID)+".gguf")
-			if _, err := (engine.Linked{}).Quantize(context.Background(), engine.QuantizeJob{Model: modelPath, Imatrix: filepath.Join(bIm, imatrixFile),
+			if _, err := (engine.Linked{}).Quantize(context.Background(), engine.QuantizeJob{Model: tinyModel(t), Imatrix: filepath.Join(bIm, imatrixFile),
 				Output: cross, Type: v.Type, OutputTensorType: v.OutputTensorType, TokenEmbeddingType: v.TokenEmbeddingType,
 				TensorTypes: v.TensorTypes, LeaveOutputTensor: v.LeaveOutputTensor, Pure: v.Pure, Threads: 2}); err != nil {
 				t.Fatal(err)

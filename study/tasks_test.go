@@ -60,7 +60,7 @@ func taskFixture(t *testing.T, body string, n int) (string, *spec.Spec) {
 	}
 	os.WriteFile(filepath.Join(dir, "mc.bin"), b.Bytes(), 0o644)
 	p := filepath.Join(dir, "study.yaml")
-	os.WriteFile(p, []byte("name: tiny\nmodel: "+modelPath+"\n"+body), 0o644)
+	os.WriteFile(p, []byte("name: tiny\nmodel: "+tinyModel(t)+"\n"+body), 0o644)
 	return dir, mustLoad(t, p)
 }
 
@@ -208,7 +208,7 @@ func TestStudyBadTaskFile(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "mc.bin"))
 	os.WriteFile(filepath.Join(dir, "cut.bin"), b[:len(b)-7], 0o644)
 	p := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(p, []byte("name: tiny\nmodel: "+modelPath+"\n"+body), 0o644)
+	os.WriteFile(p, []byte("name: tiny\nmodel: "+tinyModel(t)+"\n"+body), 0o644)
 	s := mustLoad(t, p)
 	out := filepath.Join(dir, "out")
 	res, err := Run(context.Background(), Options{Spec: s, Dir: out, Engine: engine.Linked{}})

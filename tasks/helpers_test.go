@@ -3,68 +3,32 @@ package tasks
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
-)
-
-var (
-	modelOnce sync.Once
-	modelPath string
-	modelErr  error
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // testModelPath returns a synthesized llama GGUF (SPM vocabulary, random
 // weights) shared by the package's tests.
 func testModelPath(t testing.TB) string {
 	t.Helper()
-	modelOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tasks-test-")
-		if err != nil {
-			modelErr = err
-			return
-		}
-		modelPath = filepath.Join(dir, "tiny.gguf")
-		modelErr = synth.WriteFile(modelPath, synth.Default())
-	})
-	if modelErr != nil {
-		t.Fatal(modelErr)
-	}
-	return modelPath
+	return synthtest.Model(t, "tiny", synth.Default())
 }
-
-var (
-	bpeOnce sync.Once
-	bpePath string
-	bpeErr  error
-)
 
 // testBPEModelPath is a synthesized model with a GPT-2 style BPE
 // vocabulary (BOS added), for the tokenizer kind llama-perplexity treats
 // apart from SPM.
 func testBPEModelPath(t testing.TB) string {
 	t.Helper()
-	bpeOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tasks-test-bpe-")
-		if err != nil {
-			bpeErr = err
-			return
-		}
-		o := synth.Default()
-		o.Vocab = synth.VocabBPE
-		bpePath = filepath.Join(dir, "tiny-bpe.gguf")
-		bpeErr = synth.WriteFile(bpePath, o)
-	})
-	if bpeErr != nil {
-		t.Fatal(bpeErr)
-	}
-	return bpePath
+	o := synth.Default()
+	o.Vocab = synth.VocabBPE
+	return synthtest.Model(t, "tiny-bpe", o)
 }
+
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func testModel(t testing.TB) *llama.Model {
 	t.Helper()

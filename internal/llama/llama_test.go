@@ -16,12 +16,7 @@ import (
 
 	"github.com/calibkit/calibkit/internal/gguf"
 	"github.com/calibkit/calibkit/internal/synth"
-)
-
-var (
-	tinyOnce sync.Once
-	tinyPath string
-	tinyErr  error
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // tinyModel writes the default synthesized model once per test binary.
@@ -32,28 +27,10 @@ func tinyModel(t *testing.T) string {
 
 func tinyModelPath(t testing.TB) string {
 	t.Helper()
-	tinyOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "llama-test-")
-		if err != nil {
-			tinyErr = err
-			return
-		}
-		tinyPath = filepath.Join(dir, "tiny.gguf")
-		tinyErr = synth.WriteFile(tinyPath, synth.Default())
-	})
-	if tinyErr != nil {
-		t.Fatal(tinyErr)
-	}
-	return tinyPath
+	return synthtest.Model(t, "tiny", synth.Default())
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if tinyPath != "" {
-		os.RemoveAll(filepath.Dir(tinyPath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func TestLoadDecodeLogits(t *testing.T) {
 	m, err := LoadModel(tinyModel(t), ModelParams{})

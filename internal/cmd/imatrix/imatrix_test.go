@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/calibkit/calibkit/imatrix"
@@ -18,6 +17,7 @@ import (
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 func TestFlagsParse(t *testing.T) {
@@ -102,36 +102,12 @@ func TestFlagsParse(t *testing.T) {
 	}
 }
 
-var (
-	modelOnce sync.Once
-	modelPath string
-	modelErr  error
-)
-
 func tinyModel(t *testing.T) string {
 	t.Helper()
-	modelOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "imatrixcmd-")
-		if err != nil {
-			modelErr = err
-			return
-		}
-		modelPath = filepath.Join(dir, "tiny.gguf")
-		modelErr = synth.WriteFile(modelPath, synth.Default())
-	})
-	if modelErr != nil {
-		t.Fatal(modelErr)
-	}
-	return modelPath
+	return synthtest.Model(t, "tiny", synth.Default())
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if modelPath != "" {
-		os.RemoveAll(filepath.Dir(modelPath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func writeText(t *testing.T, dir string, paragraphs int) string {
 	t.Helper()
