@@ -233,13 +233,13 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 			return nil, err
 		}
 		defer closeTC()
-		f, _ := mix.ParseFormat(orDefault(b.Format, "wikitext"))
+		f, _ := mix.ParseFormat(plan.EvalFormat(b.Format))
 		var target int64
 		if b.Bytes != "" {
 			target, _ = mix.ParseSize(b.Bytes)
 		}
 		r, err := mix.MakeEval(ctx, mix.MakeEvalOptions{From: b.From, Like: b.Like, Target: target, Unit: parseUnit(b.Unit), Counter: tc,
-			Output: filepath.Join(dir, evalFile), Format: f, Seed: seedOr(b.Seed), Exclude: b.Exclude, Command: cmd})
+			Output: filepath.Join(dir, evalFile), Format: f, Seed: plan.Seed(b.Seed), Exclude: b.Exclude, Command: cmd})
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +260,7 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 			total, _ = mix.ParseSize(m.Total)
 		}
 		r, err := mix.MakeMix(ctx, mix.MakeMixOptions{Base: m.Base, Adds: adds, Factors: nilIfEmpty(m.Factor), Shares: nilIfEmpty(m.Share), Total: total,
-			Unit: parseUnit(m.Unit), Counter: tc, Chunk: chunkOr(m.Chunk), Seed: seedOr(m.Seed), Exclude: x.excludes(m.Exclude),
+			Unit: parseUnit(m.Unit), Counter: tc, Chunk: plan.ChunkTokens(m.Chunk), Seed: plan.Seed(m.Seed), Exclude: x.excludes(m.Exclude),
 			Output: filepath.Join(dir, mixFile), Command: cmd, Warn: log})
 		if err != nil {
 			return nil, err
@@ -277,7 +277,7 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 		name := sortedKeys(w.Add)[0]
 		total, _ := mix.ParseSize(w.Total)
 		entries, err := mix.MakeSweep(ctx, mix.MakeSweepOptions{Base: w.Base, Add: mix.Source{Name: name, Corpus: w.Add[name]}, Shares: w.Shares,
-			Total: total, Unit: parseUnit(w.Unit), Counter: tc, Chunk: chunkOr(w.Chunk), Seed: seedOr(w.Seed) + uint64(st.Repeat), Nested: w.Nested,
+			Total: total, Unit: parseUnit(w.Unit), Counter: tc, Chunk: plan.ChunkTokens(w.Chunk), Seed: plan.Seed(w.Seed) + uint64(st.Repeat), Nested: w.Nested,
 			Exclude: x.excludes(w.Exclude), Dir: dir, Command: cmd, Warn: log, Progress: log})
 		if err != nil {
 			return nil, err
@@ -368,27 +368,6 @@ func nilIfEmpty(m map[string]float64) map[string]float64 {
 		return nil
 	}
 	return m
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func seedOr(s uint64) uint64 {
-	if s == 0 {
-		return 1
-	}
-	return s
-}
-
-func chunkOr(c int) int {
-	if c <= 0 {
-		return 512
-	}
-	return c
 }
 
 func writePlan(dir string, p interface{}) error {

@@ -46,8 +46,8 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 		e := &Eval{Name: s.Eval[i].Name, Spec: &s.Eval[i]}
 		p.Evals = append(p.Evals, e)
 		if b := e.Spec.Build; b != nil {
-			k := stepcache.NewKey(KindEval).Param("unit", orDefault(b.Unit, "bytes")).Param("format", orDefault(b.Format, "wikitext")).
-				Param("seed", seedOr(b.Seed)).Param("bytes", b.Bytes)
+			k := stepcache.NewKey(KindEval).Param("unit", orDefault(b.Unit, "bytes")).Param("format", EvalFormat(b.Format)).
+				Param("seed", Seed(b.Seed)).Param("bytes", b.Bytes)
 			if err := digests(k, "from", []string{b.From}); err != nil {
 				return nil, err
 			}
@@ -124,7 +124,7 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 				return nil, err
 			}
 			k.Param("factor", m.Factor).Param("share", m.Share).Param("total", m.Total).Param("unit", orDefault(m.Unit, "bytes")).
-				Param("chunk_tokens", chunkOr(m.Chunk)).Param("seed", seedOr(m.Seed))
+				Param("chunk_tokens", ChunkTokens(m.Chunk)).Param("seed", Seed(m.Seed))
 			if unitIsTokens(m.Unit) {
 				k.Input("model", model)
 			}
@@ -139,7 +139,7 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 					return nil, err
 				}
 				k.Param("shares", w.Shares).Param("total", w.Total).Param("unit", orDefault(w.Unit, "bytes")).
-					Param("chunk_tokens", chunkOr(w.Chunk)).Param("seed", seedOr(w.Seed)+uint64(r)).Param("nested", w.Nested)
+					Param("chunk_tokens", ChunkTokens(w.Chunk)).Param("seed", Seed(w.Seed)+uint64(r)).Param("nested", w.Nested)
 				if unitIsTokens(w.Unit) {
 					k.Input("model", model)
 				}
@@ -262,18 +262,25 @@ func orDefault(s, def string) string {
 	return s
 }
 
-func seedOr(s uint64) uint64 {
+// Seed is the seed a mix, sweep or eval step runs with (and is keyed by):
+// the spec's, or 1 when it gives none, as the commands default to.
+func Seed(s uint64) uint64 {
 	if s == 0 {
 		return 1
 	}
 	return s
 }
 
-func chunkOr(c int) int {
+// ChunkTokens is the block size of a mix or sweep step: the spec's, or
+// 512 tokens when it gives none.
+func ChunkTokens(c int) int {
 	if c <= 0 {
 		return 512
 	}
 	return c
 }
+
+// EvalFormat is the layout of a built eval set: the spec's, or wikitext.
+func EvalFormat(f string) string { return orDefault(f, "wikitext") }
 
 func unitIsTokens(u string) bool { return u == "tokens" }
