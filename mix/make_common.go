@@ -114,6 +114,21 @@ func HashInputs(paths []string) ([]manifest.Input, error) {
 	return out, nil
 }
 
+// inputPaths lists the files a mix or sweep is made from, in the order
+// their manifest records them: the base, each added corpus, the exclude
+// lists and the eval set (when given).
+func inputPaths(base string, srcs []Source, exclude []string, eval string) []string {
+	paths := []string{base}
+	for _, s := range srcs {
+		paths = append(paths, s.Corpus)
+	}
+	paths = append(paths, exclude...)
+	if eval != "" {
+		paths = append(paths, eval)
+	}
+	return paths
+}
+
 // corpusSums returns the sha256 of each source's corpus from inputs
 // (HashInputs of a list that holds every corpus).
 func corpusSums(inputs []manifest.Input, srcs []Source) []string {

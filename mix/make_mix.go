@@ -57,15 +57,7 @@ func MakeMix(ctx context.Context, opts MakeMixOptions) (*MakeMixResult, error) {
 		return nil, err
 	}
 	defer closePools()
-	inputs := []string{opts.Base}
-	for _, s := range opts.Adds {
-		inputs = append(inputs, s.Corpus)
-	}
-	inputs = append(inputs, opts.Exclude...)
-	if opts.Eval != "" {
-		inputs = append(inputs, opts.Eval)
-	}
-	hashed, err := HashInputs(inputs)
+	hashed, err := HashInputs(inputPaths(opts.Base, opts.Adds, opts.Exclude, opts.Eval))
 	if err != nil {
 		return nil, err
 	}

@@ -101,15 +101,7 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output folder: %w", err)
 	}
-	paths := []string{opts.Base}
-	for _, s := range srcs {
-		paths = append(paths, s.Corpus)
-	}
-	paths = append(paths, opts.Exclude...)
-	if opts.Eval != "" {
-		paths = append(paths, opts.Eval)
-	}
-	inputs, err := HashInputs(paths)
+	inputs, err := HashInputs(inputPaths(opts.Base, srcs, opts.Exclude, opts.Eval))
 	if err != nil {
 		return nil, err
 	}
