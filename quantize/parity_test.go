@@ -194,56 +194,12 @@ var knownTypeDiffs = map[string][]string{
 	"odd/tensor-type/imatrix":     {"blk.0.attn_v.weight: Q5_1 vs Q8_0", "blk.1.attn_v.weight: Q5_1 vs Q8_0"},
 	"wide/override-order":         {"blk.0.attn_q.weight: F16 vs Q8_0", "blk.1.attn_q.weight: F16 vs Q8_0"},
 	"wide/override-order/imatrix": {"blk.0.attn_q.weight: F16 vs Q8_0", "blk.1.attn_q.weight: F16 vs Q8_0"},
-	"odd/override-order": {
-		"blk.0.attn_k.weight: Q5_0 vs Q8_0",
-		"blk.0.attn_output.weight: Q5_0 vs Q8_0",
-		"blk.0.attn_q.weight: Q5_0 vs Q8_0",
-		"blk.0.attn_v.weight: Q5_0 vs Q8_0",
-		"blk.1.attn_k.weight: Q5_0 vs Q8_0",
-		"blk.1.attn_output.weight: Q5_0 vs Q8_0",
-		"blk.1.attn_q.weight: Q5_0 vs Q8_0",
-	},
-	"odd/override-order/imatrix": {
-		"blk.0.attn_k.weight: Q5_0 vs Q8_0",
-		"blk.0.attn_output.weight: Q5_0 vs Q8_0",
-		"blk.0.attn_q.weight: Q5_0 vs Q8_0",
-		"blk.0.attn_v.weight: Q5_0 vs Q8_0",
-		"blk.1.attn_k.weight: Q5_0 vs Q8_0",
-		"blk.1.attn_output.weight: Q5_0 vs Q8_0",
-		"blk.1.attn_q.weight: Q5_0 vs Q8_0",
-	},
+	"odd/override-order":          oddOverrideOrder,
+	"odd/override-order/imatrix":  oddOverrideOrder,
 	// (2) fallback of q2_K and q3_K for rows that are no multiple of 256:
 	// IQ4_NL in the pinned version, Q4_0 in the newer
-	"odd/Q3_K_S": {
-		"token_embd.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_k.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_output.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_q.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_v.weight: IQ4_NL vs Q4_0",
-		"blk.0.ffn_gate.weight: IQ4_NL vs Q4_0",
-		"blk.0.ffn_up.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_k.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_output.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_q.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_v.weight: IQ4_NL vs Q4_0",
-		"blk.1.ffn_gate.weight: IQ4_NL vs Q4_0",
-		"blk.1.ffn_up.weight: IQ4_NL vs Q4_0",
-	},
-	"odd/Q3_K_S/imatrix": {
-		"token_embd.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_k.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_output.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_q.weight: IQ4_NL vs Q4_0",
-		"blk.0.attn_v.weight: IQ4_NL vs Q4_0",
-		"blk.0.ffn_gate.weight: IQ4_NL vs Q4_0",
-		"blk.0.ffn_up.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_k.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_output.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_q.weight: IQ4_NL vs Q4_0",
-		"blk.1.attn_v.weight: IQ4_NL vs Q4_0",
-		"blk.1.ffn_gate.weight: IQ4_NL vs Q4_0",
-		"blk.1.ffn_up.weight: IQ4_NL vs Q4_0",
-	},
+	"odd/Q3_K_S":         q3KFallback,
+	"odd/Q3_K_S/imatrix": q3KFallback,
 	"odd/IQ2_XS/imatrix": {"token_embd.weight: IQ4_NL vs Q4_0", "blk.0.attn_v.weight: IQ4_NL vs Q4_0", "blk.1.attn_v.weight: IQ4_NL vs Q4_0"},
 }
 
@@ -292,4 +248,34 @@ func fpContracted() bool {
 func tail(b []byte) string {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.Join(lines[max(0, len(lines)-5):], "\n")
+}
+
+// q3KFallback is what the q2_K/q3_K fallback change moves in the odd model
+// with Q3_K_S, with or without an imatrix.
+var q3KFallback = []string{
+	"token_embd.weight: IQ4_NL vs Q4_0",
+	"blk.0.attn_k.weight: IQ4_NL vs Q4_0",
+	"blk.0.attn_output.weight: IQ4_NL vs Q4_0",
+	"blk.0.attn_q.weight: IQ4_NL vs Q4_0",
+	"blk.0.attn_v.weight: IQ4_NL vs Q4_0",
+	"blk.0.ffn_gate.weight: IQ4_NL vs Q4_0",
+	"blk.0.ffn_up.weight: IQ4_NL vs Q4_0",
+	"blk.1.attn_k.weight: IQ4_NL vs Q4_0",
+	"blk.1.attn_output.weight: IQ4_NL vs Q4_0",
+	"blk.1.attn_q.weight: IQ4_NL vs Q4_0",
+	"blk.1.attn_v.weight: IQ4_NL vs Q4_0",
+	"blk.1.ffn_gate.weight: IQ4_NL vs Q4_0",
+	"blk.1.ffn_up.weight: IQ4_NL vs Q4_0",
+}
+
+// oddOverrideOrder is what the override-order change moves in the odd
+// model, with or without an imatrix.
+var oddOverrideOrder = []string{
+	"blk.0.attn_k.weight: Q5_0 vs Q8_0",
+	"blk.0.attn_output.weight: Q5_0 vs Q8_0",
+	"blk.0.attn_q.weight: Q5_0 vs Q8_0",
+	"blk.0.attn_v.weight: Q5_0 vs Q8_0",
+	"blk.1.attn_k.weight: Q5_0 vs Q8_0",
+	"blk.1.attn_output.weight: Q5_0 vs Q8_0",
+	"blk.1.attn_q.weight: Q5_0 vs Q8_0",
 }
