@@ -11,16 +11,16 @@ import (
 	"github.com/calibkit/calibkit/hfdataset"
 	"github.com/calibkit/calibkit/hfdataset/llamatok"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
+
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 // TestSamplesOfModelTokens cuts samples of exactly L tokens of a real
 // (synthesized) SPM vocabulary through llama.cpp.
 func TestSamplesOfModelTokens(t *testing.T) {
 	dir := t.TempDir()
-	model := filepath.Join(dir, "tiny.gguf")
-	if err := synth.WriteFile(model, synth.Default()); err != nil {
-		t.Fatal(err)
-	}
+	model := synthtest.Model(t, "tiny", synth.Default())
 	tok, err := llamatok.Open(model)
 	if err != nil {
 		t.Fatal(err)
@@ -60,10 +60,7 @@ func TestSamplesOfModelTokens(t *testing.T) {
 
 func TestSampleIsATokenWindow(t *testing.T) {
 	dir := t.TempDir()
-	model := filepath.Join(dir, "tiny.gguf")
-	if err := synth.WriteFile(model, synth.Default()); err != nil {
-		t.Fatal(err)
-	}
+	model := synthtest.Model(t, "tiny", synth.Default())
 	tok, err := llamatok.Open(model)
 	if err != nil {
 		t.Fatal(err)
