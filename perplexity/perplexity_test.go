@@ -17,15 +17,7 @@ import (
 
 // evalText returns a mixed Japanese/English text of about 60 tokens per
 // paragraph with the default synthesized vocabulary.
-func evalText(paragraphs int) string {
-	var b strings.Builder
-	for i := range paragraphs {
-		fmt.Fprintf(&b, "第%d段落：朝の駅はいつも混雑している。電車が到着すると、人々は静かに列を作って乗り込む。", i+1)
-		fmt.Fprintf(&b, "Paragraph %d: the morning train carries %d people past rice fields and mountains; ", i+1, 37*i%101)
-		b.WriteString("季節ごとに色が変わり、春には桜が咲く。The quick brown fox jumps over the lazy dog.\n")
-	}
-	return b.String()
-}
+func evalText(paragraphs int) string { return synthtest.Text(paragraphs) }
 
 // testModel writes (once per test binary) a synthesized model.
 func testModel(t testing.TB, key string, o synth.Options) string {

@@ -4,8 +4,10 @@
 package synthtest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -65,4 +67,17 @@ func Main(m *testing.M) {
 		os.RemoveAll(dir)
 	}
 	os.Exit(code)
+}
+
+// Text returns paragraphs lines of mixed Japanese and English prose, about
+// 60 tokens each with the default synthesized vocabulary, varied so that
+// chunks differ.
+func Text(paragraphs int) string {
+	var b strings.Builder
+	for i := range paragraphs {
+		fmt.Fprintf(&b, "第%d段落：朝の駅はいつも混雑している。電車が到着すると、人々は静かに列を作って乗り込む。", i+1)
+		fmt.Fprintf(&b, "Paragraph %d: the morning train carries %d people past rice fields and mountains; ", i+1, 37*i%101)
+		b.WriteString("季節ごとに色が変わり、春には桜が咲く。The quick brown fox jumps over the lazy dog.\n")
+	}
+	return b.String()
 }
