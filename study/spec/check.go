@@ -295,25 +295,22 @@ func (s *Spec) Resolve(dir string) error {
 	for i := range s.Imatrix {
 		src := &s.Imatrix[i]
 		errs = append(errs, check(p("imatrix", i, "file"), &src.File, "imatrix file"), check(p("imatrix", i, "text"), &src.Text, "calibration text"))
-		if m := src.Mix; m != nil {
-			errs = append(errs, check(p("imatrix", i, "mix", "base"), &m.Base, "mix base"))
-			for k, v := range m.Add {
-				errs = append(errs, check(p("imatrix", i, "mix", "add", k), &v, "corpus"))
-				m.Add[k] = v
+		// a mix's or a sweep's base, corpora and exclude manifests
+		recipe := func(kind string, base *string, add map[string]string, exclude []string) {
+			errs = append(errs, check(p("imatrix", i, kind, "base"), base, kind+" base"))
+			for k, v := range add {
+				errs = append(errs, check(p("imatrix", i, kind, "add", k), &v, "corpus"))
+				add[k] = v
 			}
-			for j := range m.Exclude {
-				errs = append(errs, check(p("imatrix", i, "mix", "exclude", j), &m.Exclude[j], "exclude manifest"))
+			for j := range exclude {
+				errs = append(errs, check(p("imatrix", i, kind, "exclude", j), &exclude[j], "exclude manifest"))
 			}
 		}
+		if m := src.Mix; m != nil {
+			recipe("mix", &m.Base, m.Add, m.Exclude)
+		}
 		if w := src.Sweep; w != nil {
-			errs = append(errs, check(p("imatrix", i, "sweep", "base"), &w.Base, "sweep base"))
-			for k, v := range w.Add {
-				errs = append(errs, check(p("imatrix", i, "sweep", "add", k), &v, "corpus"))
-				w.Add[k] = v
-			}
-			for j := range w.Exclude {
-				errs = append(errs, check(p("imatrix", i, "sweep", "exclude", j), &w.Exclude[j], "exclude manifest"))
-			}
+			recipe("sweep", &w.Base, w.Add, w.Exclude)
 		}
 	}
 	for i := range s.Eval {
