@@ -2,15 +2,13 @@ package imatrix
 
 import (
 	"context"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // BenchmarkCollectOverhead compares, in the same binary and at the same
@@ -34,30 +32,20 @@ import (
 //	CGO_CFLAGS="-O3 -march=native -ffp-contract=off" CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off" \
 //	  go test -run '^$' -bench CollectOverhead -benchtime 3x ./imatrix/
 func BenchmarkCollectOverhead(b *testing.B) {
-	path := os.Getenv("CALIBKIT_BENCH_MODEL")
-	if path == "" {
-		o := synth.Default()
-		o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.VocabSize, o.Type = 12, 768, 2048, 12, 12, 8000, synth.TypeF16
-		path = testModel(b, "bench-97m", o)
-	}
-	threads := runtime.NumCPU()
-	if s := os.Getenv("CALIBKIT_BENCH_THREADS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("CALIBKIT_BENCH_THREADS=%q: want a positive number", s)
-		}
-		threads = n
-	}
+	o := synth.Default()
+	o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.VocabSize, o.Type = 12, 768, 2048, 12, 12, 8000, synth.TypeF16
+	path := synthtest.BenchModel(b, "bench-97m", o)
+	threads := synthtest.BenchThreads(b, runtime.NumCPU())
 	m := loadModel(b, path)
 	text := calibText(400)
 	opts := ComputeOptions{NCtx: 512, NBatch: 1024, Chunks: 2, NoPPL: true, Threads: threads}
 	pass := func(c *Collector) (wall, cpu time.Duration, tokens int) {
-		c0 := cpuTime()
+		c0 := synthtest.CPUTime()
 		r, err := Compute(context.Background(), m, c, text, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
-		return r.Elapsed, cpuTime() - c0, r.Tokens
+		return r.Elapsed, synthtest.CPUTime() - c0, r.Tokens
 	}
 	pass(nil) // warm the page cache and the allocator
 	bestPlain, bestHook := time.Duration(1<<62), time.Duration(1<<62)
@@ -99,13 +87,4 @@ func BenchmarkCollectOverhead(b *testing.B) {
 	b.ReportMetric(ratios[len(ratios)/2], "median-pair-ratio")
 	b.ReportMetric(cpuPlain.Seconds()/cpuHook.Seconds(), "cpu-ratio")
 	b.ReportMetric(float64(threads), "threads")
-}
-
-// cpuTime returns the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,16 +2,14 @@ package perplexity
 
 import (
 	"context"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // BenchmarkFlashAttn decides calibkit's -fa default: it scores the same
@@ -25,30 +23,19 @@ import (
 //	CGO_CFLAGS="-O3 -march=native -ffp-contract=off" CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off" \
 //	  go test -run '^$' -bench FlashAttn -benchtime 3x ./perplexity/
 func BenchmarkFlashAttn(b *testing.B) {
-	path := os.Getenv("CALIBKIT_BENCH_MODEL")
-	if path == "" {
-		o := synth.Default()
-		o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.VocabSize, o.Type = 12, 768, 2048, 12, 12, 8000, synth.TypeF32
-		path = testModel(b, "bench-12x768-f32", o)
-	}
-	threads := 2
-	if s := os.Getenv("CALIBKIT_BENCH_THREADS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("CALIBKIT_BENCH_THREADS=%q: want a positive number", s)
-		}
-		threads = n
-	}
-	threads = min(threads, runtime.NumCPU())
+	o := synth.Default()
+	o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.VocabSize, o.Type = 12, 768, 2048, 12, 12, 8000, synth.TypeF32
+	path := synthtest.BenchModel(b, "bench-12x768-f32", o)
+	threads := min(synthtest.BenchThreads(b, 2), runtime.NumCPU())
 	m := loadModel(b, path)
 	text := evalText(200)
 	pass := func(fa llama.FlashAttn) (time.Duration, time.Duration, int) {
-		c0 := cpuTime()
+		c0 := synthtest.CPUTime()
 		r, err := Run(context.Background(), m, text, Options{NCtx: 512, Chunks: 4, Threads: threads, FlashAttn: fa})
 		if err != nil {
 			b.Fatal(err)
 		}
-		return r.Elapsed, cpuTime() - c0, r.Tokens
+		return r.Elapsed, synthtest.CPUTime() - c0, r.Tokens
 	}
 	pass(llama.FlashAttnOff) // warm the page cache
 	best := map[llama.FlashAttn]time.Duration{llama.FlashAttnOff: 1 << 62, llama.FlashAttnOn: 1 << 62}
@@ -74,12 +61,4 @@ func BenchmarkFlashAttn(b *testing.B) {
 	b.ReportMetric(ratios[len(ratios)/2], "median-off/on-speed")
 	b.ReportMetric(cpu[llama.FlashAttnOn].Seconds()/cpu[llama.FlashAttnOff].Seconds(), "cpu-on/off")
 	b.ReportMetric(float64(threads), "threads")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -9,38 +9,20 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/calibkit/calibkit/internal/synth"
-)
-
-var (
-	benchOnce  sync.Once
-	benchModel string
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // benchModelPath is $CALIBKIT_BENCH_MODEL or a synthesized F16 model of
 // about 10M parameters (4 layers, 256 wide, feed-forward 688, 8000 tokens),
 // large enough that decoding, not process start, dominates.
 func benchModelPath(b *testing.B) string {
-	if p := os.Getenv("CALIBKIT_BENCH_MODEL"); p != "" {
-		return p
-	}
-	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tasks-bench-")
-		if err != nil {
-			b.Fatal(err)
-		}
-		o := synth.Default()
-		o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.VocabSize, o.Type = 4, 256, 688, 8, 4, 8000, synth.TypeF16
-		benchModel = filepath.Join(dir, "bench.gguf")
-		if err := synth.WriteFile(benchModel, o); err != nil {
-			b.Fatal(err)
-		}
-	})
-	return benchModel
+	o := synth.Default()
+	o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.VocabSize, o.Type = 4, 256, 688, 8, 4, 8000, synth.TypeF16
+	return synthtest.BenchModel(b, "bench", o)
 }
 
 // BenchmarkVsLlamaPerplexity compares task scoring speed with
@@ -61,14 +43,7 @@ func BenchmarkVsLlamaPerplexity(b *testing.B) {
 		b.Skip("CALIBKIT_LLAMA_CPP is unset: no llama-perplexity to compare with")
 	}
 	exe := filepath.Join(dir, "llama-perplexity")
-	threads := runtime.NumCPU()
-	if s := os.Getenv("CALIBKIT_BENCH_THREADS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("CALIBKIT_BENCH_THREADS=%q: want a positive number", s)
-		}
-		threads = n
-	}
+	threads := synthtest.BenchThreads(b, runtime.NumCPU())
 	path := benchModelPath(b)
 	m := testModelAt(b, path)
 	tmp := b.TempDir()
@@ -143,10 +118,7 @@ func median(v []float64) float64 {
 func BenchmarkScore(b *testing.B) {
 	path := benchModelPath(b)
 	m := testModelAt(b, path)
-	threads := runtime.NumCPU()
-	if s := os.Getenv("CALIBKIT_BENCH_THREADS"); s != "" {
-		threads, _ = strconv.Atoi(s)
-	}
+	threads := synthtest.BenchThreads(b, runtime.NumCPU())
 	var hs, wg, mc bytes.Buffer
 	WriteHellaswag(&hs, genHellaswag(120, 11))
 	WriteWinogrande(&wg, genWinogrande(300, 12))

@@ -1,15 +1,20 @@
-// Package synthtest gives the tests of a package synthesized GGUF models,
-// each written once per test binary into a temporary folder that Main
-// removes when the tests end.
+// Package synthtest gives the tests and benchmarks of a package
+// synthesized GGUF models, each written once per test binary into a
+// temporary folder that Main removes when the tests end, and the
+// benchmarks' shared settings ($CALIBKIT_BENCH_MODEL,
+// $CALIBKIT_BENCH_THREADS) and CPU clock.
 package synthtest
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/calibkit/calibkit/internal/synth"
 )
@@ -80,4 +85,39 @@ func Text(paragraphs int) string {
 		b.WriteString("季節ごとに色が変わり、春には桜が咲く。The quick brown fox jumps over the lazy dog.\n")
 	}
 	return b.String()
+}
+
+// BenchModel is the model a benchmark runs on: the file
+// $CALIBKIT_BENCH_MODEL names, else Model(b, name, o).
+func BenchModel(b *testing.B, name string, o synth.Options) string {
+	b.Helper()
+	if p := os.Getenv("CALIBKIT_BENCH_MODEL"); p != "" {
+		return p
+	}
+	return Model(b, name, o)
+}
+
+// BenchThreads is the thread count a benchmark runs with: the positive
+// number $CALIBKIT_BENCH_THREADS gives, else def.
+func BenchThreads(b *testing.B, def int) int {
+	b.Helper()
+	s := os.Getenv("CALIBKIT_BENCH_THREADS")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		b.Fatalf("CALIBKIT_BENCH_THREADS=%q: want a positive number", s)
+	}
+	return n
+}
+
+// CPUTime returns the process's user and system CPU time so far (0 where
+// it cannot be read).
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
