@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"syscall"
 )
 
 // CacheEnv names the environment variable that sets the hash cache's
@@ -69,16 +68,6 @@ func DefaultCache() Cache {
 		dir = filepath.Join(base, "calibkit", "file-hashes")
 	}
 	return Cache{Dir: dir, MinBytes: DefaultMinBytes}
-}
-
-// stamp is what must not have changed for a record to hold.
-func stamp(fi os.FileInfo) (Record, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || !fi.Mode().IsRegular() {
-		return Record{}, false
-	}
-	return Record{Dev: uint64(st.Dev), Ino: st.Ino, Size: fi.Size(), Mtime: fi.ModTime().UnixNano(),
-		Ctime: st.Ctim.Sec*1e9 + st.Ctim.Nsec}, true
 }
 
 // file is the record file of the absolute path abs.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-
-	"golang.org/x/sys/unix"
 )
 
 // copyBufSize is the read size: small enough that what read copies stays
@@ -22,7 +20,7 @@ const copyBufSize = 128 << 10
 // the bound, and taking its input from the other core's cache slows it.
 func Copy(ctx context.Context, r io.Reader, ws ...io.Writer) (int64, error) {
 	if f, ok := r.(*os.File); ok {
-		unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_SEQUENTIAL)
+		adviseSequential(f)
 	}
 	buf := make([]byte, copyBufSize)
 	var total int64
