@@ -140,7 +140,12 @@ func (s Store) Begin(ctx context.Context, k *Key, engine string, compute func(ct
 	if err != nil {
 		return nil, Computed, nil, fmt.Errorf("step cache: %w", err)
 	}
-	defer os.RemoveAll(tmp) // gone after the rename; a failed step leaves nothing
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.RemoveAll(tmp) // a failed step leaves nothing
+		}
+	}()
 	start := time.Now()
 	res, err := compute(ctx, tmp)
 	if err != nil {
@@ -160,6 +165,7 @@ func (s Store) Begin(ctx context.Context, k *Key, engine string, compute func(ct
 	if err := renameDir(tmp, final); err != nil {
 		return nil, Computed, nil, fmt.Errorf("step cache: %w", err)
 	}
+	renamed = true
 	m.Dir = final
 	locked = false // finish releases it
 	finish = func() error {
