@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"testing"
 )
 
 // CacheEnv names the environment variable that sets the hash cache's
@@ -54,13 +55,15 @@ var (
 // DefaultCache is the cache every calibkit command shares: the folder
 // $CALIBKIT_HASH_CACHE names ("off": none), else
 // $XDG_CACHE_HOME/calibkit/file-hashes (~/.cache/calibkit/file-hashes),
-// for files of DefaultMinBytes or more.
+// for files of DefaultMinBytes or more. In a test binary the default is
+// none: tests never leave records in the user's cache, and a test that
+// uses the cache names its folder in $CALIBKIT_HASH_CACHE.
 func DefaultCache() Cache {
 	dir := os.Getenv(CacheEnv)
-	switch dir {
-	case "off":
+	switch {
+	case dir == "off", dir == "" && testing.Testing():
 		return Cache{}
-	case "":
+	case dir == "":
 		base, err := os.UserCacheDir()
 		if err != nil {
 			return Cache{}

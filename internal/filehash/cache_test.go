@@ -162,3 +162,17 @@ func TestSHA256UsesTheDefaultCache(t *testing.T) {
 		t.Error("off is not off")
 	}
 }
+
+// TestDefaultCacheIsOffInTests: without $CALIBKIT_HASH_CACHE, a test binary
+// keeps no records (none in the user's ~/.cache).
+func TestDefaultCacheIsOffInTests(t *testing.T) {
+	t.Setenv(CacheEnv, "")
+	if c := DefaultCache(); c.Dir != "" {
+		t.Errorf("default cache in a test: %q", c.Dir)
+	}
+	dir := t.TempDir()
+	t.Setenv(CacheEnv, dir)
+	if c := DefaultCache(); c.Dir != dir || c.MinBytes != DefaultMinBytes {
+		t.Errorf("named cache: %+v", c)
+	}
+}
