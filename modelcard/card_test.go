@@ -121,9 +121,9 @@ func TestCardFromStudy(t *testing.T) {
 		cmp := results.CompareTasks(taskRecs)
 		for _, r := range taskRecs {
 			ts := r.TaskScore
-			want := fmt.Sprintf("%.2f ± %.2f [%.2f, %.2f]", ts.Accuracy, ts.StdErr, ts.Wilson95[0], ts.Wilson95[1])
+			want := results.FormatAccuracy(ts)
 			if p, ok := cmp[r.Cell]; ok {
-				want += fmt.Sprintf("<br>%+.2f pp", p.Diff)
+				want += "<br>" + p.String()
 			}
 			if got := at[r.Variant+"/"+r.Source]; !strings.HasPrefix(strings.ReplaceAll(got, "**", ""), want) {
 				t.Errorf("%s × %s: task cell %q, want it to start with %q", r.Variant, r.Source, got, want)

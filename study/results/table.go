@@ -31,17 +31,28 @@ func order(recs []*Record, f func(*Record) string) []string {
 // own interval. Without a usable error (0, NaN, infinite) the PPL gets 4
 // decimals.
 func FormatPPL(ppl, e float64) string {
-	if !(e > 0) || math.IsInf(e, 0) || math.IsNaN(ppl) || math.IsInf(ppl, 0) {
+	d, ok := places(e)
+	if !ok || math.IsNaN(ppl) || math.IsInf(ppl, 0) {
 		return fmt.Sprintf("%.4f ± %.4f", ppl, e)
-	}
-	d := 1 - int(math.Floor(math.Log10(e))) // decimals for two digits of e
-	if roundTo(e, d) >= math.Pow10(2-d) {
-		d-- // e rounds up into the next decade (0.0996 → 0.10)
 	}
 	if d >= 0 {
 		return fmt.Sprintf("%.*f ± %.*f", d, ppl, d, e)
 	}
 	return fmt.Sprintf("%.0f ± %.0f", roundTo(ppl, d), roundTo(e, d))
+}
+
+// places returns the decimal places that give e two significant digits
+// (negative: tens, hundreds...); ok is false when e is 0, negative, NaN
+// or infinite.
+func places(e float64) (d int, ok bool) {
+	if !(e > 0) || math.IsInf(e, 0) {
+		return 0, false
+	}
+	d = 1 - int(math.Floor(math.Log10(e)))
+	if roundTo(e, d) >= math.Pow10(2-d) {
+		d-- // e rounds up into the next decade (0.0996 → 0.10)
+	}
+	return d, true
 }
 
 // roundTo rounds v to d decimals (d < 0: to tens, hundreds...).

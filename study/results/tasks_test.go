@@ -133,9 +133,9 @@ func TestTaskTableCSVAndChart(t *testing.T) {
 	// en: 12 right where none was wrong, none the other way: p = 2/2^12
 	for _, want := range []string{"| variant | imatrix | wiki |", "| M | en | 9.50 ± 0.10",
 		"| variant | imatrix | mc (multiple-choice, 40 tasks) |",
-		"| M | none | 25.00 ± 6.93 [14.19, 40.19]<br>(baseline) |",
-		"| M | en | 55.00 ± 7.97 [39.83, 69.29]<br>**+30.00 pp [+15.80, +44.20], p 0.000488** |",
-		"| M | ja | 27.50 ± 7.15 [16.11, 42.83]<br>+2.50 pp [-2.34, +7.34], p 1 |"} {
+		"| M | none | 25.0 ± 6.9 [14.2, 40.2]<br>(baseline) |",
+		"| M | en | 55.0 ± 8.0 [39.8, 69.3]<br>**+30 pp [+16, +44], p 0.000488** |",
+		"| M | ja | 27.5 ± 7.1 [16.1, 42.8]<br>+2.5 pp [-2.3, +7.3], p 1 |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("results.md lacks %q:\n%s", want, md.String())
 		}
@@ -174,4 +174,23 @@ func TestTaskTableCSVAndChart(t *testing.T) {
 func near(s string, want float64) bool {
 	v, err := strconv.ParseFloat(s, 64)
 	return err == nil && math.Abs(v-want) <= 1e-12
+}
+
+func TestFormatAccuracy(t *testing.T) {
+	for _, c := range []struct {
+		acc, se, lo, hi float64
+		want            string
+	}{
+		{15, 8.1918, 5.24, 36.04, "15.0 ± 8.2 [5.2, 36.0]"},          // 20 tasks
+		{67.3, 1.4843, 64.34, 70.13, "67.3 ± 1.5 [64.3, 70.1]"},      // 1,000
+		{67.31, 0.4691, 66.38, 68.22, "67.31 ± 0.47 [66.38, 68.22]"}, // 10,000
+		{67.312, 0.0469, 67.2, 67.4, "67.31 ± 0.05 [67.20, 67.40]"},  // at most 2 decimals
+		{40, 24.49, 11.76, 76.93, "40 ± 24 [12, 77]"},                // 5 tasks
+		{100, 0, 83.89, 100, "100.0 ± 0.0 [83.9, 100.0]"},            // all right: no spread
+	} {
+		ts := &TaskScore{TaskResult: engine.TaskResult{Accuracy: c.acc, StdErr: c.se, Wilson95: [2]float64{c.lo, c.hi}}}
+		if got := FormatAccuracy(ts); got != c.want {
+			t.Errorf("FormatAccuracy(%v ± %v) = %q, want %q", c.acc, c.se, got, c.want)
+		}
+	}
 }
