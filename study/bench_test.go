@@ -4,6 +4,8 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+
+	"github.com/calibkit/calibkit/internal/filehash"
 )
 
 // BenchmarkRunnerOverhead runs a demo-sized grid (3 imatrix sources × 2
@@ -18,6 +20,7 @@ import (
 //	go test -run='^$' -bench=RunnerOverhead -benchtime=20x ./study/
 func BenchmarkRunnerOverhead(b *testing.B) {
 	dir, s := fixture(b, gridBody)
+	b.Setenv(filehash.CacheEnv, filepath.Join(dir, "hash-cache")) // as calibkit runs
 	out := filepath.Join(dir, "out")
 	res, err := Run(context.Background(), Options{Spec: s, Dir: out})
 	if err != nil {
