@@ -32,21 +32,7 @@ func skipSpace(line []byte, a, b int) int {
 // appendTrimmed appends line[a:b] without its leading and trailing
 // whitespace, shifted by off, unless nothing is left.
 func appendTrimmed(dst []span, line []byte, a, b, off int) []span {
-	for a < b {
-		c := line[a]
-		if c < utf8.RuneSelf {
-			if !isSpaceASCII(c) {
-				break
-			}
-			a++
-			continue
-		}
-		r, size := utf8.DecodeRune(line[a:b])
-		if !unicode.IsSpace(r) {
-			break
-		}
-		a += size
-	}
+	a = skipSpace(line, a, b)
 	for a < b {
 		c := line[b-1]
 		if c < utf8.RuneSelf {
