@@ -13,8 +13,7 @@ func stamp(fi os.FileInfo) (Record, bool) {
 	if !ok || !fi.Mode().IsRegular() {
 		return Record{}, false
 	}
-	return Record{Dev: uint64(st.Dev), Ino: st.Ino, Size: fi.Size(), Mtime: fi.ModTime().UnixNano(),
-		Ctime: st.Ctimespec.Sec*1e9 + st.Ctimespec.Nsec}, true
+	return statRecord(fi, uint64(st.Dev), st.Ino, st.Ctimespec.Sec*1e9+st.Ctimespec.Nsec), true
 }
 
 // adviseSequential does nothing here (no posix_fadvise in Go's syscalls).

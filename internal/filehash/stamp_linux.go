@@ -13,8 +13,7 @@ func stamp(fi os.FileInfo) (Record, bool) {
 	if !ok || !fi.Mode().IsRegular() {
 		return Record{}, false
 	}
-	return Record{Dev: uint64(st.Dev), Ino: st.Ino, Size: fi.Size(), Mtime: fi.ModTime().UnixNano(),
-		Ctime: st.Ctim.Sec*1e9 + st.Ctim.Nsec}, true
+	return statRecord(fi, uint64(st.Dev), st.Ino, st.Ctim.Sec*1e9+st.Ctim.Nsec), true
 }
 
 // adviseSequential tells the kernel that f is read once, front to back.
