@@ -73,12 +73,6 @@ func DefaultCache() Cache {
 	return Cache{Dir: dir, MinBytes: DefaultMinBytes}
 }
 
-// statRecord is the stamp of a regular file with its device, inode and
-// change time (ns).
-func statRecord(fi os.FileInfo, dev, ino uint64, ctime int64) Record {
-	return Record{Dev: dev, Ino: ino, Size: fi.Size(), Mtime: fi.ModTime().UnixNano(), Ctime: ctime}
-}
-
 // file is the record file of the absolute path abs.
 func (c Cache) file(abs string) string {
 	k := sha256.Sum256([]byte(abs))

@@ -7,14 +7,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stamp is what must not have changed for a record to hold.
-func stamp(fi os.FileInfo) (Record, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || !fi.Mode().IsRegular() {
-		return Record{}, false
-	}
-	return statRecord(fi, uint64(st.Dev), st.Ino, st.Ctim.Sec*1e9+st.Ctim.Nsec), true
-}
+// changeTime is st's change time in nanoseconds.
+func changeTime(st *syscall.Stat_t) int64 { return st.Ctim.Sec*1e9 + st.Ctim.Nsec }
 
 // adviseSequential tells the kernel that f is read once, front to back.
 func adviseSequential(f *os.File) {
