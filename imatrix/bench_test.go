@@ -37,7 +37,7 @@ func BenchmarkCollectOverhead(b *testing.B) {
 	path := synthtest.BenchModel(b, "bench-97m", o)
 	threads := synthtest.BenchThreads(b, runtime.NumCPU())
 	m := loadModel(b, path)
-	text := calibText(400)
+	text := synthtest.Text(400)
 	opts := ComputeOptions{NCtx: 512, NBatch: 1024, Chunks: 2, NoPPL: true, Threads: threads}
 	pass := func(c *Collector) (wall, cpu time.Duration, tokens int) {
 		c0 := synthtest.CPUTime()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // TestFlashAttnOnOffAgree: the attention path changes only float rounding:
@@ -14,12 +15,12 @@ import (
 // relative (the paths round the attention probabilities to f16 at
 // different points).
 func TestFlashAttnOnOffAgree(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	var data [2]*Data
 	var res [2]*Result
 	for i, fa := range []llama.FlashAttn{llama.FlashAttnOn, llama.FlashAttnOff} {
 		c := NewCollector(CollectorOptions{ChunkSize: 64})
-		res[i] = run(t, m, c, calibText(30), ComputeOptions{NCtx: 64, NBatch: 128, Chunks: 4, FlashAttn: fa})
+		res[i] = run(t, m, c, synthtest.Text(30), ComputeOptions{NCtx: 64, NBatch: 128, Chunks: 4, FlashAttn: fa})
 		data[i] = c.Data("calib.txt")
 	}
 	if math.Abs(res[0].PPL-res[1].PPL) > 1e-4*res[0].PPL {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // TestPerplexityAsLlamaImatrixPrintsIt recomputes the running perplexity
@@ -20,9 +21,9 @@ import (
 // "[1]x,[2]y,...", its final "Final estimate: PPL = X +/- Y" with
 // llama-imatrix's error formula, and Result.
 func TestPerplexityAsLlamaImatrixPrintsIt(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	const nCtx, chunks = 32, 4
-	text := calibText(40)
+	text := synthtest.Text(40)
 	var out strings.Builder
 	res := run(t, m, nil, text, ComputeOptions{NCtx: nCtx, NBatch: 2 * nCtx, Chunks: chunks, PPLOut: &out})
 

@@ -18,17 +18,6 @@ import (
 	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
-// calibText is a few kilobytes of Japanese and English prose, varied so
-// that chunks differ.
-func calibText(paragraphs int) string { return synthtest.Text(paragraphs) }
-
-// testModel writes (once per test binary) a synthesized model with the
-// options o and returns its path.
-func testModel(t testing.TB, key string, o synth.Options) string {
-	t.Helper()
-	return synthtest.Model(t, key, o)
-}
-
 func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func loadModel(t testing.TB, path string) *llama.Model {
@@ -57,10 +46,10 @@ func run(t *testing.T, m *llama.Model, c *Collector, text string, o ComputeOptio
 // inputs against Go: they are the token embeddings, RMS-normalized, times
 // blk.0.attn_norm.weight, read from the GGUF file itself.
 func TestCollectedValuesMatchIndependentComputation(t *testing.T) {
-	path := testModel(t, "dense", synth.Default())
+	path := synthtest.Model(t, "dense", synth.Default())
 	m := loadModel(t, path)
 	const nCtx, chunks = 64, 3
-	text := calibText(40)
+	text := synthtest.Text(40)
 	c := NewCollector(CollectorOptions{ChunkSize: nCtx})
 	res := run(t, m, c, text, ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: chunks, Threads: 2})
 	if res.Chunks != chunks || res.Tokens != chunks*nCtx {
@@ -148,9 +137,9 @@ func TestCollectedValuesMatchIndependentComputation(t *testing.T) {
 }
 
 func TestProcessOutputAndParallelSequences(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	const nCtx = 32
-	text := calibText(40)
+	text := synthtest.Text(40)
 	one := NewCollector(CollectorOptions{ChunkSize: nCtx, ProcessOutput: true})
 	r1 := run(t, m, one, text, ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: 6})
 	// a batch of three chunks decodes them side by side as 3 sequences
@@ -193,9 +182,9 @@ func TestProcessOutputAndParallelSequences(t *testing.T) {
 // with its file added (--in-file) and the first k chunks skipped
 // (--from-chunk), gives what one uninterrupted run gives.
 func TestResumeEqualsUninterrupted(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	const nCtx = 32
-	text := calibText(40)
+	text := synthtest.Text(40)
 	full := NewCollector(CollectorOptions{ChunkSize: nCtx})
 	run(t, m, full, text, ComputeOptions{NCtx: nCtx, NBatch: 64, Chunks: 7})
 
@@ -251,7 +240,7 @@ func assertSameData(t *testing.T, want, got *Data, tol float64) {
 func TestMixtureOfExperts(t *testing.T) {
 	o := synth.Default()
 	o.Experts, o.ExpertsUsed = 4, 2
-	m := loadModel(t, testModel(t, "moe", o))
+	m := loadModel(t, synthtest.Model(t, "moe", o))
 	const nCtx = 32
 	c := NewCollector(CollectorOptions{ChunkSize: nCtx})
 	ref := &refHook{c: c, sums: map[string][]float64{}, counts: map[string][]int64{}}
@@ -259,7 +248,7 @@ func TestMixtureOfExperts(t *testing.T) {
 	wrapHook = func(h llama.EvalHook) llama.EvalHook { return ref }
 	defer func() { wrapHook = old }()
 	// two threads: ggml's pool works while the hook observes
-	run(t, m, c, calibText(30), ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: 3, Threads: 2})
+	run(t, m, c, synthtest.Text(30), ComputeOptions{NCtx: nCtx, NBatch: nCtx, Chunks: 3, Threads: 2})
 	d := c.Data("")
 	seen := 0
 	for _, e := range d.Entries {
@@ -338,18 +327,18 @@ func (h *refHook) Observe(t *llama.Tensor) error {
 }
 
 func TestComputeErrors(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	c := NewCollector(CollectorOptions{ChunkSize: 64})
 	_, err := Compute(context.Background(), m, c, "too short", ComputeOptions{NCtx: 64})
 	if !errors.Is(err, ErrTooShort) || !strings.Contains(err.Error(), "128") {
 		t.Errorf("short text: %v", err)
 	}
-	_, err = Compute(context.Background(), m, c, calibText(3), ComputeOptions{NCtx: 64, FromChunk: 100})
+	_, err = Compute(context.Background(), m, c, synthtest.Text(3), ComputeOptions{NCtx: 64, FromChunk: 100})
 	if !errors.Is(err, ErrTooShort) {
 		t.Errorf("skipping past the end: %v", err)
 	}
 	// micro-batches under 16 tokens are all skipped: an error, not an empty matrix
-	res, err := Compute(context.Background(), m, c, calibText(30), ComputeOptions{NCtx: 64, NBatch: 8, NUBatch: 8, Chunks: 2, Threads: 1})
+	res, err := Compute(context.Background(), m, c, synthtest.Text(30), ComputeOptions{NCtx: 64, NBatch: 8, NUBatch: 8, Chunks: 2, Threads: 1})
 	if !errors.Is(err, ErrNothingCollected) || !strings.Contains(err.Error(), "had 8") || res.Chunks != 2 {
 		t.Errorf("tiny micro-batches: %v (%d chunks)", err, res.Chunks)
 	}
@@ -359,11 +348,11 @@ func TestComputeErrors(t *testing.T) {
 }
 
 func TestComputeCancelledKeepsWholeChunks(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	c := NewCollector(CollectorOptions{ChunkSize: 32})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	res, err := Compute(ctx, m, c, calibText(40), ComputeOptions{NCtx: 32, NBatch: 32, Threads: 1,
+	res, err := Compute(ctx, m, c, synthtest.Text(40), ComputeOptions{NCtx: 32, NBatch: 32, Threads: 1,
 		Progress: func(p Progress) {
 			if p.Chunks == 2 {
 				cancel()
@@ -383,10 +372,10 @@ func TestComputeCancelledKeepsWholeChunks(t *testing.T) {
 }
 
 func TestPeriodicSaves(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	c := NewCollector(CollectorOptions{ChunkSize: 32})
 	var saves []string
-	run(t, m, c, calibText(40), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 7, OutputFrequency: 3, SaveFrequency: 4,
+	run(t, m, c, synthtest.Text(40), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 7, OutputFrequency: 3, SaveFrequency: 4,
 		Save: func(at int) error {
 			saves = append(saves, fmt.Sprintf("%d@%d", at, c.ChunkCount()))
 			return nil
@@ -401,9 +390,9 @@ func TestPeriodicSaves(t *testing.T) {
 func TestBPEModelWithParseSpecial(t *testing.T) {
 	o := synth.Default()
 	o.Vocab = synth.VocabBPE
-	m := loadModel(t, testModel(t, "bpe", o))
+	m := loadModel(t, synthtest.Model(t, "bpe", o))
 	c := NewCollector(CollectorOptions{ChunkSize: 32})
-	text := strings.Repeat("<|end_of_text|>", 10) + calibText(20)
+	text := strings.Repeat("<|end_of_text|>", 10) + synthtest.Text(20)
 	res := run(t, m, c, text, ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 2, ParseSpecial: true})
 	if res.Chunks != 2 || c.ChunkCount() != 2 || c.Len() != 14 {
 		t.Errorf("%+v, %d chunks, %d entries", res, c.ChunkCount(), c.Len())
@@ -424,7 +413,7 @@ func TestBPEModelWithParseSpecial(t *testing.T) {
 // far that the squares of blk.0's attention inputs overflow: the run must
 // stop with an error naming the weight and the chunk, keeping nothing of it.
 func TestNonFiniteActivation(t *testing.T) {
-	src := testModel(t, "dense", synth.Default())
+	src := synthtest.Model(t, "dense", synth.Default())
 	r, err := gguf.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -449,7 +438,7 @@ func TestNonFiniteActivation(t *testing.T) {
 	}
 	m := loadModel(t, path)
 	c := NewCollector(CollectorOptions{ChunkSize: 32})
-	res, err := Compute(context.Background(), m, c, calibText(20), ComputeOptions{NCtx: 32, NBatch: 32, Threads: 1, FromChunk: 1})
+	res, err := Compute(context.Background(), m, c, synthtest.Text(20), ComputeOptions{NCtx: 32, NBatch: 32, Threads: 1, FromChunk: 1})
 	if err == nil || !strings.Contains(err.Error(), "blk.0.attn_") || !strings.Contains(err.Error(), "chunk 2") ||
 		!strings.Contains(err.Error(), "non-finite") {
 		t.Fatalf("err = %v", err)
@@ -462,11 +451,11 @@ func TestNonFiniteActivation(t *testing.T) {
 // TestSameResultForAnyThreadCount: the sums do not depend on the number of
 // threads (byte-identical files for the same inputs).
 func TestSameResultForAnyThreadCount(t *testing.T) {
-	m := loadModel(t, testModel(t, "dense", synth.Default()))
+	m := loadModel(t, synthtest.Model(t, "dense", synth.Default()))
 	var files [2][]byte
 	for i, threads := range []int{1, 2} {
 		c := NewCollector(CollectorOptions{ChunkSize: 32})
-		run(t, m, c, calibText(20), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 4, Threads: threads})
+		run(t, m, c, synthtest.Text(20), ComputeOptions{NCtx: 32, NBatch: 64, Chunks: 4, Threads: threads})
 		var buf bytes.Buffer
 		if err := WriteGGUF(&buf, c.Data("calib.txt")); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 var runningPPLRe = regexp.MustCompile(`\[(\d+)\](\d+\.\d+),`)
@@ -35,8 +36,8 @@ func TestParityLlamaImatrix(t *testing.T) {
 	}
 	o := synth.Default()
 	o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads = 4, 256, 512, 4, 2
-	model := testModel(t, "parity", o)
-	text := calibText(120)
+	model := synthtest.Model(t, "parity", o)
+	text := synthtest.Text(120)
 	tdir := t.TempDir()
 	textPath := filepath.Join(tdir, "calib.txt")
 	if err := os.WriteFile(textPath, []byte(text+"\n"), 0o644); err != nil {

@@ -28,7 +28,7 @@ func BenchmarkFlashAttn(b *testing.B) {
 	path := synthtest.BenchModel(b, "bench-12x768-f32", o)
 	threads := min(synthtest.BenchThreads(b, 2), runtime.NumCPU())
 	m := loadModel(b, path)
-	text := evalText(200)
+	text := synthtest.Text(200)
 	pass := func(fa llama.FlashAttn) (time.Duration, time.Duration, int) {
 		c0 := synthtest.CPUTime()
 		r, err := Run(context.Background(), m, text, Options{NCtx: 512, Chunks: 4, Threads: threads, FlashAttn: fa})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // saveBase writes a base file of tiny on the eval text and returns its path
@@ -20,7 +21,7 @@ import (
 func saveBase(t *testing.T, m *llama.Model, nBatch int) (string, *Result) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "base.kld")
-	res := run(t, m, evalText(60), Options{NCtx: 64, NBatch: nBatch, Chunks: 6, SaveBase: path})
+	res := run(t, m, synthtest.Text(60), Options{NCtx: 64, NBatch: nBatch, Chunks: 6, SaveBase: path})
 	return path, res
 }
 
@@ -129,7 +130,7 @@ func TestKLDBadBase(t *testing.T) {
 	}
 	o := synth.Default()
 	o.VocabSize = 1024
-	otherVocab := loadModel(t, testModel(t, "vocab1024", o))
+	otherVocab := loadModel(t, synthtest.Model(t, "vocab1024", o))
 	cases := []struct {
 		name, path string
 		m          *llama.Model
@@ -160,7 +161,7 @@ func TestSaveBaseInterrupted(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "base.kld")
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	_, err := Run(ctx, tiny(t), evalText(60), Options{NCtx: 64, NBatch: 64, Threads: 1, SaveBase: path,
+	_, err := Run(ctx, tiny(t), synthtest.Text(60), Options{NCtx: 64, NBatch: 64, Threads: 1, SaveBase: path,
 		Progress: func(Progress) {
 			if n++; n == 2 {
 				cancel()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
+	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
 // llamaTool returns the path of one of llama.cpp's own tools in the folder
@@ -80,9 +81,9 @@ func parityModel(t *testing.T, seed uint64) (string, string) {
 	t.Helper()
 	o := synth.Default()
 	o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads, o.Seed = 4, 256, 512, 4, 2, seed
-	model := testModel(t, "parity-"+strconv.FormatUint(seed, 10), o)
+	model := synthtest.Model(t, "parity-"+strconv.FormatUint(seed, 10), o)
 	text := filepath.Join(filepath.Dir(model), "parity.txt")
-	if err := os.WriteFile(text, []byte(evalText(120)), 0o644); err != nil {
+	if err := os.WriteFile(text, []byte(synthtest.Text(120)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return model, text

@@ -15,16 +15,6 @@ import (
 	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
 
-// evalText returns a mixed Japanese/English text of about 60 tokens per
-// paragraph with the default synthesized vocabulary.
-func evalText(paragraphs int) string { return synthtest.Text(paragraphs) }
-
-// testModel writes (once per test binary) a synthesized model.
-func testModel(t testing.TB, key string, o synth.Options) string {
-	t.Helper()
-	return synthtest.Model(t, key, o)
-}
-
 func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func loadModel(t testing.TB, path string) *llama.Model {
@@ -37,14 +27,16 @@ func loadModel(t testing.TB, path string) *llama.Model {
 	return m
 }
 
-func tiny(t testing.TB) *llama.Model { return loadModel(t, testModel(t, "tiny", synth.Default())) }
+func tiny(t testing.TB) *llama.Model {
+	return loadModel(t, synthtest.Model(t, "tiny", synth.Default()))
+}
 
 // other has the same vocabulary as tiny and other weights: a stand-in for
 // a quantized model.
 func other(t testing.TB) *llama.Model {
 	o := synth.Default()
 	o.Seed = 7
-	return loadModel(t, testModel(t, "other", o))
+	return loadModel(t, synthtest.Model(t, "other", o))
 }
 
 func run(t *testing.T, m *llama.Model, text string, o Options) *Result {
@@ -64,7 +56,7 @@ var runningRe = regexp.MustCompile(`^(\[\d+\]\d+\.\d{4},)+\n$`)
 func TestRunPrintsLikeUpstream(t *testing.T) {
 	m := tiny(t)
 	var out, log bytes.Buffer
-	res := run(t, m, evalText(40), Options{NCtx: 64, NBatch: 128, Chunks: 5, Out: &out, Log: &log})
+	res := run(t, m, synthtest.Text(40), Options{NCtx: 64, NBatch: 128, Chunks: 5, Out: &out, Log: &log})
 	if res.Chunks != 5 || len(res.ChunkNLL) != 5 || res.NSeq != 2 || res.Tokens != 5*64 {
 		t.Fatalf("result %+v", res)
 	}
@@ -105,7 +97,7 @@ func TestRunPrintsLikeUpstream(t *testing.T) {
 // batch smaller than a chunk (two decodes per chunk) give the same values.
 func TestBatchLayoutsAgree(t *testing.T) {
 	m := tiny(t)
-	text := evalText(40)
+	text := synthtest.Text(40)
 	ref := run(t, m, text, Options{NCtx: 64, NBatch: 256, Chunks: 4})
 	for _, b := range []int{64, 32} {
 		res := run(t, m, text, Options{NCtx: 64, NBatch: b, Chunks: 4})
@@ -120,7 +112,7 @@ func TestBatchLayoutsAgree(t *testing.T) {
 
 func TestFlashAttnOnOffAgree(t *testing.T) {
 	m := tiny(t)
-	text := evalText(40)
+	text := synthtest.Text(40)
 	on := run(t, m, text, Options{NCtx: 64, Chunks: 4, FlashAttn: llama.FlashAttnOn})
 	off := run(t, m, text, Options{NCtx: 64, Chunks: 4, FlashAttn: llama.FlashAttnOff})
 	// f16 rounding of the attention probabilities differs between the paths
@@ -147,7 +139,7 @@ func TestCancel(t *testing.T) {
 	m := tiny(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Run(ctx, m, evalText(40), Options{NCtx: 64, Threads: 1})
+	_, err := Run(ctx, m, synthtest.Text(40), Options{NCtx: 64, Threads: 1})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v", err)
 	}
