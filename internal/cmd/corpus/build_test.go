@@ -76,16 +76,9 @@ func TestNewCmdBuildFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := iostreams.Test()
-			var got *BuildOptions
-			cmd := NewCmdBuild(io, func(o *BuildOptions) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, tt.args)
+			got := cmdtest.Parse(t, NewCmdBuild, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			tt.check(t, got)
 		})

@@ -59,16 +59,9 @@ func TestNewCmdBuildFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
-			io, _, _, _ := iostreams.Test()
-			var got *BuildOptions
-			cmd := NewCmdBuild(io, func(o *BuildOptions) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, tt.args)
+			got := cmdtest.Parse(t, NewCmdBuild, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			w := tt.want
 			if got.From != w.From || got.Like != w.Like || got.Target != w.Target || got.Unit != w.Unit || got.Model != w.Model ||

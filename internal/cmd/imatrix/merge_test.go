@@ -10,7 +10,6 @@ import (
 
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
-	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
 )
 
@@ -42,16 +41,9 @@ func TestMergeFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *MergeOptions
-			cmd := NewCmdMerge(ios, func(o *MergeOptions) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, tt.args)
+			got := cmdtest.Parse(t, NewCmdMerge, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !tt.check(got) {
 				t.Errorf("parsed %+v", got)

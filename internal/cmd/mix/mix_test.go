@@ -84,16 +84,9 @@ func TestNewCmdMixFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *Options
-			cmd := NewCmdMix(ios, func(o *Options) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, tt.args)
+			got := cmdtest.Parse(t, NewCmdMix, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if msg := tt.check(got); msg != "" {
 				t.Error(msg)

@@ -39,16 +39,9 @@ func TestNewCmdSynthFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *SynthOptions
-			cmd := NewCmdSynth(ios, func(o *SynthOptions) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, tt.args)
+			got := cmdtest.Parse(t, NewCmdSynth, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			want := synth.Default()
 			tt.want(&want)

@@ -26,16 +26,9 @@ func TestNewCmdOverlapFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *Options
-			cmd := NewCmdOverlap(ios, func(o *Options) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, tt.args)
+			got := cmdtest.Parse(t, NewCmdOverlap, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.A != tt.want.A || got.B != tt.want.B || got.N != tt.want.N || got.JSON != tt.want.JSON {
 				t.Errorf("options %+v, want %+v", *got, tt.want)

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/cmdutil/cmdtest"
-	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/tasks"
 )
 
@@ -24,18 +23,11 @@ func TestTaskFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
-			io, _, _, _ := iostreams.Test()
-			err := cmdtest.Execute(NewCmdPerplexity(io, func(*Options) error { return nil }), tt.args)
-			cmdtest.WantUsageError(t, err, tt.wantErr)
+			cmdtest.Parse(t, NewCmdPerplexity, tt.args, tt.wantErr)
 		})
 	}
-	io, _, _, _ := iostreams.Test()
-	var got *Options
-	cmd := NewCmdPerplexity(io, func(o *Options) error { got = o; return nil })
 	// -b need not be a multiple of -c in a task mode
-	if err := cmdtest.Execute(cmd, "-m m.gguf -f t.bin --multiple-choice --multiple-choice-tasks 7 -np 5 -c 512 -b 1000"); err != nil {
-		t.Fatal(err)
-	}
+	got := cmdtest.Parse(t, NewCmdPerplexity, "-m m.gguf -f t.bin --multiple-choice --multiple-choice-tasks 7 -np 5 -c 512 -b 1000", "")
 	if got.Mode != tasks.MultipleChoice || got.NTasks != 7 || got.Tasks.Parallel != 5 {
 		t.Fatalf("parsed mode %q, %d tasks, -np %d", got.Mode, got.NTasks, got.Tasks.Parallel)
 	}

@@ -73,16 +73,9 @@ func TestFlagsParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
-			io, _, _, _ := iostreams.Test()
-			var got *Options
-			cmd := NewCmdQuantize(io, func(o *Options) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, tt.args)
+			got := cmdtest.Parse(t, NewCmdQuantize, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if tt.check != nil {
 				if msg := tt.check(got); msg != "" {

@@ -30,15 +30,9 @@ func TestNewCmdBuildFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, _, _, _ := iostreams.Test()
-			var got *BuildOptions
-			err := cmdtest.Execute(NewCmdTasks(io, func(o *BuildOptions) error { got = o; return nil }), tt.args)
+			got := cmdtest.Parse(t, NewCmdTasks, tt.args, tt.wantErr)
 			if tt.wantErr != "" {
-				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Name != tt.want.Name || strings.Join(got.From, ",") != strings.Join(tt.want.From, ",") || got.Output != tt.want.Output ||
 				got.Limit != tt.want.Limit || got.Seed != tt.want.Seed || got.JSON != tt.want.JSON {
