@@ -3,7 +3,6 @@ package coverage
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/llamacpptest"
 	"github.com/calibkit/calibkit/internal/synth"
 )
 
@@ -22,14 +22,7 @@ import (
 // drops the file's final newline; coverage counts neither BOS nor removes
 // the newline, so the expected count is derived with the linked tokenizer.
 func TestParityLlamaImatrixTokens(t *testing.T) {
-	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if dir == "" {
-		t.Skip("CALIBKIT_LLAMA_CPP is not set: no llama-imatrix to compare with (.ci/run sets it to ../shared/llama.cpp)")
-	}
-	bin := filepath.Join(dir, "llama-imatrix")
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("llama-imatrix: %v", err)
-	}
+	bin := llamacpptest.Tool(t, "llama-imatrix")
 	count := regexp.MustCompile(`tokenizes to only (\d+) tokens`)
 	for _, kind := range []string{synth.VocabSPM, synth.VocabBPE} {
 		t.Run(kind, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/llamacpptest"
 	"github.com/calibkit/calibkit/internal/synth"
 	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
@@ -26,14 +27,7 @@ var runningPPLRe = regexp.MustCompile(`\[(\d+)\](\d+\.\d+),`)
 // (looser there: the pinned flash kernel accumulates in f16, the newer
 // tool's tiled kernel in f32).
 func TestParityLlamaImatrix(t *testing.T) {
-	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if dir == "" {
-		t.Skip("CALIBKIT_LLAMA_CPP is not set: no llama-imatrix to compare with (.ci/run sets it to ../shared/llama.cpp)")
-	}
-	bin := filepath.Join(dir, "llama-imatrix")
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("llama-imatrix: %v", err)
-	}
+	bin := llamacpptest.Tool(t, "llama-imatrix")
 	o := synth.Default()
 	o.Layers, o.Embd, o.FF, o.Heads, o.KVHeads = 4, 256, 512, 4, 2
 	model := synthtest.Model(t, "parity", o)

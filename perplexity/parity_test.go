@@ -13,24 +13,10 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/llamacpptest"
 	"github.com/calibkit/calibkit/internal/synth"
 	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
-
-// llamaTool returns the path of one of llama.cpp's own tools in the folder
-// $CALIBKIT_LLAMA_CPP, or skips the test.
-func llamaTool(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if dir == "" {
-		t.Skip("CALIBKIT_LLAMA_CPP is not set: no llama.cpp tools to compare with (.ci/run sets it to ../shared/llama.cpp)")
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s: %v", name, err)
-	}
-	return p
-}
 
 // runTool runs a llama.cpp tool and returns its stdout and stderr. The
 // tools log through an asynchronous logger that now and then loses its last
@@ -109,7 +95,7 @@ func compareRunning(got, want map[int]float64) (float64, int) {
 // differ between the pinned ggml (f16 accumulation) and the newer tool's
 // tiled kernel, hence the looser bound there (docs/perplexity.md).
 func TestParityPerplexity(t *testing.T) {
-	bin := llamaTool(t, "llama-perplexity")
+	bin := llamacpptest.Tool(t, "llama-perplexity")
 	model, text := parityModel(t, 1)
 	m := loadModel(t, model)
 	src, err := os.ReadFile(text)
@@ -162,7 +148,7 @@ var numRe = regexp.MustCompile(`-?\d+\.\d+|nan|-nan|inf`)
 // unit of the last printed digit). Both run on the non-flash path so that
 // only the files and the statistics are compared.
 func TestParityKLD(t *testing.T) {
-	bin := llamaTool(t, "llama-perplexity")
+	bin := llamacpptest.Tool(t, "llama-perplexity")
 	baseModel, text := parityModel(t, 1)
 	qModel, _ := parityModel(t, 2)
 	dir := t.TempDir()

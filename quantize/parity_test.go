@@ -12,22 +12,8 @@ import (
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/gguf"
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/llamacpptest"
 )
-
-// llamaQuantize returns the path of llama.cpp's own llama-quantize named by
-// CALIBKIT_LLAMA_CPP, or skips the test.
-func llamaQuantize(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if dir == "" {
-		t.Skip("CALIBKIT_LLAMA_CPP is not set: no llama-quantize to compare with (set it to the folder holding llama.cpp's tools, e.g. ../shared/llama.cpp)")
-	}
-	exe := filepath.Join(dir, "llama-quantize")
-	if _, err := os.Stat(exe); err != nil {
-		t.Skipf("CALIBKIT_LLAMA_CPP=%s holds no llama-quantize: %v", dir, err)
-	}
-	return exe
-}
 
 // computeImatrix computes an importance matrix of the model on the
 // synthesizer's sample text with calibkit's collector, as `calibkit
@@ -93,7 +79,7 @@ var parityCases = []parityCase{
 // knownDiffs (docs/quantize.md says where they come from) and checked to be
 // exactly those.
 func TestParityWithLlamaQuantize(t *testing.T) {
-	exe := llamaQuantize(t)
+	exe := llamacpptest.Tool(t, "llama-quantize")
 	dir := t.TempDir()
 	wide, odd, moe := testModel(t, "wide"), testModel(t, "odd"), testModel(t, "moe")
 	ims := map[string]string{

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/calibkit/calibkit/internal/llamacpptest"
 	"github.com/calibkit/calibkit/internal/synth"
 	"github.com/calibkit/calibkit/internal/synth/synthtest"
 	"github.com/calibkit/calibkit/study/spec"
@@ -44,11 +45,7 @@ func tinyModel(t testing.TB) string {
 // llamaCpp returns llama.cpp's tools folder, or skips.
 func llamaCpp(t testing.TB) string {
 	t.Helper()
-	d := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if d == "" {
-		t.Skip("CALIBKIT_LLAMA_CPP is unset: no llama.cpp tools to run the quantize and perplexity steps with")
-	}
-	return d
+	return llamacpptest.Dir(t, "to run the quantize and perplexity steps with")
 }
 
 const gridBody = `imatrix:

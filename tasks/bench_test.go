@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calibkit/calibkit/internal/llamacpptest"
 	"github.com/calibkit/calibkit/internal/synth"
 	"github.com/calibkit/calibkit/internal/synth/synthtest"
 )
@@ -38,11 +39,7 @@ func benchModelPath(b *testing.B) string {
 //	CALIBKIT_LLAMA_CPP=../shared/llama.cpp CGO_CFLAGS="-O3 -march=native -ffp-contract=off" CGO_CXXFLAGS="-O3 -march=native -ffp-contract=off" \
 //	  go test -run '^$' -bench VsLlamaPerplexity -benchtime 3x -timeout 60m ./tasks/
 func BenchmarkVsLlamaPerplexity(b *testing.B) {
-	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if dir == "" {
-		b.Skip("CALIBKIT_LLAMA_CPP is unset: no llama-perplexity to compare with")
-	}
-	exe := filepath.Join(dir, "llama-perplexity")
+	exe := llamacpptest.Tool(b, "llama-perplexity")
 	threads := synthtest.BenchThreads(b, runtime.NumCPU())
 	path := benchModelPath(b)
 	m := testModelAt(b, path)

@@ -11,22 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// llamaPerplexity returns the path of llama.cpp's own llama-perplexity from
-// CALIBKIT_LLAMA_CPP, or skips.
-func llamaPerplexity(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if dir == "" {
-		t.Skip("CALIBKIT_LLAMA_CPP is unset: no llama-perplexity to compare with (set it to a folder holding llama.cpp's tools)")
-	}
-	p := filepath.Join(dir, "llama-perplexity")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("CALIBKIT_LLAMA_CPP=%s has no llama-perplexity: %v", dir, err)
-	}
-	return p
-}
+	"github.com/calibkit/calibkit/internal/llamacpptest"
+)
 
 // runUpstream runs llama-perplexity and returns its output lines that are
 // task lines or final results (stdout and stderr together).
@@ -72,7 +59,7 @@ type parityCase struct {
 // to 3e-3 (the two llama.cpp builds compute logits with different kernels)
 // and the choice exactly.
 func TestParityWithLlamaPerplexity(t *testing.T) {
-	exe := llamaPerplexity(t)
+	exe := llamacpptest.Tool(t, "llama-perplexity")
 	for _, model := range []struct{ name, path string }{{"spm", testModelPath(t)}, {"bpe", testBPEModelPath(t)}} {
 		t.Run(model.name, func(t *testing.T) { parityOn(t, exe, model.path) })
 	}

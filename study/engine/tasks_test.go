@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/calibkit/calibkit/internal/llamacpptest"
 	"github.com/calibkit/calibkit/internal/synth"
 	"github.com/calibkit/calibkit/tasks"
 )
@@ -99,11 +100,7 @@ func FuzzParseTasks(f *testing.F) {
 // and with llama-perplexity on a synthesized model: the same per-task
 // outcomes in the same order and the same accuracy.
 func TestTasksEnginesAgree(t *testing.T) {
-	dir := os.Getenv("CALIBKIT_LLAMA_CPP")
-	if dir == "" {
-		t.Skip("CALIBKIT_LLAMA_CPP is unset: no llama-perplexity to compare the task engines with")
-	}
-	ext, err := NewExternal(dir)
+	ext, err := NewExternal(llamacpptest.Dir(t, "to compare the task engines with"))
 	if err != nil {
 		t.Fatal(err)
 	}
