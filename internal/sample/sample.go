@@ -1,8 +1,11 @@
 // Package sample holds the sample data embedded in the calibkit binary, so
 // that `calibkit demo` runs on a fresh machine without a download: two small
 // Japanese Wikipedia-schema parquet shards (id, url, title, text; zstd and
-// snappy), a Chinese one (zstd) and an English wikitext-style text. The files are made by
-// `go run ./internal/sample/gen` from texts written for calibkit.
+// snappy), a Chinese one (zstd) and an English wikitext-style text, made by
+// `go run ./internal/sample/gen` from texts written for calibkit; and about
+// 400 KB each of real Japanese and English Wikipedia articles as JSONL
+// (wiki/, see Wiki), taken from published data sets under CC BY-SA, whose
+// sources and licences data/wiki/README.md records.
 package sample
 
 import (
@@ -40,10 +43,11 @@ func Shards() []string { return []string{ShardZstd, ShardSnappy} }
 func ShardsZh() []string { return []string{ShardZh} }
 
 // WriteTo copies the named sample files (all of them when names is empty)
-// into dir and returns their paths.
+// into dir, keeping their folders (wiki/ja.jsonl goes to dir/wiki), and
+// returns their paths.
 func WriteTo(dir string, names ...string) ([]string, error) {
 	if len(names) == 0 {
-		names = []string{ShardZstd, ShardSnappy, ShardZh, Wikitext}
+		names = []string{ShardZstd, ShardSnappy, ShardZh, Wikitext, WikiJa, WikiEn}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write sample data: %w", err)
@@ -54,7 +58,10 @@ func WriteTo(dir string, names ...string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sample file %s: %w", n, err)
 		}
-		p := filepath.Join(dir, n)
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, fmt.Errorf("write sample data: %w", err)
+		}
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			return nil, fmt.Errorf("write sample data: %w", err)
 		}
