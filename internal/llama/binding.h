@@ -56,8 +56,26 @@ enum ggml_type {
 };
 
 enum ggml_op {
-    GGML_OP_MUL_MAT    = 29,
-    GGML_OP_MUL_MAT_ID = 30,
+    GGML_OP_NONE          = 0,
+    GGML_OP_RMS_NORM_BACK = 26,
+    GGML_OP_MUL_MAT       = 29,
+    GGML_OP_MUL_MAT_ID    = 30,
+    GGML_OP_CPY           = 34,
+    GGML_OP_CONT          = 35,
+    GGML_OP_RESHAPE       = 36,
+    GGML_OP_VIEW          = 37,
+    GGML_OP_PERMUTE       = 38,
+    GGML_OP_TRANSPOSE     = 39,
+    GGML_OP_SET_ROWS      = 42,
+    GGML_OP_SOFT_MAX_BACK = 47,
+    GGML_OP_FLASH_ATTN_EXT = 73,
+};
+
+enum ggml_tensor_flag {
+    GGML_TENSOR_FLAG_INPUT  = 1,
+    GGML_TENSOR_FLAG_OUTPUT = 2,
+    GGML_TENSOR_FLAG_PARAM  = 4,
+    GGML_TENSOR_FLAG_LOSS   = 8,
 };
 
 enum ggml_log_level {
@@ -121,6 +139,63 @@ void ggml_threadpool_params_init(struct ggml_threadpool_params * p, int n_thread
 struct ggml_threadpool * ggml_threadpool_new(struct ggml_threadpool_params * params);
 void ggml_threadpool_free(struct ggml_threadpool * threadpool);
 bool ggml_backend_buffer_is_host(struct ggml_backend_buffer * buffer);
+
+// Graph surgery and gradients (train.c).
+struct ggml_context;
+struct ggml_cgraph;
+int64_t ggml_nelements(const struct ggml_tensor * tensor);
+size_t  ggml_nbytes(const struct ggml_tensor * tensor);
+bool    ggml_is_contiguous(const struct ggml_tensor * tensor);
+struct ggml_tensor * ggml_cont(struct ggml_context * ctx, struct ggml_tensor * a);
+struct ggml_tensor * ggml_transpose(struct ggml_context * ctx, struct ggml_tensor * a);
+struct ggml_tensor * ggml_reshape_2d(struct ggml_context * ctx, struct ggml_tensor * a, int64_t ne0, int64_t ne1);
+struct ggml_tensor * ggml_set_name(struct ggml_tensor * tensor, const char * name);
+void ggml_build_forward_expand(struct ggml_cgraph * cgraph, struct ggml_tensor * tensor);
+void ggml_graph_clear(struct ggml_cgraph * cgraph);
+int  ggml_graph_n_nodes(struct ggml_cgraph * cgraph);
+struct ggml_tensor ** ggml_graph_nodes(struct ggml_cgraph * cgraph);
+void ggml_backend_tensor_get(const struct ggml_tensor * tensor, void * data, size_t offset, size_t size);
+
+// ---- ggml-opt.h ---------------------------------------------------------------
+
+typedef struct ggml_opt_dataset * ggml_opt_dataset_t;
+typedef struct ggml_opt_context * ggml_opt_context_t;
+typedef struct ggml_opt_result  * ggml_opt_result_t;
+
+enum ggml_opt_optimizer_type {
+    GGML_OPT_OPTIMIZER_TYPE_ADAMW = 0,
+    GGML_OPT_OPTIMIZER_TYPE_SGD   = 1,
+};
+
+struct ggml_opt_optimizer_params {
+    struct {
+        float alpha;
+        float beta1;
+        float beta2;
+        float eps;
+        float wd;
+    } adamw;
+    struct {
+        float alpha;
+        float wd;
+    } sgd;
+};
+
+typedef struct ggml_opt_optimizer_params (*ggml_opt_get_optimizer_params)(void * userdata);
+typedef void (*ggml_opt_epoch_callback)(bool train, ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset,
+        ggml_opt_result_t result, int64_t ibatch, int64_t ibatch_max, int64_t t_start_us);
+
+ggml_opt_dataset_t ggml_opt_dataset_init(enum ggml_type type_data, enum ggml_type type_label,
+        int64_t ne_datapoint, int64_t ne_label, int64_t ndata, int64_t ndata_shard);
+void ggml_opt_dataset_free(ggml_opt_dataset_t dataset);
+struct ggml_tensor * ggml_opt_dataset_data(ggml_opt_dataset_t dataset);
+struct ggml_tensor * ggml_opt_dataset_labels(ggml_opt_dataset_t dataset);
+void ggml_opt_reset(ggml_opt_context_t opt_ctx, bool optimizer);
+struct ggml_tensor * ggml_opt_grad_acc(ggml_opt_context_t opt_ctx, struct ggml_tensor * node);
+ggml_opt_result_t ggml_opt_result_init(void);
+void ggml_opt_result_free(ggml_opt_result_t result);
+void ggml_opt_result_reset(ggml_opt_result_t result);
+void ggml_opt_result_loss(ggml_opt_result_t result, double * loss, double * unc);
 
 // ---- llama.h ------------------------------------------------------------------
 
@@ -339,6 +414,17 @@ typedef struct llama_model_quantize_params {
     void * prune_layers;
 } llama_model_quantize_params;
 
+typedef bool (*llama_opt_param_filter)(const struct ggml_tensor * tensor, void * userdata);
+
+struct llama_opt_params {
+    uint32_t n_ctx_train;
+    llama_opt_param_filter param_filter;
+    void * param_filter_ud;
+    ggml_opt_get_optimizer_params get_opt_pars;
+    void * get_opt_pars_ud;
+    enum ggml_opt_optimizer_type optimizer_type;
+};
+
 struct llama_model_params   llama_model_default_params(void);
 struct llama_context_params llama_context_default_params(void);
 
@@ -394,6 +480,12 @@ void llama_synchronize(struct llama_context * ctx);
 float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
 float * llama_get_logits(struct llama_context * ctx);
 
+void llama_opt_init(struct llama_context * lctx, struct llama_model * model, struct llama_opt_params lopt_params);
+void llama_opt_epoch(struct llama_context * lctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result_train,
+        ggml_opt_result_t result_eval, int64_t idata_split, ggml_opt_epoch_callback callback_train,
+        ggml_opt_epoch_callback callback_eval);
+void llama_model_save_to_file(const struct llama_model * model, const char * path_model);
+
 struct llama_model_quantize_params llama_model_quantize_default_params(void);
 uint32_t llama_model_quantize(const char * fname_inp, const char * fname_out, const struct llama_model_quantize_params * params);
 int llama_split_path(char * split_path, size_t maxlen, const char * path_prefix, int split_no, int split_count);
@@ -417,6 +509,21 @@ double ck_kld_row(const float * logits, int32_t n_vocab, const uint16_t * base, 
 float ck_log_softmax_f32(const float * logits, int32_t n_vocab, int32_t tok);
 float ck_log_softmax_prob(const float * logits, int32_t n_vocab, int32_t tok);
 void ck_log_softmax_probs(const float * logits, int32_t n_vocab, const int32_t * toks, int32_t n, float * out);
+
+// ---- calibkit's training shim (train.c) -------------------------------------
+
+// ck_trainer is one training session: the dataset of one window, the loss
+// result, the optimizer settings the next step uses, the trainable tensors
+// llama_opt_init offered, and the gradients to copy out of the next step.
+struct ck_trainer;
+struct ck_trainer * ck_trainer_new(struct llama_context * lctx, struct llama_model * model, int32_t n_ctx);
+void ck_trainer_free(struct ck_trainer * t);
+void ck_trainer_set_adamw(struct ck_trainer * t, float alpha, float beta1, float beta2, float eps, float wd);
+int  ck_trainer_run(struct ck_trainer * t, const int32_t * tokens, const int32_t * labels, int train, double * loss);
+int  ck_trainer_n_params(struct ck_trainer * t);
+struct ggml_tensor * ck_trainer_param(struct ck_trainer * t, int i);
+void ck_trainer_watch(struct ck_trainer * t, struct ggml_tensor * param, float * dst);
+size_t ck_train_take_error(char * buf, size_t n);
 
 // ---- calibkit's quantize shim (quantize.cpp) --------------------------------
 

@@ -38,6 +38,9 @@ type ContextParams struct {
 	FlashAttn FlashAttn
 	// EvalHook, if not nil, sees every matrix multiplication it asks for.
 	EvalHook EvalHook
+	// KVF32 stores the KV cache in F32 instead of llama.cpp's F16, as
+	// training needs.
+	KVF32 bool
 }
 
 // Context is an inference state (KV cache, buffers) for one model. It is not
@@ -84,6 +87,10 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	cp.flash_attn_type = p.FlashAttn.cType()
 	cp.swa_full = false // as llama.cpp's tools set it (common_params)
 	cp.kv_unified = C.bool(p.KVUnified)
+	if p.KVF32 {
+		cp.type_k = C.GGML_TYPE_F32
+		cp.type_v = C.GGML_TYPE_F32
+	}
 
 	ctx := &Context{model: m, abort: C.ck_flag_new(), nVocab: m.NVocab()}
 	var h C.uintptr_t

@@ -159,7 +159,20 @@ func TestLayoutTableCoversBindingH(t *testing.T) {
 		need(m[1], "constant "+m[1])
 	}
 	fnPtr := regexp.MustCompile(`\(\s*\*\s*(\w+)\s*\)`)
-	last := regexp.MustCompile(`(\w+)\s*(?:\[[^\]]*\])?\s*$`)
+	last := regexp.MustCompile(`([\w.]+)\s*(?:\[[^\]]*\])?\s*$`)
+	// A nested anonymous struct member (struct { float alpha; } adamw;)
+	// stands for its fields, named adamw.alpha as offsetof spells them.
+	nested := regexp.MustCompile(`struct\s*\{([^{}]*)\}\s*(\w+)\s*;`)
+	src = nested.ReplaceAllStringFunc(src, func(s string) string {
+		m := nested.FindStringSubmatch(s)
+		var fields []string
+		for _, decl := range strings.Split(m[1], ";") {
+			if f := last.FindStringSubmatch(strings.TrimSpace(decl)); f != nil {
+				fields = append(fields, "x "+m[2]+"."+f[1]+";")
+			}
+		}
+		return strings.Join(fields, " ")
+	})
 	structs := regexp.MustCompile(`(?s)struct\s+(\w+)\s*\{(.*?)\}`).FindAllStringSubmatch(src, -1)
 	if len(structs) < 5 {
 		t.Fatalf("found %d struct mirrors in binding.h, want at least 5", len(structs))
