@@ -39,13 +39,16 @@ func byteSymbols(s string) []string {
 // learned BPE token.
 const maxMergeBytes = 24
 
-var bpeTrained = sync.OnceValue(func() []pair {
+var bpeTrained = sync.OnceValue(func() []pair { return trainBPE(sampleLines()) })
+
+// trainBPE learns byte-level BPE merges from lines.
+func trainBPE(lines []string) []pair {
 	var words []string
-	for _, line := range sampleLines() {
+	for _, line := range lines {
 		words = append(words, splitGPT2(line)...)
 	}
 	return trainMerges(countWords(words, byteSymbols), 2, maxMergeBytes)
-})
+}
 
 // BPE special tokens, placed after the merged tokens as Llama 3 does.
 const (
@@ -57,7 +60,7 @@ const (
 // symbols, the tokens of the merges learned from the sample in merge order,
 // then merges that complete further characters of the inventory one by one,
 // and finally the BOS and EOS control tokens.
-func buildBPE(size int) (*Vocab, error) {
+func buildBPE(size int, merges []pair) (*Vocab, error) {
 	budget := size - 256 - 2
 	v := &Vocab{Model: "gpt2", Pre: "gpt-2", AddBOS: true}
 	have := map[string]bool{}
@@ -79,7 +82,7 @@ func buildBPE(size int) (*Vocab, error) {
 			added++
 		}
 	}
-	for _, p := range bpeTrained() {
+	for _, p := range merges {
 		if added == budget {
 			break
 		}

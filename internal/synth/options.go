@@ -58,6 +58,9 @@ type Options struct {
 	Type        string // TypeF32 or TypeF16 for the matrices; norms stay F32
 	Seed        uint64 // weight seed
 	Name        string // general.name; empty gives a name built from the options
+	// VocabText is the text the vocabulary learns its pieces or merges
+	// from; empty means the embedded Japanese and English sample.
+	VocabText string
 }
 
 // Default returns the small model that tests and demos use: 2 layers,

@@ -22,9 +22,12 @@ type spmTraining struct {
 // max_sentencepiece_length does.
 const maxPieceRunes = 16
 
-var spmTrained = sync.OnceValue(func() spmTraining {
+var spmTrained = sync.OnceValue(func() spmTraining { return trainSPM(sampleLines()) })
+
+// trainSPM learns the SPM vocabulary's characters and pieces from lines.
+func trainSPM(lines []string) spmTraining {
 	var words []string
-	for _, line := range sampleLines() {
+	for _, line := range lines {
 		// llama.cpp adds a space before the text (add_space_prefix), and
 		// SPM replaces every space with ▁.
 		for _, w := range splitGPT2(" " + line) {
@@ -65,7 +68,7 @@ var spmTrained = sync.OnceValue(func() spmTraining {
 		}
 	}
 	return t
-})
+}
 
 // spmFixed counts the tokens every SPM vocabulary starts with: <unk>, <s>,
 // </s> and the 256 byte-fallback tokens.
@@ -76,8 +79,7 @@ const spmFixed = 3 + 256
 // Up to half the remaining room goes to characters first (▁, the sample's
 // characters by frequency, the rest of printable ASCII), the rest to learned
 // pieces, and whatever is left to further characters from the inventory.
-func buildSPM(size int) (*Vocab, error) {
-	t := spmTrained()
+func buildSPM(size int, t spmTraining) (*Vocab, error) {
 	budget := size - spmFixed
 
 	base := append([]string{spmSpace}, t.chars...)

@@ -44,23 +44,49 @@ func VocabSizeRange(kind string) (lo, hi int) { return 384, 65536 }
 // vocabulary; for BPE, a smaller vocabulary's tokens and merges are a prefix
 // of a larger one's.
 func BuildVocab(kind string, size int) (*Vocab, error) {
+	return buildVocab(kind, size, "")
+}
+
+// BuildVocabFrom is BuildVocab with pieces and merges learned from text
+// instead of the embedded sample: a model to be trained on text gets a
+// tokenizer that fits it. Characters outside text still tokenize (byte
+// fallback, or the inventory's characters as room allows).
+func BuildVocabFrom(kind string, size int, text string) (*Vocab, error) {
+	if text == "" {
+		return nil, fmt.Errorf("a vocabulary learned from text needs some text")
+	}
+	return buildVocab(kind, size, text)
+}
+
+func buildVocab(kind string, size int, text string) (*Vocab, error) {
 	lo, hi := VocabSizeRange(kind)
 	if size < lo || size > hi {
 		return nil, fmt.Errorf("vocabulary size %d outside %d..%d", size, lo, hi)
 	}
 	switch kind {
 	case VocabSPM:
-		return buildSPM(size)
+		t := spmTrained()
+		if text != "" {
+			t = trainSPM(textLines(text))
+		}
+		return buildSPM(size, t)
 	case VocabBPE:
-		return buildBPE(size)
+		m := bpeTrained()
+		if text != "" {
+			m = trainBPE(textLines(text))
+		}
+		return buildBPE(size, m)
 	}
 	return nil, fmt.Errorf("unknown vocabulary kind %q (want %s or %s)", kind, VocabSPM, VocabBPE)
 }
 
 // sampleLines returns the sample's non-empty lines.
-func sampleLines() []string {
+func sampleLines() []string { return textLines(sample) }
+
+// textLines returns the non-empty lines of text.
+func textLines(text string) []string {
 	var lines []string
-	for _, l := range strings.Split(sample, "\n") {
+	for _, l := range strings.Split(text, "\n") {
 		if l != "" {
 			lines = append(lines, l)
 		}

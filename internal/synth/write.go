@@ -62,6 +62,9 @@ func WriteFileContext(ctx context.Context, path string, o Options) error {
 // only while the writer streams it.
 func newWriter(ctx context.Context, o Options) (*gguf.Writer, error) {
 	v, err := BuildVocab(o.Vocab, o.VocabSize)
+	if o.VocabText != "" {
+		v, err = BuildVocabFrom(o.Vocab, o.VocabSize, o.VocabText)
+	}
 	if err != nil {
 		return nil, err
 	}
