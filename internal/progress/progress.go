@@ -23,7 +23,9 @@ type Bar struct {
 	p   *mpb.Progress
 	b   *mpb.Bar
 	t0  time.Time
-	ppl float64
+	ppl float64 // or the loss, for Training
+	// tokens trained on so far, for Training
+	tokens int
 }
 
 // New returns a bar on io's stderr when io shows progress, else an inactive
@@ -78,6 +80,32 @@ func (b *Bar) Tokens(name string, done, total int, ppl float64) {
 	}
 	b.ppl = ppl
 	b.b.SetCurrent(int64(done))
+}
+
+// Training shows a training run's advance: "name step/steps steps",
+// tokens/s, the last step's loss and the ETA.
+func (b *Bar) Training(name string, step, steps, tokens int, loss float64) {
+	if b.p == nil {
+		return
+	}
+	if b.b == nil {
+		b.t0 = time.Now()
+		b.b = b.p.AddBar(int64(steps),
+			mpb.PrependDecorators(decor.Name(name+" "), decor.CountersNoUnit("%d/%d steps")),
+			mpb.AppendDecorators(
+				decor.Any(func(decor.Statistics) string {
+					if el := time.Since(b.t0).Seconds(); el > 0 {
+						return fmt.Sprintf(" %.0f tok/s", float64(b.tokens)/el)
+					}
+					return ""
+				}),
+				decor.Any(func(decor.Statistics) string { return fmt.Sprintf(" loss %.3f", b.ppl) }),
+				decor.Name(" "),
+				decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO), "done"),
+			))
+	}
+	b.ppl, b.tokens = loss, tokens
+	b.b.SetCurrent(int64(step))
 }
 
 // Count shows the advance over a number of items: "name done/total unit"

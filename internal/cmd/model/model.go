@@ -1,6 +1,7 @@
 // Package modelcmd implements the `calibkit model` command group:
 // `calibkit model synth` writes a small llama-architecture GGUF with a real
-// tokenizer and seeded random weights.
+// tokenizer and seeded random weights, `calibkit model train` trains one on
+// text.
 package modelcmd
 
 import (
@@ -16,5 +17,6 @@ func NewCmdModel(io *iostreams.IOStreams) *cobra.Command {
 		Short: "Make models for tests, demos and benchmarks",
 	}
 	cmd.AddCommand(NewCmdSynth(io, nil))
+	cmd.AddCommand(NewCmdTrain(io, nil))
 	return cmd
 }
