@@ -57,43 +57,58 @@ func checkImatrixFits(m *model, im *Imatrix, leaveOutput, allowMissing bool) err
 	return nil
 }
 
-// checkNeedsImatrix refuses, before any work, a run that llama-quant.cpp
-// would stop on a tensor for lack of importance data: a very low-bit file
-// type, or an override to a very low-bit tensor type, without an imatrix.
-// A weight whose rows are not a multiple of 256 falls back to IQ4_NL (or
-// another type) and needs none.
-func checkNeedsImatrix(m *model, p *plan) error {
-	if len(p.imatrix) > 0 {
-		return nil
+// forcedNeedsImatrix reports whether a tensor that an override gives type
+// t needs importance data: where either llama.cpp refuses it without any
+// (the pinned one's needsImatrixType; llama-quantize's tensor_requires_imatrix,
+// which adds iq3_xxs and leaves token_embd.weight and output.weight out),
+// as calibkit may quantize such a tensor itself (splice.go).
+func forcedNeedsImatrix(t llama.GGMLType, name string, ft llama.FileType) bool {
+	if needsImatrixType(t, name, ft) {
+		return true
 	}
+	if name == "token_embd.weight" || name == "per_layer_token_embd.weight" || name == "output.weight" {
+		return false
+	}
+	switch t.String() {
+	case "iq3_xxs", "iq2_xxs", "iq2_xs", "iq2_s", "iq1_m", "iq1_s":
+		return true
+	case "q2_K":
+		return ft == llama.FtypeQ2_K_S
+	}
+	return false
+}
+
+// checkNeedsImatrix refuses, before any work, a run that llama.cpp would
+// stop on a tensor for lack of importance data: a very low-bit file type
+// without an imatrix, or a tensor that an override gives a very low-bit
+// type (judged on the type it really gets, after its fallback) without an
+// imatrix entry that fits it. A weight left to the mixture whose rows are
+// not a multiple of 256 falls back to IQ4_NL (or another type) and needs
+// none.
+func checkNeedsImatrix(m *model, p *plan) error {
 	for _, t := range m.Tensors {
 		if !quantizable(t, p.leaveOutput) {
 			continue
 		}
-		switch {
-		case t.Name == "output.weight" && p.outputType != nil:
-			if needsImatrixType(*p.outputType, t.Name, p.ftype.Ftype) {
-				return needsErr(m, t, p.outputType.String(), "--output-tensor-type")
+		if f := p.forced[t.Name]; f != nil {
+			if f.Route == byCopy || !forcedNeedsImatrix(f.Type, t.Name, p.ftype.Ftype) {
+				continue
 			}
-			continue
-		case t.Name == "token_embd.weight" && p.embdType != nil:
-			if needsImatrixType(*p.embdType, t.Name, p.ftype.Ftype) {
-				return needsErr(m, t, p.embdType.String(), "--token-embedding-type")
+			if v, ok := p.imatrix[t.Name]; ok && uint64(len(v)) == t.ne(0)*t.ne(2) {
+				continue
 			}
-			continue
-		case t.Name == "output.weight" || t.Name == "token_embd.weight":
-			continue // llama.cpp picks a type that needs no imatrix
+			what := "an importance matrix: give one with --imatrix"
+			if len(p.imatrix) > 0 {
+				what = "importance data, which the imatrix lacks for it: compute one that covers it, or choose another type"
+			}
+			return fmt.Errorf("%s gives %s of %s type %v, which needs %s (llama.cpp refuses to quantize to such a low-bit type without one)",
+				f.Flag, t.Name, m.Paths[0], f.Type, what)
+		}
+		if len(p.imatrix) > 0 || t.Name == "output.weight" || t.Name == "token_embd.weight" {
+			continue // llama.cpp picks a type that needs no imatrix for these two
 		}
 		if t.ne(0)%256 != 0 {
 			continue // falls back to a type that needs none
-		}
-		for i := len(p.tensorTypes) - 1; i >= 0; i-- {
-			if llama.RegexSearch(p.tensorTypes[i].Pattern, t.Name) {
-				if needsImatrixType(p.tensorTypes[i].Type, t.Name, p.ftype.Ftype) {
-					return needsErr(m, t, p.tensorTypes[i].Type.String(), "--tensor-type")
-				}
-				break
-			}
 		}
 		if needsImatrixFtype[p.ftype.Ftype] {
 			return fmt.Errorf("%s needs an importance matrix: llama.cpp refuses to quantize %s of %s to such a low-bit type without one (\"the result will be garbage\"); compute one with `calibkit imatrix -m %s -f TEXT` and give it with --imatrix",
@@ -101,11 +116,6 @@ func checkNeedsImatrix(m *model, p *plan) error {
 		}
 	}
 	return nil
-}
-
-func needsErr(m *model, t tensor, typ, flag string) error {
-	return fmt.Errorf("%s %s needs an importance matrix for %s of %s: llama.cpp refuses to quantize to such a low-bit type without one; give one with --imatrix",
-		flag, typ, t.Name, m.Paths[0])
 }
 
 // defaultTypes is the pinned llama-quant.cpp's default tensor type per
@@ -129,12 +139,13 @@ var hasFallback = map[string]bool{
 	"iq1_s": true, "iq1_m": true, "q2_K": true, "q3_K": true, "iq4_xs": true, "q4_K": true, "q5_K": true, "q6_K": true,
 }
 
-// checkRowsFit refuses, before any work, a tensor whose rows the type it
-// would get cannot hold in whole blocks. llama.cpp stops in the middle of
-// the run when its mixture has no fallback for the type ("Unsupported
-// tensor size encountered"), and aborts the whole process (a failed ggml
-// assertion) for types chosen with --pure, --output-tensor-type,
-// --token-embedding-type or --tensor-type, which skip the fallback.
+// checkRowsFit refuses, before any work, a tensor left to llama.cpp's
+// mixture whose rows the type it would get cannot hold in whole blocks.
+// llama.cpp stops in the middle of the run when its mixture has no
+// fallback for the type ("Unsupported tensor size encountered"), and aborts
+// the whole process (a failed ggml assertion) for the type --pure gives,
+// which skips the fallback. The tensors an override reaches were judged by
+// assignOverrides, on the type they really get.
 func checkRowsFit(m *model, p *plan) error {
 	if p.onlyCopy {
 		return nil
@@ -143,47 +154,20 @@ func checkRowsFit(m *model, p *plan) error {
 	if err != nil {
 		return fmt.Errorf("internal error: no default type for %s", p.ftype.Name)
 	}
-	fits := func(t tensor, ty llama.GGMLType) bool { return t.ne(0)%uint64(ty.BlockSize()) == 0 }
 	refuse := func(t tensor, ty llama.GGMLType, why string) error {
-		return fmt.Errorf("%s of %s has rows of %d values, which %v (blocks of %d) cannot hold, and %s; choose another type for it",
+		return fmt.Errorf("%s of %s has rows of %d values, which %v (blocks of %d) cannot hold, and %s; give it another type with --tensor-type",
 			t.Name, m.Paths[0], t.ne(0), ty, ty.BlockSize(), why)
 	}
 	for _, t := range m.Tensors {
-		if !quantizable(t, p.leaveOutput) {
+		if !quantizable(t, p.leaveOutput) || p.forced[t.Name] != nil || t.ne(0)%uint64(def.BlockSize()) == 0 {
 			continue
 		}
 		switch {
-		case t.Name == "token_embd.weight" && p.embdType != nil:
-			if !fits(t, *p.embdType) {
-				return refuse(t, *p.embdType, "--token-embedding-type has no fallback")
-			}
-			continue
-		case t.Name == "output.weight" && p.outputType != nil:
-			if !fits(t, *p.outputType) {
-				return refuse(t, *p.outputType, "--output-tensor-type has no fallback")
-			}
-			continue
-		}
-		quantized := def.String() != "f16" && def.String() != "bf16" && def.String() != "f32"
-		if p.pure || !quantized {
-			if !fits(t, def) {
-				return refuse(t, def, "with --pure (or a float type) llama.cpp uses no fallback")
-			}
-			continue
-		}
-		if !fits(t, def) && !hasFallback[def.String()] {
+		case p.pure || !isQuantized(def): // a float type always fits: --pure
+			return fmt.Errorf("%s of %s has rows of %d values, which %v (blocks of %d) cannot hold, and with --pure llama.cpp uses no fallback (and no --tensor-type); quantize it without --pure",
+				t.Name, m.Paths[0], t.ne(0), def, def.BlockSize())
+		case !hasFallback[def.String()]:
 			return refuse(t, def, "llama.cpp has no fallback type for it")
-		}
-		if !fits(t, def) {
-			continue // the fallback type; the pinned llama.cpp then ignores --tensor-type
-		}
-		for i := len(p.tensorTypes) - 1; i >= 0; i-- {
-			if llama.RegexSearch(p.tensorTypes[i].Pattern, t.Name) {
-				if !fits(t, p.tensorTypes[i].Type) {
-					return refuse(t, p.tensorTypes[i].Type, "--tensor-type has no fallback")
-				}
-				break
-			}
 		}
 	}
 	return nil

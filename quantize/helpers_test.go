@@ -13,7 +13,8 @@ import (
 
 // The test models, written once per test binary: "wide" has rows of 256
 // and 512 (k-quants apply), "odd" rows of 320 and 488 (k-quants fall back
-// to Q5_0/Q5_1/Q8_0/IQ4_NL, and ffn_down's 488 even to F16).
+// to Q5_0/Q5_1/Q8_0/IQ4_NL, and ffn_down's 488 even to F16), "ff172" F32
+// rows of 256 and 172 (ffn_down's rows fit no quantized type).
 func testModelOptions(kind string) synth.Options {
 	o := synth.Default()
 	o.Layers = 2
@@ -24,6 +25,8 @@ func testModelOptions(kind string) synth.Options {
 		o.Embd, o.FF, o.VocabSize = 320, 488, 512
 	case "moe":
 		o.Embd, o.FF, o.Experts, o.ExpertsUsed, o.VocabSize = 256, 256, 4, 2, 512
+	case "ff172":
+		o.Embd, o.FF, o.VocabSize = 256, 172, 512
 	case "tiny":
 	}
 	return o

@@ -1,6 +1,7 @@
 package quantize
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -61,13 +62,58 @@ var parityCases = []parityCase{
 		opts: func(o *Options) { o.TensorTypes = []string{"attn_v=q8_0", "ffn_down=q5_k"} }},
 	{name: "pure", typ: "Q4_K_M", flags: []string{"--pure", "--leave-output-tensor"},
 		opts: func(o *Options) { o.Pure, o.LeaveOutputTensor = true, true }},
-	// two overrides matching one tensor: the pinned llama.cpp takes the last
-	// match, the newer one the first that changes the type
+	// two overrides matching one tensor: the first that changes the type
+	// wins (llama-quantize's rule; the pinned llama.cpp alone would take
+	// the last match)
 	{name: "override-order", typ: "Q4_K_M", flags: []string{"--tensor-type", "attn=q8_0", "--tensor-type", "attn_q=f16"},
 		opts: func(o *Options) { o.TensorTypes = []string{"attn=q8_0", "attn_q=f16"} }},
 	// Q3_K rows that are no multiple of 256 fall back to IQ4_NL (pinned) or Q4_0 (newer)
 	{name: "Q3_K_S", typ: "Q3_K_S"},
 	{name: "IQ2_XS", typ: "IQ2_XS", imatrixOnly: true},
+}
+
+// overrideCases put overrides on the ff172 model, whose feed-forward rows
+// of 172 values fit no quantized type (F16 is their fallback): calibkit
+// must apply each override first, as llama-quantize does, where the pinned
+// llama.cpp alone would stop ("Unsupported tensor size") or ignore it.
+var overrideCases = []parityCase{
+	{name: "Q4_0-ffn_down-f16", typ: "Q4_0", flags: []string{"--tensor-type", "ffn_down=f16"},
+		opts: func(o *Options) { o.TensorTypes = []string{"ffn_down=f16"} }},
+	{name: "Q4_K_M-ffn_down-f16", typ: "Q4_K_M", flags: []string{"--tensor-type", "ffn_down=f16"},
+		opts: func(o *Options) { o.TensorTypes = []string{"ffn_down=f16"} }},
+	{name: "Q4_K_M-flags", typ: "Q4_K_M", flags: []string{"--tensor-type", "ffn_down=f16", "--output-tensor-type", "q8_0", "--token-embedding-type", "f16"},
+		opts: func(o *Options) {
+			o.TensorTypes, o.OutputTensorType, o.TokenEmbeddingType = []string{"ffn_down=f16"}, "q8_0", "f16"
+		}},
+	{name: "IQ4_XS-flags", typ: "IQ4_XS", flags: []string{"--tensor-type", "ffn_down=f16", "--output-tensor-type", "f16", "--token-embedding-type", "q8_0"},
+		opts: func(o *Options) {
+			o.TensorTypes, o.OutputTensorType, o.TokenEmbeddingType = []string{"ffn_down=f16"}, "f16", "q8_0"
+		}},
+	{name: "IQ2_XS", typ: "IQ2_XS", imatrixOnly: true, flags: []string{"--tensor-type", "ffn_down=f16", "--tensor-type", "ffn_gate=iq3_xxs"},
+		opts: func(o *Options) { o.TensorTypes = []string{"ffn_down=f16", "ffn_gate=iq3_xxs"} }},
+	// an override whose type does not fit takes llama-quantize's fallback
+	// (q4_K: Q5_0, then F16 for 172), and iq3_xxs needs an imatrix there
+	{name: "fallback", typ: "Q5_K_M", flags: []string{"--tensor-type", "ffn_down=q4_k", "--tensor-type", "attn_v=iq3_xxs"},
+		opts: func(o *Options) { o.TensorTypes = []string{"ffn_down=q4_k", "attn_v=iq3_xxs"} }},
+	// one attn_v of two: llama-quantize does not count it in the mixture,
+	// so the other gets the first one's type
+	{name: "one-layer", typ: "Q4_K_M", flags: []string{"--tensor-type", `blk\.0\.attn_v=q8_0`, "--tensor-type", "ffn_down=bf16"},
+		opts: func(o *Options) { o.TensorTypes = []string{`blk\.0\.attn_v=q8_0`, "ffn_down=bf16"} }},
+	// refused by both: q4_0 has no fallback for 172; --pure ignores
+	// --tensor-type (and llama-quantize aborts on q4_0)
+	{name: "no-fallback", typ: "Q8_0", flags: []string{"--tensor-type", "ffn_down=q4_0"},
+		opts: func(o *Options) { o.TensorTypes = []string{"ffn_down=q4_0"} }},
+	{name: "pure", typ: "Q4_0", flags: []string{"--pure", "--tensor-type", "ffn_down=f16"},
+		opts: func(o *Options) { o.Pure, o.TensorTypes = true, []string{"ffn_down=f16"} }},
+}
+
+// moeCases run on the mixture-of-experts model: Q4_K_M, and overrides on
+// one layer's experts (calibkit quantizes those itself, expert by expert
+// with each expert's importance data).
+var moeCases = []parityCase{
+	parityCases[1],
+	{name: "experts", typ: "Q4_K_M", flags: []string{"--tensor-type", `blk\.0\.ffn_down_exps=q8_0`, "--tensor-type", `blk\.1\.ffn_up_exps=iq4_nl`},
+		opts: func(o *Options) { o.TensorTypes = []string{`blk\.0\.ffn_down_exps=q8_0`, `blk\.1\.ffn_up_exps=iq4_nl`} }},
 }
 
 // TestParityWithLlamaQuantize quantizes synthesized models with calibkit
@@ -81,23 +127,28 @@ var parityCases = []parityCase{
 func TestParityWithLlamaQuantize(t *testing.T) {
 	exe := llamacpptest.Tool(t, "llama-quantize")
 	dir := t.TempDir()
-	wide, odd, moe := testModel(t, "wide"), testModel(t, "odd"), testModel(t, "moe")
-	ims := map[string]string{
-		"wide": computeImatrix(t, wide, filepath.Join(dir, "wide.imatrix.gguf")),
-		"odd":  computeImatrix(t, odd, filepath.Join(dir, "odd.imatrix.dat")),
-		"moe":  computeImatrix(t, moe, filepath.Join(dir, "moe.imatrix.gguf")),
+	models := []struct {
+		name, imatrix string
+		cases         []parityCase
+	}{
+		{"wide", "wide.imatrix.gguf", parityCases},
+		{"odd", "odd.imatrix.dat", parityCases},
+		{"moe", "moe.imatrix.gguf", moeCases}, // per-expert imatrix entries
+		{"ff172", "ff172.imatrix.gguf", overrideCases},
 	}
-	for model, in := range map[string]string{"wide": wide, "odd": odd, "moe": moe} {
+	for _, pm := range models {
+		model, in := pm.name, testModel(t, pm.name)
+		imPath := computeImatrix(t, in, filepath.Join(dir, pm.imatrix))
 		for _, withIm := range []bool{false, true} {
-			for _, c := range parityCases {
-				if c.imatrixOnly && !withIm || model == "moe" && c.name != "Q4_K_M" {
-					continue // the mixture-of-experts model: per-expert imatrix entries
+			for _, c := range pm.cases {
+				if c.imatrixOnly && !withIm {
+					continue
 				}
 				name := model + "/" + c.name
 				im := ""
 				if withIm {
 					name += "/imatrix"
-					im = ims[model]
+					im = imPath
 				}
 				t.Run(name, func(t *testing.T) {
 					ck := filepath.Join(dir, strings.ReplaceAll(name, "/", "-")+".ck.gguf")
@@ -148,6 +199,14 @@ func TestParityWithLlamaQuantize(t *testing.T) {
 					if len(d.KVDiffs) > 0 {
 						t.Errorf("metadata differ from llama-quantize: %v", d.KVDiffs)
 					}
+					if len(d.TypeDiffs)+len(d.DataDiffs)+len(d.KVDiffs) == 0 {
+						// the same tensors and keys: the same file, layout and padding included
+						a, _ := os.ReadFile(ck)
+						b, _ := os.ReadFile(lq)
+						if !bytes.Equal(a, b) {
+							t.Errorf("the same tensors and metadata, yet %s and %s differ", ck, lq)
+						}
+					}
 					if im != "" {
 						// llama-quantize read calibkit's imatrix and wrote the same keys
 						r, err := gguf.Open(lq)
@@ -170,20 +229,11 @@ func TestParityWithLlamaQuantize(t *testing.T) {
 // knownTypeDiffs lists, per parity case, the tensors whose type the pinned
 // llama.cpp (ec98e2002, calibkit) and the May 2026 llama-quantize choose
 // differently, as "name: calibkit vs llama-quantize" (docs/quantize.md
-// traces each to the newer llama-quant.cpp).
+// traces each to the newer llama-quant.cpp). Overrides are not among them:
+// calibkit decides those tensors' types as llama-quantize does (assign.go).
 var knownTypeDiffs = map[string][]string{
-	// (1) --tensor-type: the pinned version applies an override only when the
-	// tensor needed no fallback type, and the last matching pattern wins; the
-	// newer applies it before the mixture, the first pattern that changes the
-	// type wins, and the fallback comes after
-	"odd/tensor-type":             {"blk.0.attn_v.weight: Q5_1 vs Q8_0", "blk.1.attn_v.weight: Q5_1 vs Q8_0"},
-	"odd/tensor-type/imatrix":     {"blk.0.attn_v.weight: Q5_1 vs Q8_0", "blk.1.attn_v.weight: Q5_1 vs Q8_0"},
-	"wide/override-order":         {"blk.0.attn_q.weight: F16 vs Q8_0", "blk.1.attn_q.weight: F16 vs Q8_0"},
-	"wide/override-order/imatrix": {"blk.0.attn_q.weight: F16 vs Q8_0", "blk.1.attn_q.weight: F16 vs Q8_0"},
-	"odd/override-order":          oddOverrideOrder,
-	"odd/override-order/imatrix":  oddOverrideOrder,
-	// (2) fallback of q2_K and q3_K for rows that are no multiple of 256:
-	// IQ4_NL in the pinned version, Q4_0 in the newer
+	// the mixture's fallback of q2_K and q3_K for rows that are no multiple
+	// of 256: IQ4_NL in the pinned version, Q4_0 in the newer
 	"odd/Q3_K_S":         q3KFallback,
 	"odd/Q3_K_S/imatrix": q3KFallback,
 	"odd/IQ2_XS/imatrix": {"token_embd.weight: IQ4_NL vs Q4_0", "blk.0.attn_v.weight: IQ4_NL vs Q4_0", "blk.1.attn_v.weight: IQ4_NL vs Q4_0"},
@@ -252,16 +302,4 @@ var q3KFallback = []string{
 	"blk.1.attn_v.weight: IQ4_NL vs Q4_0",
 	"blk.1.ffn_gate.weight: IQ4_NL vs Q4_0",
 	"blk.1.ffn_up.weight: IQ4_NL vs Q4_0",
-}
-
-// oddOverrideOrder is what the override-order change moves in the odd
-// model, with or without an imatrix.
-var oddOverrideOrder = []string{
-	"blk.0.attn_k.weight: Q5_0 vs Q8_0",
-	"blk.0.attn_output.weight: Q5_0 vs Q8_0",
-	"blk.0.attn_q.weight: Q5_0 vs Q8_0",
-	"blk.0.attn_v.weight: Q5_0 vs Q8_0",
-	"blk.1.attn_k.weight: Q5_0 vs Q8_0",
-	"blk.1.attn_output.weight: Q5_0 vs Q8_0",
-	"blk.1.attn_q.weight: Q5_0 vs Q8_0",
 }

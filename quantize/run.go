@@ -121,8 +121,9 @@ type Result struct {
 	TypeCounts map[string]int `json:"type_counts"`
 	// HashSeconds is how long the run waited for the input hashes after
 	// llama_model_quantize returned (hashing itself runs beside it at idle
-	// priority); QuantizeSeconds times llama_model_quantize; Seconds is
-	// the whole run. OutputHashSeconds is the hashing of the output.
+	// priority); QuantizeSeconds times llama_model_quantize and the
+	// overridden tensors calibkit quantizes itself after it (splice.go);
+	// Seconds is the whole run. OutputHashSeconds is the hashing of the output.
 	HashSeconds       float64 `json:"hash_seconds"`
 	OutputHashSeconds float64 `json:"output_hash_seconds"`
 	QuantizeSeconds   float64 `json:"quantize_seconds"`
@@ -135,21 +136,32 @@ type plan struct {
 	outputType      *llama.GGMLType
 	embdType        *llama.GGMLType
 	tensorTypes     []llama.TensorType
+	tensorTypeArgs  []string // tensorTypes as given, PATTERN=TYPE
 	imatrix         map[string][]float32
 	leaveOutput     bool
 	pure            bool
 	allowRequantize bool
 	onlyCopy        bool
+
+	// forced holds the tensors whose type an override decides, by name
+	// (assignOverrides); llamaTensorTypes are the exact patterns and
+	// copyTensors the tensors handed to llama.cpp for them.
+	forced           map[string]*forced
+	llamaTensorTypes []llama.TensorType
+	copyTensors      []string
 }
 
 // Run quantizes opts.Input into opts.Output with the linked llama.cpp, as
-// llama-quantize does. Everything that can be checked is checked before
-// llama.cpp starts: the arguments, the input's format and size, the output
-// path, the imatrix against the model. The output is written under a
-// temporary name in its folder and renamed when complete, with its
-// manifest OUT.manifest.json; on an error or cancellation nothing is left
-// under the output name. Cancelling ctx stops llama.cpp before its next
-// tensor.
+// llama-quantize does. The overrides decide their tensors' types first, as
+// llama-quantize (May 2026) decides them (assignOverrides), and calibkit
+// makes the linked llama.cpp write those types. Everything that can be
+// checked is checked before llama.cpp starts, on the types the tensors will
+// get: the arguments, the input's format and size, the output path, the
+// imatrix against the model, rows that a type cannot hold. The output is
+// written under a temporary name in its folder and renamed when complete,
+// with its manifest OUT.manifest.json; on an error or cancellation nothing
+// is left under the output name. Cancelling ctx stops llama.cpp before its
+// next tensor.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	t0 := time.Now()
 	p, err := resolve(&opts)
@@ -162,6 +174,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	outs := outputNames(opts.Output, opts.KeepSplit, len(m.Paths))
 	if err := checkOutputs(outs, m.Paths); err != nil {
+		return nil, err
+	}
+	if err := assignOverrides(m, p); err != nil {
 		return nil, err
 	}
 	var im *Imatrix
@@ -204,13 +219,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		OutputTensorType: p.outputType, TokenEmbeddingType: p.embdType,
 		AllowRequantize: opts.AllowRequantize, LeaveOutputTensor: opts.LeaveOutputTensor,
 		OnlyCopy: p.onlyCopy, Pure: opts.Pure, KeepSplit: opts.KeepSplit,
-		Imatrix: p.imatrix, KVOverrides: im.Metadata(), TensorTypes: p.tensorTypes,
+		Imatrix: p.imatrix, KVOverrides: im.Metadata(), TensorTypes: p.llamaTensorTypes, CopyTensors: p.copyTensors,
 	}
 	if opts.Progress != nil {
 		qp.Progress = func(done, total int) { opts.Progress(Progress{Done: done, Total: total}) }
 	}
 	tq := time.Now()
 	if err := llama.Quantize(ctx, opts.Input, tmp.target, qp); err != nil {
+		return nil, err
+	}
+	if err := splice(ctx, tmp.files, p, opts.Threads); err != nil {
 		return nil, err
 	}
 	res.QuantizeSeconds = time.Since(tq).Seconds()
@@ -299,6 +317,7 @@ func resolve(opts *Options) (*plan, error) {
 			return nil, err
 		}
 		p.tensorTypes = append(p.tensorTypes, tt)
+		p.tensorTypeArgs = append(p.tensorTypeArgs, s)
 	}
 	return p, nil
 }

@@ -118,7 +118,7 @@ func TestRunFallbacksAndOverrides(t *testing.T) {
 	for name, want := range map[string]string{
 		"blk.0.attn_k.weight":    "Q5_0", // 320 is not a multiple of 256: Q4_K falls back to Q5_0
 		"blk.0.ffn_down.weight":  "F16",  // 488 fits neither 256 nor 32
-		"blk.0.attn_q.weight":    "Q5_0", // a fallback tensor ignores --tensor-type in the pinned llama.cpp
+		"blk.0.attn_q.weight":    "Q8_0", // the override comes first (llama-quantize's order), and Q8_0 fits
 		"output.weight":          "Q8_0", // not a multiple of 256
 		"blk.0.attn_norm.weight": "F32",
 	} {
@@ -133,8 +133,8 @@ func TestRunFallbacksAndOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	types = typesOf(t, out2)
-	if types["blk.0.attn_q.weight"] != "Q8_0" || types["blk.1.attn_q.weight"] != "F16" {
-		t.Errorf("--tensor-type: blk.0.attn_q %s, blk.1.attn_q %s; want Q8_0, F16 (last match wins)", types["blk.0.attn_q.weight"], types["blk.1.attn_q.weight"])
+	if types["blk.0.attn_q.weight"] != "Q8_0" || types["blk.1.attn_q.weight"] != "Q8_0" {
+		t.Errorf("--tensor-type: blk.0.attn_q %s, blk.1.attn_q %s; want Q8_0, Q8_0 (the first pattern that changes the type wins)", types["blk.0.attn_q.weight"], types["blk.1.attn_q.weight"])
 	}
 	out3 := filepath.Join(t.TempDir(), "p.gguf")
 	if _, err := Run(context.Background(), Options{Input: wide, Output: out3, Type: "Q4_K_M", Threads: 1, Pure: true, LeaveOutputTensor: true}); err != nil {
@@ -176,12 +176,14 @@ func TestRunRefusals(t *testing.T) {
 		{"out links to in", Options{Input: wide, Output: link, Type: "Q8_0"}, "is the input model", true},
 		{"bad output type", Options{Input: wide, Type: "Q8_0", OutputTensorType: "q9_9"}, "--output-tensor-type", true},
 		{"needs imatrix", Options{Input: wide, Type: "IQ2_XXS"}, "IQ2_XXS needs an importance matrix", false},
-		{"override needs imatrix", Options{Input: wide, Type: "Q8_0", TensorTypes: []string{"ffn_up=iq2_xs"}}, "--tensor-type iq2_xs needs an importance matrix", false},
+		{"override needs imatrix", Options{Input: wide, Type: "Q8_0", TensorTypes: []string{"ffn_up=iq2_xs"}}, "--tensor-type ffn_up=iq2_xs gives blk.0.ffn_up.weight of", false},
 		{"imatrix of another model", Options{Input: wide, Type: "Q4_K_M", Imatrix: tinyIm}, "entry blk.0.attn_k.weight holds 64 values but the weight (256×128) needs 256", false},
 		{"imatrix missing an entry", Options{Input: wide, Type: "Q4_K_M", Imatrix: partial}, "no entry for weight blk.0.attn_k.weight", false},
 		{"no fallback for q8_0", Options{Input: testModel(t, "odd"), Type: "Q8_0"}, "blk.0.ffn_down.weight of", false},
 		{"pure on odd rows", Options{Input: testModel(t, "odd"), Type: "Q4_K_M", Pure: true}, "with --pure", false},
 		{"output type on odd rows", Options{Input: testModel(t, "odd"), Type: "Q4_K_M", OutputTensorType: "q4_k"}, "--output-tensor-type has no fallback", false},
+		{"override without fallback", Options{Input: testModel(t, "ff172"), Type: "Q8_0", TensorTypes: []string{"ffn_down=q4_0"}}, "rows of 172 values, which q4_0 (blocks of 32) cannot hold, and llama-quantize has no fallback type for it (--tensor-type ffn_down=q4_0)", false},
+		{"q4_0 on rows of 172", Options{Input: testModel(t, "ff172"), Type: "Q4_0"}, "blk.0.ffn_down.weight of", false},
 		{"include and exclude", Options{Input: wide, Type: "Q4_K_M", Imatrix: partial, IncludeWeights: []string{"a"}, ExcludeWeights: []string{"b"}}, "cannot be used together", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -300,5 +302,77 @@ func TestRunMixtureOfExperts(t *testing.T) {
 	_, err = Run(context.Background(), Options{Input: in, Output: filepath.Join(dir, "bad.gguf"), Type: "Q4_K_M", Imatrix: bad, Threads: 1})
 	if err == nil || !strings.Contains(err.Error(), "needs 1024 (ne0 × experts)") {
 		t.Errorf("dense imatrix for a MoE model: %v", err)
+	}
+}
+
+// TestRunOverridesFirst is the reported case: feed-forward rows of 172
+// values fit no quantized type, and --tensor-type ffn_down=f16 must be
+// applied before the check (and before llama.cpp's mixture, which stops on
+// q4_0), as llama-quantize applies it. The pinned llama.cpp copies
+// ffn_down, and calibkit converts it to F16 itself.
+func TestRunOverridesFirst(t *testing.T) {
+	in := testModel(t, "ff172")
+	dir := t.TempDir()
+	im := writeImatrix(t, fakeImatrix(t, in, 5), filepath.Join(dir, "im.gguf"), imatrix.FormatGGUF)
+	v := Variant{Name: "q4_0-ffn16", Type: "Q4_0", TokenEmbeddingType: "q8_0", TensorTypes: []string{"ffn_down=f16", `blk\.1\.attn_v=q8_0`}}
+	for _, withIm := range []string{"", im} {
+		out := filepath.Join(dir, "o.gguf")
+		res, err := Run(context.Background(), v.Apply(Options{Input: in, Output: out, Imatrix: withIm, Threads: 2}))
+		if err != nil {
+			t.Fatalf("imatrix %q: %v", withIm, err)
+		}
+		types := typesOf(t, out)
+		for name, want := range map[string]string{
+			"blk.0.ffn_down.weight": "F16", "blk.1.ffn_down.weight": "F16", // spliced: F32 → F16
+			"blk.1.attn_v.weight": "Q8_0", // spliced: the other attn_v is left to the mixture
+			"blk.0.attn_v.weight": "Q4_0", "blk.0.ffn_up.weight": "Q4_0",
+			"token_embd.weight": "Q8_0", "output.weight": "Q6_K", "blk.0.attn_norm.weight": "F32",
+		} {
+			if types[name] != want {
+				t.Errorf("imatrix %q: %s is %s, want %s", withIm, name, types[name], want)
+			}
+		}
+		if res.TypeCounts["F16"] != 2 || len(res.Tensors) != len(types) {
+			t.Errorf("result: %v, %d tensors", res.TypeCounts, len(res.Tensors))
+		}
+		// F32 → F16 is exact to read back: the spliced data are the input's
+		r, err := gguf.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Float32s("blk.1.ffn_down.weight")
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ri, _ := gguf.Open(in)
+		src, _ := ri.Float32s("blk.1.ffn_down.weight")
+		ri.Close()
+		for i := range src {
+			if gguf.HalfToFloat32(gguf.Float32ToHalf(src[i])) != got[i] {
+				t.Fatalf("blk.1.ffn_down.weight[%d] = %v, want %v in F16", i, got[i], src[i])
+			}
+		}
+		leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
+		if len(leftovers) > 0 {
+			t.Errorf("temporary files left: %v", leftovers)
+		}
+	}
+	// cancelled once llama.cpp is done: the splice stops, nothing is left
+	ctx, cancel := context.WithCancel(context.Background())
+	out := filepath.Join(dir, "c.gguf")
+	_, err := Run(ctx, v.Apply(Options{Input: in, Output: out, Threads: 1, Progress: func(p Progress) {
+		if p.Done == p.Total-1 {
+			cancel() // at the last tensor: llama.cpp finishes the file
+		}
+	}}))
+	if !errors.Is(err, ErrCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want a cancellation", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a cancelled run left its output")
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
 	}
 }

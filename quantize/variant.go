@@ -10,6 +10,8 @@ type Variant struct {
 	// OutputTensorType and TokenEmbeddingType are the overrides ("" for
 	// none).
 	OutputTensorType, TokenEmbeddingType string
+	// TensorTypes are --tensor-type PATTERN=TYPE overrides, in order.
+	TensorTypes []string
 }
 
 // The three variants of the published study, all Q4_K_M: "M" as is, "L"
@@ -28,5 +30,6 @@ func (v Variant) Apply(opts Options) Options {
 	opts.Type = v.Type
 	opts.OutputTensorType = v.OutputTensorType
 	opts.TokenEmbeddingType = v.TokenEmbeddingType
+	opts.TensorTypes = append([]string(nil), v.TensorTypes...)
 	return opts
 }

@@ -2,6 +2,7 @@ package gguf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
@@ -224,4 +225,33 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTypeAt: each tensor info's TypeAt points at its type and offset in
+// the file, so that patching them there changes what a reader decodes.
+func TestTypeAt(t *testing.T) {
+	b := sampleFile(t)
+	f, err := Decode(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range f.Tensors {
+		if ti.TypeAt <= 0 || ti.TypeAt+12 > f.DataOffset {
+			t.Fatalf("%s: TypeAt %d outside the header (data at %d)", ti.Name, ti.TypeAt, f.DataOffset)
+		}
+		typ, off := binary.LittleEndian.Uint32(b[ti.TypeAt:]), binary.LittleEndian.Uint64(b[ti.TypeAt+4:])
+		if TensorType(typ) != ti.Type || off != ti.Offset {
+			t.Errorf("%s: type %d and offset %d at %d, want %v and %d", ti.Name, typ, off, ti.TypeAt, ti.Type, ti.Offset)
+		}
+	}
+	// b.counts holds one f32; as F16 it keeps its offset and fits
+	bc := f.Tensors[1]
+	binary.LittleEndian.PutUint32(b[bc.TypeAt:], uint32(TensorF16))
+	g, err := Decode(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ti, _ := g.Tensor("b.counts"); ti.Type != TensorF16 || ti.Offset != bc.Offset {
+		t.Errorf("patched b.counts: %v at %d", ti.Type, ti.Offset)
+	}
 }

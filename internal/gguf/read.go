@@ -262,6 +262,7 @@ func Decode(r io.Reader, size int64) (*File, error) {
 		for j := uint32(0); j < nd; j++ {
 			t.Shape = append(t.Shape, d.u64())
 		}
+		t.TypeAt = d.off
 		t.Type = TensorType(d.u32())
 		t.Offset = d.u64()
 		if d.err != nil {

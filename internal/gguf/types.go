@@ -136,6 +136,11 @@ type TensorInfo struct {
 	Type  TensorType
 	// Offset is the position of the data relative to the data section.
 	Offset uint64
+	// TypeAt is where the info's type (a u32) lies in the file, followed by
+	// Offset (a u64); 0 for a tensor not read from a file. A tool that
+	// changes a tensor's type in a copy of the file patches the two there,
+	// keeping the header's size.
+	TypeAt int64
 }
 
 // NumElements returns the product of the tensor's dimensions.

@@ -140,6 +140,31 @@ struct ggml_threadpool * ggml_threadpool_new(struct ggml_threadpool_params * par
 void ggml_threadpool_free(struct ggml_threadpool * threadpool);
 bool ggml_backend_buffer_is_host(struct ggml_backend_buffer * buffer);
 
+// quantizing single tensors (quantize.cpp's ck_quantize_rows)
+typedef uint16_t ggml_fp16_t;
+typedef struct { uint16_t bits; } ggml_bf16_t;
+typedef void (*ggml_to_float_t)(const void * x, float * y, int64_t k);
+typedef void (*ggml_from_float_t)(const float * x, void * y, int64_t k);
+
+struct ggml_type_traits {
+    const char *      type_name;
+    int64_t           blck_size;
+    int64_t           blck_size_interleave;
+    size_t            type_size;
+    bool              is_quantized;
+    ggml_to_float_t   to_float;
+    ggml_from_float_t from_float_ref;
+};
+
+const struct ggml_type_traits * ggml_get_type_traits(enum ggml_type type);
+bool   ggml_is_quantized(enum ggml_type type);
+size_t ggml_row_size(enum ggml_type type, int64_t ne);
+void   ggml_fp16_to_fp32_row(const ggml_fp16_t * x, float * y, int64_t n);
+void   ggml_bf16_to_fp32_row(const ggml_bf16_t * x, float * y, int64_t n);
+size_t ggml_quantize_chunk(enum ggml_type type, const float * src, void * dst, int64_t start, int64_t nrows,
+                           int64_t n_per_row, const float * imatrix);
+bool   ggml_validate_row_data(enum ggml_type type, const void * data, size_t nbytes);
+
 // Graph surgery and gradients (train.c).
 struct ggml_context;
 struct ggml_cgraph;

@@ -87,6 +87,15 @@ static const struct ck_layout_entry ck_layout[] = {
 	CK_F(llama_model_quantize_params, tensor_types),
 	CK_F(llama_model_quantize_params, prune_layers),
 
+	CK_S(ggml_type_traits),
+	CK_F(ggml_type_traits, type_name),
+	CK_F(ggml_type_traits, blck_size),
+	CK_F(ggml_type_traits, blck_size_interleave),
+	CK_F(ggml_type_traits, type_size),
+	CK_F(ggml_type_traits, is_quantized),
+	CK_F(ggml_type_traits, to_float),
+	CK_F(ggml_type_traits, from_float_ref),
+
 	CK_S(llama_model_kv_override),
 	CK_F(llama_model_kv_override, tag),
 	CK_F(llama_model_kv_override, key),

@@ -156,6 +156,10 @@ type QuantizeParams struct {
 	TensorTypes []TensorType
 	// PruneLayers lists blocks to leave out.
 	PruneLayers []int
+	// CopyTensors names tensors that llama.cpp writes unchanged, in their
+	// input type, whatever type it would choose for them: the binding sets
+	// only_copy for each of them just before llama.cpp decides its type.
+	CopyTensors []string
 	// Progress, if not nil, is called on the calling goroutine's thread
 	// before each tensor with the number of tensors done and the total.
 	Progress func(done, total int)
@@ -285,8 +289,8 @@ func cslice[T any](a *cAlloc, n int) []T {
 	return unsafe.Slice((*T)(p), max(n, 1))[:n]
 }
 
-// fill copies p's imatrix, overrides, tensor types and pruned layers into C
-// memory for ck_quantize.
+// fill copies p's imatrix, overrides, tensor types, pruned layers and
+// tensors to copy into C memory for ck_quantize.
 func (a *cAlloc) fill(in *C.struct_ck_quant_inputs, p *QuantizeParams) error {
 	if n := len(p.Imatrix); n > 0 {
 		names := cslice[*C.char](a, n)
@@ -366,6 +370,14 @@ func (a *cAlloc) fill(in *C.struct_ck_quant_inputs, p *QuantizeParams) error {
 		}
 		in.n_prune = C.int64_t(n)
 		in.prune = &pr[0]
+	}
+	if n := len(p.CopyTensors); n > 0 {
+		names := cslice[*C.char](a, n)
+		for i, name := range p.CopyTensors {
+			names[i] = a.str(name)
+		}
+		in.n_copy = C.int64_t(n)
+		in.copy_names = &names[0]
 	}
 	return nil
 }

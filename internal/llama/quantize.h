@@ -22,6 +22,10 @@ struct ck_quant_inputs {
     // layers to prune
     int64_t n_prune;
     const int32_t * prune;
+    // tensors llama.cpp must write unchanged: before each of them is
+    // decided, the log hook sets only_copy (and clears it for the others)
+    int64_t n_copy;
+    const char * const * copy_names;
 };
 
 // ck_quantize runs llama_model_quantize with the C++ objects built from in.
@@ -31,6 +35,16 @@ struct ck_quant_inputs {
 // before the run.
 uint32_t ck_quantize(const char * inp, const char * out, struct llama_model_quantize_params * p,
                      const struct ck_quant_inputs * in, uintptr_t progress, int * cancel);
+
+// ck_quantize_rows converts nrows rows of n_per_row values from src (of
+// type src_type: f32, f16, bf16 or a quantized type) to float and quantizes
+// them into dst as dst_type with ggml_quantize_chunk, weighted by imatrix
+// (n_per_row floats, or NULL), then checks the result with
+// ggml_validate_row_data. scratch holds nrows × n_per_row floats (unused
+// for an f32 source). It returns the bytes written, or 0 when src_type
+// cannot be converted or the result is invalid.
+size_t ck_quantize_rows(int32_t dst_type, int32_t src_type, const void * src, void * dst, int64_t nrows,
+                        int64_t n_per_row, const float * imatrix, float * scratch);
 
 // ck_regex_check compiles pattern as std::regex (what llama-quant.cpp does
 // with a --tensor-type name): 0 when it compiles, else 1 and the reason in err.
