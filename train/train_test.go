@@ -2,10 +2,15 @@ package train
 
 import (
 	"context"
+	"errors"
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/calibkit/calibkit/internal/gguf"
+	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/sample"
 )
 
@@ -23,29 +28,99 @@ func TestLearningRate(t *testing.T) {
 	}
 }
 
+// TestRunLearns trains a small model briefly on the bundled Wikipedia
+// text: the held-out perplexity of both languages must fall well below a
+// random model's, and the output must be a whole model with synth's
+// metadata (llama.context_length restored), a manifest and nothing left
+// behind.
 func TestRunLearns(t *testing.T) {
 	dir := t.TempDir()
-	texts, err := sample.WikiTexts(dir)
+	texts, err := sample.WikiTexts(filepath.Join(dir, "wiki"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := Defaults()
+	o.Model.Embd, o.Model.FF = 128, 256
 	o.Inputs = []string{texts["train-ja"], texts["train-en"]}
 	o.Output = filepath.Join(dir, "model.gguf")
-	o.Steps = 400
-	o.LR = 2e-3
-	o.Threads = 2
-	o.Progress = func(p Progress) {
-		if p.Step%50 == 0 {
-			t.Logf("step %d/%d loss %.3f lr %.2g %.0f tok/s", p.Step, p.Steps, p.Loss, p.LR, p.TokensPerSecond)
-		}
-	}
+	o.Steps, o.LR, o.Warmup, o.Threads = 60, 3e-3, 5, 2
+	o.Checkpoint, o.CheckpointEvery = filepath.Join(dir, "ckpt.gguf"), 20
+	var seen int
+	o.Progress = func(p Progress) { seen = p.Step }
 	r, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if seen != 60 || r.Steps != 60 || len(r.Loss) != 60 || r.Tokens != 60*256 {
+		t.Errorf("progress to step %d, result %d steps, %d losses, %d tokens", seen, r.Steps, len(r.Loss), r.Tokens)
+	}
 	for _, f := range r.Files {
-		t.Logf("%s: %d tokens trained, held-out PPL %.1f → %.1f", filepath.Base(f.Path), f.TrainTokens, f.PPLBefore, f.PPLAfter)
+		t.Logf("%s: %d tokens trained, %d held out, held-out PPL %.1f → %.1f", filepath.Base(f.Path), f.TrainTokens, f.HeldOutTokens, f.PPLBefore, f.PPLAfter)
+		if !(f.PPLAfter < f.PPLBefore/3) {
+			t.Errorf("%s: held-out PPL %.1f → %.1f", f.Path, f.PPLBefore, f.PPLAfter)
+		}
 	}
 	t.Logf("%d windows, %.0f tok/s, %.1fs", r.Windows, r.TokensPerSecond, r.Seconds)
+	g, err := gguf.Open(o.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if n, err := g.Uint("llama.context_length"); err != nil || n != uint64(o.Model.Ctx) {
+		t.Errorf("llama.context_length %d %v, want %d", n, err, o.Model.Ctx)
+	}
+	if n, err := g.Uint("calibkit.train.steps"); err != nil || n != 60 {
+		t.Errorf("calibkit.train.steps %d %v", n, err)
+	}
+	m, err := manifest.Read(manifest.Path(o.Output))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Inputs) != 2 || m.Parameters["steps"] != float64(60) || len(m.Extra["loss_curve"].([]any)) != 60 {
+		t.Errorf("manifest %+v", m)
+	}
+	if _, err := gguf.Open(o.Checkpoint); err != nil {
+		t.Errorf("checkpoint: %v", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if len(names) != 4 { // wiki, model.gguf, its manifest, ckpt.gguf
+		t.Errorf("folder holds %v", names)
+	}
+}
+
+func TestRunStopsWhenCancelled(t *testing.T) {
+	dir := t.TempDir()
+	texts, err := sample.WikiTexts(filepath.Join(dir, "wiki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Defaults()
+	o.Model.Embd, o.Model.FF = 64, 128
+	o.Inputs, o.Output, o.Steps, o.Threads = []string{texts["train-en"]}, filepath.Join(dir, "m.gguf"), 50, 2
+	o.Checkpoint, o.CheckpointEvery = filepath.Join(dir, "ckpt.gguf"), 2
+	ctx, cancel := context.WithCancel(context.Background())
+	o.Progress = func(p Progress) {
+		if p.Step == 7 {
+			cancel()
+		}
+	}
+	_, err = Run(ctx, o)
+	if err == nil || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped before step 8") || !strings.Contains(err.Error(), "after step 6") {
+		t.Fatalf("error %v", err)
+	}
+	if _, err := os.Stat(o.Output); err == nil {
+		t.Error("output written after cancel")
+	}
+	g, err := gguf.Open(o.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if n, _ := g.Uint("calibkit.train.steps"); n != 6 {
+		t.Errorf("checkpoint after step %d, want 6", n)
+	}
 }
