@@ -401,13 +401,7 @@ func (c *card) kldTable(b *bytes.Buffer, variants, srcs, evals []string, at map[
 			}
 		}
 	}
-	n := 0
-	for _, r := range c.f.recs {
-		if r.KLD != nil && len(r.ChunkKLD) == 0 {
-			n++
-		}
-	}
-	if n > 0 {
+	if n := results.WithoutChunkKLD(c.f.recs); n > 0 {
 		b.WriteString("\n" + results.NoChunkKLDNote(n) + "\n")
 	}
 }

@@ -150,7 +150,7 @@ func WriteMarkdown(w io.Writer, title string, all []*Record) error {
 				fmt.Fprintf(w, "| %s | %s | %s |\n", v, s, strings.Join(cells, " | "))
 			}
 		}
-		if n := noChunkKLD(recs); n > 0 {
+		if n := WithoutChunkKLD(recs); n > 0 {
 			fmt.Fprintf(w, "\n%s\n", NoChunkKLDNote(n))
 		}
 	}
@@ -168,8 +168,9 @@ func KLDCaption(baseline string, paired bool) string {
 	return s + ":"
 }
 
-// noChunkKLD counts the records with KLD statistics but no per-chunk KLD.
-func noChunkKLD(recs []*Record) int {
+// WithoutChunkKLD counts the records with KLD statistics but no
+// per-chunk KLD (NoChunkKLDNote).
+func WithoutChunkKLD(recs []*Record) int {
 	n := 0
 	for _, r := range recs {
 		if r.KLD != nil && len(r.ChunkKLD) == 0 {
