@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"math"
@@ -311,16 +312,12 @@ func (cw *chartWriter) save(p *plot.Plot, path string, w, h vg.Length) {
 func (cw *chartWriter) wait() error { return cw.g.Wait() }
 
 func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
-	rgba := render(p, w, h)
-	af, err := atomicfile.Create(path)
-	if err != nil {
-		return err
-	}
-	defer af.Abort()
-	if err := writePNG(af, rgba); err != nil {
+	var buf bytes.Buffer // a chart is tens of kB: written in one call
+	if err := writePNG(&buf, render(p, w, h)); err != nil {
 		return fmt.Errorf("chart %s: %w", path, err)
 	}
-	return af.Commit()
+	_, err := atomicfile.WriteFile(path, &buf)
+	return err
 }
 
 // render draws p on a white, opaque image of w × h at 96 dpi.
