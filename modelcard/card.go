@@ -85,12 +85,21 @@ func (c *card) render() ([]byte, error) {
 			fmt.Fprintf(&b, "![%s](%s)\n\n", ch, ch)
 		}
 		b.WriteString("Grouped bars: PPL ± its error per eval set, a group per variant and a bar per imatrix source; sweep charts: PPL against the added corpus's share, a line per variant; task charts: accuracy with its 95% Wilson interval per task set.\n")
+		for _, ch := range c.charts {
+			if strings.HasPrefix(ch, "chart-paired-") {
+				b.WriteString("\n" + results.PairedChartsNote + "\n")
+				break
+			}
+		}
 	}
 	b.WriteString(`
 ## Reading the paired intervals
 
 Two quants scored on the same eval set see the same chunks, and most of the spread of per-chunk NLL comes from the text, not the quant. Each cell is therefore compared with the baseline source's cell of the same variant and eval set chunk by chunk: d_i = NLL_cell(i) − NLL_baseline(i). The mean of d_i is the difference in log-PPL; its 95% interval is Student's t, mean ± t(0.975, n−1)·sd(d)/√n. The table shows it as a PPL ratio ×exp(mean) [exp(lo), exp(hi)], in **bold** when the interval leaves out 1: the difference is larger than the chunk-to-chunk noise. A ratio below 1 is a lower perplexity than the baseline's. The interval takes the chunks as independent (neighbouring chunks of one article are not quite), and it does not hold the noise of which sentences a calibration mix drew (a sweep with repeats measures that). The PPL ± error is llama-perplexity's own unpaired error, much wider than the paired interval on the same data.
 `)
+	if len(results.CompareKLD(c.f.recs)) > 0 {
+		b.WriteString(kldReading)
+	}
 	c.sourceTable(&b)
 	c.sizes(&b)
 	c.commands(&b)
@@ -363,7 +372,7 @@ func relTo(dir, p string) string {
 }
 
 // kldTable writes the KL divergence against the unquantized model when
-// the study measured it, as results.md does.
+// the study measured it, with results.md's cells (results.KLDCell).
 func (c *card) kldTable(b *bytes.Buffer, variants, srcs, evals []string, at map[[3]string]*results.Record) {
 	has := false
 	for _, r := range c.f.recs {
@@ -372,25 +381,32 @@ func (c *card) kldTable(b *bytes.Buffer, variants, srcs, evals []string, at map[
 	if !has {
 		return
 	}
-	b.WriteString("\nKL divergence against the unquantized model (mean KLD ± its uncertainty; same top token %):\n\n")
+	kcmp := results.CompareKLD(c.f.recs)
+	fmt.Fprintf(b, "\n%s\n\n", results.KLDCaption(c.f.recs[0].Baseline, len(kcmp) > 0))
 	fmt.Fprintf(b, "| variant | imatrix | %s |\n|---|---|%s\n", strings.Join(evals, " | "), strings.Repeat("---|", len(evals)))
 	for _, v := range variants {
 		for _, s := range srcs {
 			var cells []string
 			any := false
 			for _, e := range evals {
-				r := at[[3]string{v, s, e}]
-				if r == nil || r.KLD == nil {
-					cells = append(cells, "")
-					continue
+				var cell string
+				if r := at[[3]string{v, s, e}]; r != nil {
+					cell, _ = results.KLDCell(r, kcmp)
 				}
-				any = true
-				k, top := r.KLD["Mean KLD"], r.KLD["Same top p"]
-				cells = append(cells, fmt.Sprintf("%.6f ± %.6f; %.3f%%", k.Value, k.Err, top.Value))
+				any = any || cell != ""
+				cells = append(cells, cell)
 			}
 			if any {
 				fmt.Fprintf(b, "| %s | %s | %s |\n", v, s, strings.Join(cells, " | "))
 			}
 		}
 	}
+	if n := results.WithoutChunkKLD(c.f.recs); n > 0 {
+		b.WriteString("\n" + results.NoChunkKLDNote(n) + "\n")
+	}
 }
+
+// kldReading explains the paired KLD ratio.
+const kldReading = `
+The KL-divergence cells are paired the same way, chunk by chunk over the same base file: a_i and b_i are the mean KLD of chunk i under the cell's quant and the baseline's. The ratio is mean(a)/mean(b), the cell's Mean KLD over the baseline's; its 95% interval is Fieller's, the ratios ρ for which the paired t-test of a_i − ρ·b_i does not reject, so a bounded interval leaves out 1 exactly when the paired t-test of the differences a_i − b_i rejects. It is shown as ×ratio [lo, hi], **bold** when it leaves out 1; below 1 the cell's quant is closer to the unquantized model than the baseline's. "unbounded" means the baseline's own mean KLD is not told apart from 0 by its chunks, so no ratio is measured.
+`

@@ -162,22 +162,35 @@ func Write(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// charts returns the study's chart files: chart-EVAL.png for every eval
-// set with a non-sweep record (the study draws one for each), and the
-// sweep charts present. A missing grouped-bar chart is an error.
+// charts returns the study's chart files: for every eval set,
+// chart-EVAL.png when it has a non-sweep record and the forest charts of
+// its paired comparisons (results.PairedCharts: the study draws them
+// all), then the sweep charts present. A missing grouped-bar or forest
+// chart is an error.
 func (f *folder) charts() ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
+	bars := map[string]bool{}
+	var evals []string
 	for _, r := range f.recs {
-		if r.Share != nil || seen[r.Eval] {
-			continue
+		if !seen[r.Eval] {
+			seen[r.Eval] = true
+			evals = append(evals, r.Eval)
 		}
-		seen[r.Eval] = true
-		p := filepath.Join(f.dir, "chart-"+r.Eval+".png")
-		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-			return nil, &InputError{p, "the chart is missing: redraw the study's charts with calibkit study report " + f.dir}
+		bars[r.Eval] = bars[r.Eval] || r.Share == nil
+	}
+	for _, e := range evals {
+		var names []string
+		if bars[e] {
+			names = append(names, "chart-"+e+".png")
 		}
-		out = append(out, p)
+		for _, name := range append(names, results.PairedCharts(f.recs, e)...) {
+			p := filepath.Join(f.dir, name)
+			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+				return nil, &InputError{p, "the chart is missing: redraw the study's charts with calibkit study report " + f.dir}
+			}
+			out = append(out, p)
+		}
 	}
 	sw, _ := filepath.Glob(filepath.Join(f.dir, "sweep-*.png"))
 	sort.Strings(sw)
@@ -270,6 +283,15 @@ func caveats(f *folder, srcs []Source, missing []missingCell) []string {
 	}
 	if len(cmp) > 0 {
 		out = append(out, fmt.Sprintf("%d of the %d comparisons with the baseline are within the noise (their 95%% interval holds 1): read those differences as no measured difference.", within, len(cmp)))
+	}
+	if kcmp := results.CompareKLD(f.recs); len(kcmp) > 0 {
+		within = 0
+		for _, p := range kcmp {
+			if !p.Significant() {
+				within++
+			}
+		}
+		out = append(out, fmt.Sprintf("%d of the %d KL-divergence comparisons with the baseline are within the noise (their 95%% interval holds 1, or is unbounded).", within, len(kcmp)))
 	}
 	r0 := f.recs[0]
 	if r0.Ctx != 512 {

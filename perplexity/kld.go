@@ -61,7 +61,14 @@ func runKLD(ctx context.Context, m *llama.Model, res *Result, opts Options) erro
 	pDiffValues := make([]float32, 0, plan.Scored()*plan.NChunk)
 	header := false
 	var lines [][10]float64 // running values after each chunk of the group
+	var chunkKLD []float64  // each chunk's mean KLD, in text order
+	var groupKLD []float64  // the group's sums of KLD, by sequence
 	err = r.loop(ctx, res, func(seqNLL []ChunkNLL) {
+		groupKLD = growTo(groupKLD, len(seqNLL))
+		for i, c := range seqNLL {
+			chunkKLD = append(chunkKLD, groupKLD[i]/float64(c.Count))
+			groupKLD[i] = 0
+		}
 		if !header {
 			fmt.Fprintf(r.out, "\nchunk             PPL               ln(PPL(Q)/PPL(base))          KL Divergence              Δp RMS            Same top p\n")
 			header = true
@@ -83,7 +90,9 @@ func runKLD(ctx context.Context, m *llama.Model, res *Result, opts Options) erro
 			return err
 		}
 		c := &seqNLL[rw.Seq]
+		groupKLD = growTo(groupKLD, rw.Seq+1)
 		for _, k := range kr {
+			groupKLD[rw.Seq] += k.KLD
 			sums.nll += float64(k.NLL)
 			sums.nll2 += float64(k.NLL * k.NLL)
 			sums.nllBase += float64(k.NLLBase)
@@ -119,10 +128,19 @@ func runKLD(ctx context.Context, m *llama.Model, res *Result, opts Options) erro
 	lp, lpe := meanAndUncertainty(sums.nll, sums.nll2, sums.count)
 	res.PPL, res.PPLError = math.Exp(lp), math.Exp(lp)*lpe
 	res.KLD = sums.stats(kldValues, pDiffValues)
+	res.KLD.ChunkKLD = chunkKLD
 	if sums.count >= 100 { // upstream prints no statistics on fewer tokens
 		printKLD(r.out, res.KLD)
 	}
 	return nil
+}
+
+// growTo returns s extended with zeros to at least n values.
+func growTo(s []float64, n int) []float64 {
+	for len(s) < n {
+		s = append(s, 0)
+	}
+	return s
 }
 
 // printKLD prints the statistics in llama-perplexity's layout.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -105,12 +106,58 @@ func TestKLDOtherModel(t *testing.T) {
 		if k.KLD <= 0.01 || k.KLDPct.Min > k.KLDPct.Median || k.KLDPct.Median > k.KLDPct.Max || k.RMSDeltaP <= 0 {
 			t.Fatalf("-b %d: %+v", b, k)
 		}
+		// each chunk's mean KLD: as many as chunks, averaging to the
+		// overall mean (every chunk scores as many tokens)
+		if len(k.ChunkKLD) != res.Chunks {
+			t.Fatalf("-b %d: %d chunk KLDs for %d chunks", b, len(k.ChunkKLD), res.Chunks)
+		}
+		var sum float64
+		for _, v := range k.ChunkKLD {
+			sum += v
+		}
+		if m := sum / float64(len(k.ChunkKLD)); math.Abs(m-k.KLD) > 1e-12*k.KLD {
+			t.Fatalf("-b %d: chunk KLDs average %v, KLD %v", b, m, k.KLD)
+		}
 		if b == 32 {
 			ref := run(t, q, "", Options{KLDBase: path})
 			if math.Abs(ref.KLD.KLD-k.KLD) > 1e-4*k.KLD {
 				t.Fatalf("KLD %v with -b 32, %v with -b 2048", k.KLD, ref.KLD.KLD)
 			}
+			for i, v := range k.ChunkKLD {
+				if w := ref.KLD.ChunkKLD[i]; math.Abs(v-w) > 1e-4*w {
+					t.Fatalf("chunk %d: KLD %v with -b 32, %v with -b 2048", i, v, w)
+				}
+			}
 		}
+	}
+}
+
+// TestChunkKLDMatchesTable: the running KLD column of the printed table
+// is the mean of the chunk KLDs so far, chunk by chunk.
+func TestChunkKLDMatchesTable(t *testing.T) {
+	path, _ := saveBase(t, tiny(t), 2048)
+	var out bytes.Buffer
+	res := run(t, other(t), "", Options{KLDBase: path, NBatch: 128, Out: &out})
+	var rows int
+	var sum float64
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 10 || f[2] != "±" {
+			continue
+		}
+		k, err1 := strconv.Atoi(f[0])
+		running, err2 := strconv.ParseFloat(f[7], 64)
+		if err1 != nil || err2 != nil || k != rows+1 {
+			t.Fatalf("row %q", line)
+		}
+		sum += res.KLD.ChunkKLD[rows]
+		rows++
+		if d := math.Abs(sum/float64(rows) - running); d > 0.5e-5+1e-12 {
+			t.Errorf("chunk %d: the chunk KLDs average %.7f, the table prints %s", k, sum/float64(rows), f[7])
+		}
+	}
+	if rows != res.Chunks || rows < 2 {
+		t.Fatalf("%d table rows for %d chunks:\n%s", rows, res.Chunks, out.String())
 	}
 }
 

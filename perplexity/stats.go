@@ -40,6 +40,11 @@ type KLDStats struct {
 	// first.
 	SameTop    float64 `json:"same_top"`
 	SameTopErr float64 `json:"same_top_error"`
+	// ChunkKLD is each chunk's mean KL divergence over its scored tokens,
+	// in text order: two quants scored against the same base file have the
+	// same chunks, so theirs can be compared pair by pair. Every chunk
+	// scores as many tokens, so their mean is KLD.
+	ChunkKLD []float64 `json:"chunk_kld"`
 }
 
 // Percentiles are the order statistics upstream prints, interpolated as it

@@ -80,7 +80,7 @@ func (x *executor) record(c *plan.Cell) (*results.Record, error) {
 		if err := json.Unmarshal(k.Result, &kr); err != nil {
 			return nil, fmt.Errorf("cell %s: KLD entry: %w", c.ID, err)
 		}
-		r.KLD = kr.Stats
+		r.KLD, r.ChunkKLD = kr.Stats, kr.ChunkKLD
 		r.Seconds["kld"] = k.Seconds
 	}
 	return r, nil

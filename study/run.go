@@ -230,27 +230,39 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	return res, nil
 }
 
-// appendNew appends the records results.jsonl does not hold yet (same cell
-// and key); the file is synced in the background.
+// appendNew appends the records results.jsonl does not hold yet
+// (newRecords); the file is synced in the background.
 func (x *executor) appendNew(ctx context.Context, dir string, recs []*results.Record) error {
 	path := filepath.Join(dir, results.FileName)
-	have := map[string]bool{}
-	if old, _, err := results.Read(path); err == nil {
-		for _, r := range old {
-			have[r.Cell+" "+r.Key] = true
-		}
+	old, _, err := results.Read(path)
+	if err != nil {
+		old = nil
 	}
-	var add []*results.Record
-	for _, r := range recs {
-		if !have[r.Cell+" "+r.Key] {
-			add = append(add, r)
-		}
-	}
-	syncRecs, err := results.AppendUnsynced(ctx, path, add...)
+	syncRecs, err := results.AppendUnsynced(ctx, path, newRecords(old, recs)...)
 	if err != nil {
 		return err
 	}
 	x.background(results.FileName, syncRecs)
 	x.flush() // synced while the report is built
 	return nil
+}
+
+// newRecords returns the records of recs that old does not hold: no
+// record of the same cell and key, or only ones without per-chunk KLD
+// where this one has it (its KL-divergence step was computed again after
+// an older calibkit had cached it without).
+func newRecords(old, recs []*results.Record) []*results.Record {
+	have := map[string]bool{} // cell and key: held, and whether with per-chunk KLD
+	for _, r := range old {
+		k := r.Cell + " " + r.Key
+		have[k] = have[k] || len(r.ChunkKLD) > 0
+	}
+	var add []*results.Record
+	for _, r := range recs {
+		withKLD, ok := have[r.Cell+" "+r.Key]
+		if !ok || !withKLD && len(r.ChunkKLD) > 0 {
+			add = append(add, r)
+		}
+	}
+	return add
 }

@@ -312,6 +312,9 @@ settings:
 		if !ok || k.Value <= 0 || r.KLD["Same top p"].Value <= 0 {
 			t.Errorf("%s: KLD %+v", r.Cell, r.KLD)
 		}
+		if len(r.ChunkKLD) != len(r.ChunkNLL) || len(r.ChunkKLD) < 2 {
+			t.Errorf("%s: %d chunk KLDs for %d chunks", r.Cell, len(r.ChunkKLD), len(r.ChunkNLL))
+		}
 		if r.Source != "none" && (r.Share == nil || r.Repeat < 1) {
 			t.Errorf("%s: share %v repeat %d", r.Cell, r.Share, r.Repeat)
 		}

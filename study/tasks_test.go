@@ -141,7 +141,7 @@ func TestStudyWithTaskSet(t *testing.T) {
 		}
 	}
 	csv, _ := os.ReadFile(filepath.Join(out, "results.csv"))
-	if !strings.Contains(string(csv), ",mcnemar_p\n") || strings.Count(string(csv), ",mc,multiple-choice,") != 4 {
+	if !strings.Contains(string(csv), ",mcnemar_p,kld_ratio_vs_baseline,kld_ratio_lo95,kld_ratio_hi95\n") || strings.Count(string(csv), ",mc,multiple-choice,") != 4 {
 		t.Errorf("results.csv:\n%s", csv)
 	}
 	for _, f := range []string{"chart-en.png", "chart-task-mc.png"} {

@@ -105,9 +105,13 @@ type Stat struct {
 
 // KLDResult holds llama-perplexity's KL-divergence statistics by their
 // printed labels ("Mean KLD", "99.0% KLD", "Same top p", "RMS Δp", "Mean
-// ln(PPL(Q)/PPL(base))"...); percentages stay in percent.
+// ln(PPL(Q)/PPL(base))"...); percentages stay in percent. ChunkKLD is each
+// chunk's mean KL divergence, in text order: exact in the linked engine,
+// recovered from the printed running means with llama.cpp's tools
+// (ParseKLD); absent in a step cached before calibkit recorded it.
 type KLDResult struct {
-	Stats map[string]Stat `json:"stats"`
+	Stats    map[string]Stat `json:"stats"`
+	ChunkKLD []float64       `json:"chunk_kld,omitempty"`
 }
 
 // MarshalJSON writes a NaN (llama.cpp prints "-nan" for an undefined

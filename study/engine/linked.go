@@ -148,7 +148,9 @@ func (Linked) KLD(ctx context.Context, model, base string, j PerplexityJob) (*KL
 	if r.KLD == nil {
 		return nil, fmt.Errorf("KL divergence of %s: no statistics (fewer than 100 tokens scored?)", model)
 	}
-	return KLDStats(r.KLD), nil
+	out := KLDStats(r.KLD)
+	out.ChunkKLD = r.KLD.ChunkKLD
+	return out, nil
 }
 
 // KLDStats labels the linked statistics as llama-perplexity prints them,

@@ -93,13 +93,20 @@ func FuzzParsePerplexity(f *testing.F) {
 }
 
 func FuzzParseKLD(f *testing.F) {
-	b, _ := os.ReadFile("testdata/kld.stdout")
-	f.Add(string(b))
+	for _, p := range []string{"testdata/kld.stdout", "testdata/kld-q4km.stdout"} {
+		b, _ := os.ReadFile(p)
+		f.Add(string(b))
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := ParseKLD(strings.NewReader(s))
 		if err == nil {
 			if _, ok := r.Stats["Mean KLD"]; !ok {
 				t.Fatal("no Mean KLD")
+			}
+			for _, v := range r.ChunkKLD {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("chunk KLD %v", r.ChunkKLD)
+				}
 			}
 		}
 	})

@@ -47,7 +47,8 @@ func demoGrid() []*Record {
 }
 
 // BenchmarkBuild rebuilds the report of a demo-shaped study (results.csv,
-// results.md and its four PNG charts) from its results.jsonl: the
+// results.md and its seven PNG charts: three of bars, three forest plots
+// of the paired PPL, the task set's bars) from its results.jsonl: the
 // report's part of the study runner's own cost. ns/op includes a second
 // drawing of the charts alone, timed as ms-charts; ms-build is the rest.
 func BenchmarkBuild(b *testing.B) {
@@ -62,7 +63,7 @@ func BenchmarkBuild(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(rep.Charts) != 4 || rep.Records != len(recs) {
+		if len(rep.Charts) != 7 || rep.Records != len(recs) {
 			b.Fatalf("report: %+v", rep)
 		}
 		t0 := time.Now()

@@ -1,9 +1,9 @@
 package results
 
 import (
+	"bytes"
 	"fmt"
 	"image"
-	"image/png"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -30,7 +30,11 @@ type errPoints struct {
 
 // WriteCharts draws the study's charts into dir and returns their paths:
 // for each eval set, grouped bars of PPL ± error (a group per variant, a
-// bar per imatrix source that is not a sweep share), and for each sweep
+// bar per imatrix source that is not a sweep share) and beside them the
+// paired comparisons with the baseline as forest plots
+// (chart-paired-ppl-EVAL.png, and chart-paired-kld-EVAL.png with
+// per-chunk KLD: a row per cell, its ratio and 95% interval, a dashed
+// line at 1; PairedCharts names them), and for each sweep
 // and eval set, PPL against the added corpus's share with a line per
 // variant (and the same for mean KLD when the study has a base). With
 // several repeats a sweep point is their mean and its bar ±1 standard
@@ -57,6 +61,7 @@ func WriteCharts(dir string, all []*Record) ([]string, error) {
 func writeCharts(cw *chartWriter, dir string, all []*Record) ([]string, error) {
 	var out []string
 	recs := pplRecords(all)
+	cmp := compareAll(recs)
 	evals := order(recs, func(r *Record) string { return r.Eval })
 	for _, e := range evals {
 		var rs []*Record
@@ -65,16 +70,20 @@ func writeCharts(cw *chartWriter, dir string, all []*Record) ([]string, error) {
 				rs = append(rs, r)
 			}
 		}
-		if len(rs) == 0 {
-			continue
+		if len(rs) > 0 {
+			p, err := barChart("perplexity on "+e, "PPL", rs, pplBar)
+			if err != nil {
+				return nil, err
+			}
+			path := filepath.Join(dir, "chart-"+e+".png")
+			cw.save(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch)
+			out = append(out, path)
 		}
-		p, err := barChart("perplexity on "+e, "PPL", rs, pplBar)
+		more, err := writeForestCharts(cw, dir, recs, cmp, e)
 		if err != nil {
 			return nil, err
 		}
-		path := filepath.Join(dir, "chart-"+e+".png")
-		cw.save(p, path, vg.Length(max(6, 1.5+0.9*float64(len(rs))))*vg.Inch, 4.5*vg.Inch)
-		out = append(out, path)
+		out = append(out, more...)
 	}
 	sweeps := order(sweepRecs(recs), func(r *Record) string { return sweepName(r) })
 	for _, sw := range sweeps {
@@ -303,6 +312,16 @@ func (cw *chartWriter) save(p *plot.Plot, path string, w, h vg.Length) {
 func (cw *chartWriter) wait() error { return cw.g.Wait() }
 
 func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
+	var buf bytes.Buffer // a chart is tens of kB: written in one call
+	if err := writePNG(&buf, render(p, w, h)); err != nil {
+		return fmt.Errorf("chart %s: %w", path, err)
+	}
+	_, err := atomicfile.WriteFile(path, &buf)
+	return err
+}
+
+// render draws p on a white, opaque image of w × h at 96 dpi.
+func render(p *plot.Plot, w, h vg.Length) *image.RGBA {
 	// The canvas draws on an image of ours: given only a size, vgimg
 	// allocates one and gg copies it into another (a tenth of a chart's
 	// cost). Its settings are those NewWith makes for its own context.
@@ -313,17 +332,5 @@ func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
 	ctx.InvertY()
 	img := vgimg.NewWith(vgimg.UseImageWithContext(rgba, ctx), vgimg.UseDPI(dpi)) // white background
 	p.Draw(draw.New(img))
-	af, err := atomicfile.Create(path)
-	if err != nil {
-		return err
-	}
-	defer af.Abort()
-	enc := png.Encoder{CompressionLevel: png.BestSpeed} // charts are small; drawing them is the report's main cost
-	if err := enc.Encode(af, img.Image()); err != nil {
-		return fmt.Errorf("chart %s: %w", path, err)
-	}
-	if err := af.Commit(); err != nil {
-		return err
-	}
-	return nil
+	return rgba
 }

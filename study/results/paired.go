@@ -60,6 +60,19 @@ func PairedDiff(cell, base []float64) (Paired, error) {
 // the same variant and eval set; the baseline's own records, those without
 // a baseline record and task-set records (CompareTasks) are left out.
 func Compare(all []*Record) map[string]Paired {
+	out := map[string]Paired{}
+	withBaseline(all, func(r, b *Record) {
+		if p, err := PairedDiff(r.ChunkNLL, b.ChunkNLL); err == nil {
+			out[r.Cell] = p
+		}
+	})
+	return out
+}
+
+// withBaseline calls f with every eval-set record that is not the
+// baseline's and the baseline source's record of the same variant and
+// eval set, where there is one.
+func withBaseline(all []*Record, f func(r, base *Record)) {
 	recs := pplRecords(all)
 	type vk struct{ variant, eval string }
 	base := map[vk]*Record{}
@@ -68,17 +81,11 @@ func Compare(all []*Record) map[string]Paired {
 			base[vk{r.Variant, r.Eval}] = r
 		}
 	}
-	out := map[string]Paired{}
 	for _, r := range recs {
-		b := base[vk{r.Variant, r.Eval}]
-		if b == nil || b == r {
-			continue
-		}
-		if p, err := PairedDiff(r.ChunkNLL, b.ChunkNLL); err == nil {
-			out[r.Cell] = p
+		if b := base[vk{r.Variant, r.Eval}]; b != nil && b != r {
+			f(r, b)
 		}
 	}
-	return out
 }
 
 func sortByIndex(recs []*Record) {

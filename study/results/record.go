@@ -12,8 +12,9 @@ import (
 )
 
 // Record is one cell's result: every parameter, the perplexity with its
-// error and per-chunk mean NLL, KL-divergence statistics when the study
-// has a base, what the imatrix source held, and timings.
+// error and per-chunk mean NLL, KL-divergence statistics and per-chunk
+// mean KLD when the study has a base, what the imatrix source held, and
+// timings.
 type Record struct {
 	Study string `json:"study"`
 	Index int    `json:"index"`
@@ -57,6 +58,10 @@ type Record struct {
 	ChunkNLL []float64 `json:"chunk_nll"`
 
 	KLD map[string]engine.Stat `json:"kld,omitempty"`
+	// ChunkKLD is each chunk's mean KL divergence, in text order
+	// (engine.KLDResult); absent in records from before calibkit recorded
+	// it, and then no paired KLD ratio is drawn for the cell.
+	ChunkKLD []float64 `json:"chunk_kld,omitempty"`
 
 	// Task names the task set of a task cell (Eval is "" then, and the
 	// perplexity fields are zero); TaskScore is its score.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/calibkit/calibkit/internal/atomicfile"
 )
@@ -62,8 +63,13 @@ func Build(dir, title string) (*Report, error) {
 	}
 	if len(rep.Charts) > 0 {
 		fmt.Fprintf(&buf, "\nCharts:\n\n")
+		paired := false
 		for _, c := range rep.Charts {
 			fmt.Fprintf(&buf, "![%s](%s)\n", filepath.Base(c), filepath.Base(c))
+			paired = paired || strings.HasPrefix(filepath.Base(c), "chart-paired-")
+		}
+		if paired {
+			fmt.Fprintf(&buf, "\n%s\n", PairedChartsNote)
 		}
 	}
 	if _, err := atomicfile.WriteFile(rep.Markdown, &buf); err != nil {
@@ -71,6 +77,9 @@ func Build(dir, title string) (*Report, error) {
 	}
 	return rep, nil
 }
+
+// PairedChartsNote says what the forest charts show.
+const PairedChartsNote = "chart-paired-ppl-EVAL.png and chart-paired-kld-EVAL.png are the table's paired comparisons as forest plots: a row per cell, its ratio to the baseline source of the same variant (PPL; mean KLD) with the 95% interval, blue when the interval leaves out 1, grey when it holds 1; the dashed line is 1, no change. The bars beside them show each cell's PPL with its own unpaired error, which hides differences that the paired comparison measures."
 
 // BuildIfStale is Build, unless results.md is at least as new as
 // results.jsonl: then the report on disk is returned as it is (a rerun

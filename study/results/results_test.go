@@ -116,7 +116,7 @@ func TestBuildWritesReportAndCharts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Records != 6 || len(rep.Charts) != 2 {
+	if rep.Records != 6 || len(rep.Charts) != 3 {
 		t.Fatalf("%+v", rep)
 	}
 	for _, c := range append(rep.Charts, rep.CSV, rep.Markdown) {
@@ -128,7 +128,7 @@ func TestBuildWritesReportAndCharts(t *testing.T) {
 			t.Errorf("%s is not a PNG", c)
 		}
 	}
-	if !strings.HasSuffix(rep.Charts[1], "sweep-sw-wiki.png") {
+	if !strings.HasSuffix(rep.Charts[1], "chart-paired-ppl-wiki.png") || !strings.HasSuffix(rep.Charts[2], "sweep-sw-wiki.png") {
 		t.Errorf("charts %v", rep.Charts)
 	}
 }

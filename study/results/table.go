@@ -134,26 +134,55 @@ func WriteMarkdown(w io.Writer, title string, all []*Record) error {
 		}
 	}
 	if hasKLD(recs) {
-		fmt.Fprintf(w, "\nKL divergence against the unquantized model (mean KLD ± its uncertainty; same top token %%):\n\n")
+		kcmp := CompareKLD(recs)
+		fmt.Fprintf(w, "\n%s\n\n", KLDCaption(baseline, len(kcmp) > 0))
 		fmt.Fprintf(w, "| variant | imatrix | %s |\n|---|---|%s\n", strings.Join(evals, " | "), strings.Repeat("---|", len(evals)))
 		for _, v := range variants {
 			for _, s := range sources {
 				var cells []string
 				for _, e := range evals {
-					r := at[[3]string{v, s, e}]
-					if r == nil || r.KLD == nil {
-						cells = append(cells, "")
-						continue
+					var c string
+					if r := at[[3]string{v, s, e}]; r != nil {
+						c, _ = KLDCell(r, kcmp)
 					}
-					k, top := r.KLD["Mean KLD"], r.KLD["Same top p"]
-					cells = append(cells, fmt.Sprintf("%.6f ± %.6f; %.3f%%", k.Value, k.Err, top.Value))
+					cells = append(cells, c)
 				}
 				fmt.Fprintf(w, "| %s | %s | %s |\n", v, s, strings.Join(cells, " | "))
 			}
 		}
+		if n := WithoutChunkKLD(recs); n > 0 {
+			fmt.Fprintf(w, "\n%s\n", NoChunkKLDNote(n))
+		}
 	}
 	writeTaskTable(w, all)
 	return nil
+}
+
+// KLDCaption is the line above a KL-divergence table; paired says whether
+// any cell has a ratio against the baseline source.
+func KLDCaption(baseline string, paired bool) string {
+	s := "KL divergence against the unquantized model (mean KLD ± its uncertainty; same top token %)"
+	if paired {
+		s += fmt.Sprintf("; below, mean KLD against the baseline imatrix source (%s) of the same variant, the ratio of the paired per-chunk means with its 95%% Fieller interval; **bold**: the interval leaves out 1", baseline)
+	}
+	return s + ":"
+}
+
+// WithoutChunkKLD counts the records with KLD statistics but no
+// per-chunk KLD (NoChunkKLDNote).
+func WithoutChunkKLD(recs []*Record) int {
+	n := 0
+	for _, r := range recs {
+		if r.KLD != nil && len(r.ChunkKLD) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// NoChunkKLDNote says why n cells have no KLD ratio.
+func NoChunkKLDNote(n int) string {
+	return fmt.Sprintf("%d cell(s) have no per-chunk KLD in their record (a KL-divergence step cached before calibkit recorded it), so no paired ratio: remove the study's steps/kld folder and run the study again to compute them.", n)
 }
 
 func hasKLD(recs []*Record) bool {
@@ -170,12 +199,14 @@ var CSVHeader = []string{"index", "cell", "source", "source_kind", "share", "rep
 	"ppl", "ppl_error", "chunks_scored", "dlogppl_vs_baseline", "dlogppl_lo95", "dlogppl_hi95",
 	"mean_kld", "mean_kld_error", "same_top_p", "source_bytes", "source_tokens", "imatrix_chunks", "quant_bytes", "seconds",
 	"task", "task_mode", "accuracy", "accuracy_stderr", "wilson_lo95", "wilson_hi95", "tasks_scored", "tasks_correct",
-	"dacc_vs_baseline_pp", "dacc_lo95_pp", "dacc_hi95_pp", "mcnemar_p"}
+	"dacc_vs_baseline_pp", "dacc_lo95_pp", "dacc_hi95_pp", "mcnemar_p",
+	"kld_ratio_vs_baseline", "kld_ratio_lo95", "kld_ratio_hi95"}
 
 // WriteCSV writes one row per record.
 func WriteCSV(w io.Writer, recs []*Record) error {
 	cmp := Compare(recs)
 	tcmp := CompareTasks(recs)
+	kcmp := CompareKLD(recs)
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
@@ -217,6 +248,11 @@ func WriteCSV(w io.Writer, recs []*Record) error {
 			ppl, pplErr, nChunks, dl, lo, hi, kld, kerr, top,
 			strconv.FormatInt(r.SourceBytes, 10), strconv.Itoa(r.SourceTokens), strconv.Itoa(r.ImatrixChunks), strconv.FormatInt(r.QuantBytes, 10), g(secs)}
 		row = append(row, task...)
+		kr, klo, khi := "", "", ""
+		if p, ok := kcmp[r.Cell]; ok {
+			kr, klo, khi = g(p.Ratio), g(p.Lo), g(p.Hi)
+		}
+		row = append(row, kr, klo, khi)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,11 +163,11 @@ func TestTaskTableCSVAndChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{filepath.Join(dir, "chart-wiki.png"), filepath.Join(dir, "chart-task-mc.png")}
-	if len(charts) != 2 || charts[0] != want[0] || charts[1] != want[1] {
+	want := []string{filepath.Join(dir, "chart-wiki.png"), filepath.Join(dir, "chart-paired-ppl-wiki.png"), filepath.Join(dir, "chart-task-mc.png")}
+	if !slices.Equal(charts, want) {
 		t.Fatalf("charts %v", charts)
 	}
-	if fi, err := os.Stat(want[1]); err != nil || fi.Size() < 1000 {
+	if fi, err := os.Stat(want[2]); err != nil || fi.Size() < 1000 {
 		t.Errorf("%v", err)
 	}
 }

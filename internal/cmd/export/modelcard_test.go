@@ -87,7 +87,7 @@ func TestModelCardRun(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.License != "mit" || res.Results != 2 || len(res.Charts) != 1 || res.Card != out {
+	if res.License != "mit" || res.Results != 2 || len(res.Charts) != 2 || res.Card != out { // the bars and the paired PPL forest plot
 		t.Errorf("result %+v", res)
 	}
 	card, _ := os.ReadFile(out)
