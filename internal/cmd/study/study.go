@@ -138,13 +138,18 @@ paired per-chunk comparison with the baseline) and the PNG charts.`,
 	return cmd
 }
 
-// loadSpec reads the spec; its errors are usage errors (exit 2).
+// loadSpec reads the spec. What is wrong in it (an unknown key, a bad
+// value) is a usage error (exit 2), like a bad flag; a spec that cannot be
+// read or an input it names that does not exist is a failed run (exit 1):
+// the spec is right, the files are not there.
 func loadSpec(path string) (*spec.Spec, error) {
 	s, err := spec.Load(path)
-	if err != nil {
+	var ie *spec.InputError
+	var se *spec.Error
+	if err != nil && !errors.As(err, &ie) && errors.As(err, &se) {
 		return nil, &cmdutil.FlagError{Err: err}
 	}
-	return s, nil
+	return s, err
 }
 
 func runRun(ctx context.Context, opts *Options) error {

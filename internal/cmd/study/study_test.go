@@ -41,7 +41,10 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func TestSpecErrorsAreUsageErrors(t *testing.T) {
+// TestSpecErrors: what is wrong in a spec is a usage error (exit 2); a
+// spec that cannot be read, or an input it names that is missing, fails
+// the run (exit 1), for plan and run alike.
+func TestSpecErrors(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "s.yaml")
 	os.WriteFile(p, []byte("model: m.gguf\nimatrix: [none]\nvariants: [M]\neval: [{name: w, file: w.raw}]\nsettings: {ctx: 512, chunk: 3}\n"), 0o644)
@@ -49,8 +52,17 @@ func TestSpecErrorsAreUsageErrors(t *testing.T) {
 	err := cmdtest.Execute(NewCmdStudy(io, nil), "plan "+p)
 	cmdtest.WantUsageError(t, err, p+":5:22: unknown key \"chunk\" in settings")
 	os.WriteFile(p, []byte("model: m.gguf\nimatrix: [none]\nvariants: [M]\neval: [{name: w, file: w.raw}]\n"), 0o644)
-	err = cmdtest.Execute(NewCmdStudy(io, nil), "run "+p+" -o "+filepath.Join(dir, "out"))
-	cmdtest.WantUsageError(t, err, "model "+filepath.Join(dir, "m.gguf")+" does not exist")
+	tests := []struct{ args, want string }{
+		{"plan " + p, p + ":1:8: model " + filepath.Join(dir, "m.gguf") + " does not exist"},
+		{"run " + p + " -o " + filepath.Join(dir, "out"), p + ":1:8: model " + filepath.Join(dir, "m.gguf") + " does not exist"},
+		{"plan " + filepath.Join(dir, "none.yaml"), "read study spec: open " + filepath.Join(dir, "none.yaml") + ": no such file"},
+	}
+	for _, tt := range tests {
+		err := cmdtest.Execute(NewCmdStudy(io, nil), tt.args)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || cmdutil.ExitCode(err) != cmdutil.ExitFailed {
+			t.Errorf("%s: %v (exit %d), want %q and exit %d", tt.args, err, cmdutil.ExitCode(err), tt.want, cmdutil.ExitFailed)
+		}
+	}
 }
 
 func TestPlanAndCellOutOfRange(t *testing.T) {
