@@ -38,6 +38,13 @@ type Options struct {
 	// HubCache is the Hugging Face cache for hf:// models ("" : from the
 	// environment, as calibkit fetch finds it).
 	HubCache string
+	// Plan, when set, is the hash (or its first plan.ShortHash or more
+	// hex digits) of the plan the cells were chosen from, as a scheduler's
+	// array is submitted: a study that now plans differently is refused
+	// with a *PlanChangedError before anything runs, and an index in Cells
+	// past the last cell is nothing to do (Result.PastEnd) rather than an
+	// error, so that an array larger than the plan does not fail.
+	Plan string
 }
 
 // StepError is a step that failed, with where its log is.
@@ -58,6 +65,12 @@ type Result struct {
 	Waited   int `json:"waited"`
 	// Report lists the files built from results.jsonl.
 	Report *results.Report `json:"report,omitempty"`
+	// PastEnd lists the cells (indexes) given with Options.Plan that are
+	// past the plan's last cell: nothing was done for them.
+	PastEnd []string `json:"past_end,omitempty"`
+	// Threads is the thread count the model steps ran with (0: the
+	// engines' default, the physical cores).
+	Threads int `json:"threads"`
 	// Seconds: the whole run; StepSeconds: inside the steps that ran;
 	// PlanSeconds: planning and hashing.
 	Seconds     float64 `json:"seconds"`
@@ -161,17 +174,28 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, err
 	}
 	res = &Result{Plan: p}
-	cells := p.Cells
-	if len(o.Cells) > 0 {
-		cells = nil
-		for _, arg := range o.Cells {
-			c, err := p.Cell(arg)
-			if err != nil {
-				return nil, err
-			}
-			cells = append(cells, c)
-		}
+	var changed error
+	if o.Plan != "" && !p.HashIs(o.Plan) {
+		changed = &PlanChangedError{Spec: o.Spec.File, Submitted: o.Plan, Now: p.Short()}
 	}
+	cells, pastEnd, cerr := selectCells(p, &o)
+	steps := p.Needs(cells...)
+	alloc := threadsFor(p.Spec.Settings.Threads, os.Getenv)
+	log := o.Log
+	if log == nil {
+		log = o.Progress
+	}
+	header(log, p, &o, cells, pastEnd, len(steps), alloc)
+	switch {
+	case changed != nil:
+		return nil, changed
+	case cerr != nil:
+		return nil, cerr
+	case len(cells) == 0:
+		res.PastEnd = pastEnd
+		return res, nil
+	}
+	res.PastEnd, res.Threads = pastEnd, alloc.threads
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("study folder: %w", err)
 	}
@@ -179,11 +203,10 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if _, err := store.Clean(); err != nil {
 		return nil, err
 	}
-	x := &executor{o: &o, p: p, eng: eng, model: model, hasher: h, store: store,
+	x := &executor{o: &o, p: p, eng: eng, model: model, hasher: h, store: store, threads: alloc.threads,
 		metas: map[string]*stepcache.Meta{}, failed: map[string]string{}, res: res}
 	// What is still being written when the steps and the report are done
 	// (the last entries, plan.json) is waited for before Run returns.
-	steps := p.Needs(cells...)
 	defer func() {
 		n := len(res.Failed)
 		x.wait()

@@ -48,6 +48,8 @@ type executor struct {
 	metas  map[string]*stepcache.Meta // finished steps by ID
 	failed map[string]string          // failed (or skipped) steps by ID: why
 	res    *Result
+	// threads of the model steps (0: the engines' default)
+	threads int
 
 	// Entries and files still to be written to disk (stepcache.Store.
 	// Begin's finish, plan.json): queued until the next step's work
@@ -181,7 +183,7 @@ func (x *executor) out(id, name string) string {
 
 func (x *executor) common(log io.Writer, progress func(int, int)) engine.Common {
 	st := x.p.Spec.Settings
-	return engine.Common{Ctx: st.Ctx, Batch: st.Batch, Threads: st.Threads, FlashAttn: st.FlashAttn, Log: log, Progress: progress}
+	return engine.Common{Ctx: st.Ctx, Batch: st.Batch, Threads: x.threads, FlashAttn: st.FlashAttn, Log: log, Progress: progress}
 }
 
 // evalText returns the path of an eval set's text.
@@ -324,7 +326,7 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 		}
 		return x.eng.Quantize(ctx, engine.QuantizeJob{Model: x.model, Imatrix: im, Output: filepath.Join(dir, quantFile), Type: v.Type,
 			OutputTensorType: v.OutputTensorType, TokenEmbeddingType: v.TokenEmbeddingType, TensorTypes: v.TensorTypes,
-			LeaveOutputTensor: v.LeaveOutputTensor, Pure: v.Pure, Threads: sp.Settings.Threads, Log: log})
+			LeaveOutputTensor: v.LeaveOutputTensor, Pure: v.Pure, Threads: x.threads, Log: log})
 	case plan.KindPPL:
 		q := x.out(st.Deps[0], quantFile)
 		return x.eng.Perplexity(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: q, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks})

@@ -4,11 +4,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/calibkit/calibkit/internal/cmd/root"
@@ -33,14 +30,5 @@ func run() int {
 	cmd := root.NewCmdRoot(io)
 	cmd.SetArgs(cmdutil.LlamaArgs(os.Args[1:]))
 	_, err := cmd.ExecuteContextC(ctx)
-	if err != nil && !errors.Is(err, cmdutil.ErrSilent) {
-		msg := err.Error()
-		var fe *cmdutil.FlagError
-		if errors.As(err, &fe) || strings.HasPrefix(msg, "unknown command") {
-			fmt.Fprintf(io.ErrOut, "calibkit: %s\nRun 'calibkit --help' for usage.\n", msg)
-			return cmdutil.ExitUsage
-		}
-		fmt.Fprintf(io.ErrOut, "calibkit: %s\n", msg)
-	}
-	return cmdutil.ExitCode(err)
+	return cmdutil.Report(io.ErrOut, err)
 }

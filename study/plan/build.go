@@ -237,6 +237,7 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 			}
 		}
 	}
+	p.Hash = p.hash()
 	return p, nil
 }
 

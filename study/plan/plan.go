@@ -119,6 +119,10 @@ type Plan struct {
 	Baseline string `json:"baseline"`
 	// Steps in an order where every step comes after its deps.
 	Steps []*Step `json:"steps"`
+	// Hash names the plan: the same spec and inputs give the same hash on
+	// every host (see hash). A scheduler's array is submitted with it, so
+	// that its tasks refuse a spec changed after the submission.
+	Hash string `json:"hash"`
 
 	byID map[string]*Step
 }
@@ -136,15 +140,20 @@ func (p *Plan) Cell(arg string) (*Cell, error) {
 	var i int
 	if _, err := fmt.Sscanf(arg, "%d", &i); err == nil && fmt.Sprint(i) == arg {
 		if i < 0 || i >= len(p.Cells) {
-			return nil, &CellError{fmt.Sprintf("cell %d is out of range: the study has cells 0 to %d (calibkit study plan lists them)", i, len(p.Cells)-1)}
+			return nil, &CellError{msg: fmt.Sprintf("cell %d is out of range: the study has cells 0 to %d (calibkit study plan lists them)", i, len(p.Cells)-1), PastEnd: i >= len(p.Cells)}
 		}
 		return p.Cells[i], nil
 	}
-	return nil, &CellError{fmt.Sprintf("no cell %q: give an index 0 to %d or an ID such as %s (calibkit study plan lists them)", arg, len(p.Cells)-1, p.Cells[0].ID)}
+	return nil, &CellError{msg: fmt.Sprintf("no cell %q: give an index 0 to %d or an ID such as %s (calibkit study plan lists them)", arg, len(p.Cells)-1, p.Cells[0].ID)}
 }
 
-// CellError is a --cell that names no cell of the plan.
-type CellError struct{ msg string }
+// CellError is a --cell that names no cell of the plan. PastEnd is set
+// for an index past the last cell (a scheduler's array larger than the
+// plan).
+type CellError struct {
+	msg     string
+	PastEnd bool
+}
 
 func (e *CellError) Error() string { return e.msg }
 

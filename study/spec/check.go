@@ -51,6 +51,11 @@ func at(n *yaml.Node, path ...any) *yaml.Node {
 }
 
 func (s *Spec) errAt(path []any, format string, args ...any) error {
+	return s.placed(path, format, args...)
+}
+
+// placed is an Error at the node a path names.
+func (s *Spec) placed(path []any, format string, args ...any) *Error {
 	e := &Error{File: s.File, Msg: fmt.Sprintf(format, args...)}
 	if n := at(s.root, path...); n != nil {
 		e.Line, e.Column = n.Line, n.Column
@@ -273,7 +278,8 @@ func (s *Spec) checkSource(i int, names map[string]bool) error {
 }
 
 // Resolve makes the spec's relative paths relative to dir and checks that
-// every input exists, naming the key of the first that does not.
+// every input exists, naming the key of the first that does not (an
+// *InputError).
 func (s *Spec) Resolve(dir string) error {
 	check := func(path []any, f *string, what string) error {
 		if *f == "" || strings.HasPrefix(*f, HFPrefix) {
@@ -283,7 +289,7 @@ func (s *Spec) Resolve(dir string) error {
 			*f = filepath.Join(dir, *f)
 		}
 		if _, err := os.Stat(*f); err != nil {
-			return s.errAt(path, "%s %s does not exist (paths are relative to the spec's folder)", what, *f)
+			return &InputError{s.placed(path, "%s %s does not exist (paths are relative to the spec's folder)", what, *f)}
 		}
 		return nil
 	}

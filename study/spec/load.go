@@ -26,6 +26,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// InputError is an input the spec names (model, text, corpus, eval or
+// task file...) that does not exist: the spec itself is well formed, the
+// file is not there, or not yet (a fetch that did not run, a shared file
+// system not mounted on this host). Its Error is the place and the path.
+type InputError struct{ Err *Error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
 // Load reads, checks and resolves the spec at path: relative paths in it
 // are taken from the spec's folder, and every input file must exist.
 func Load(path string) (*Spec, error) {

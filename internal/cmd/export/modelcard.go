@@ -3,7 +3,6 @@ package exportcmd
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 
@@ -79,10 +78,6 @@ refused with the file named.`,
 
 func modelCardRun(ctx context.Context, opts *ModelCardOptions) error {
 	res, err := modelcard.Write(ctx, modelcard.Options{Dir: opts.Dir, Output: opts.Output, License: opts.License, Command: opts.Command})
-	var ie *modelcard.InputError
-	if errors.As(err, &ie) && ie.Path == opts.Dir {
-		return cmdutil.FlagErrorf("%v", err)
-	}
 	if err != nil {
 		return err
 	}

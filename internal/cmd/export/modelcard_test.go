@@ -96,11 +96,12 @@ func TestModelCardRun(t *testing.T) {
 		t.Errorf("card:\n%s", card)
 	}
 
-	// exit 2 for a folder that is not a study, 1 for a study without a
-	// complete record; no card either way
+	// exit 1 (a failed run, not bad usage: no flag would fix it) for a
+	// folder that is not a study and for a study without a complete
+	// record; no card either way
 	empty := t.TempDir()
 	err = modelCardRun(context.Background(), &ModelCardOptions{IO: ios, Dir: empty, Output: filepath.Join(empty, "README.md")})
-	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "no results.jsonl") {
+	if cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "no results.jsonl") {
 		t.Errorf("not a study: %v (exit %d)", err, cmdutil.ExitCode(err))
 	}
 	os.WriteFile(filepath.Join(empty, results.FileName), []byte(`{"cell":"x"`), 0o644)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +29,9 @@ type Options struct {
 	Dir      string   // -o DIR (run), DIR (report)
 	Cells    []string // --cell (run)
 	LlamaCpp string   // --llama-cpp DIR (run, plan)
+	Plan     string   // --plan HASH (run)
 	JSON     bool
+	Array    bool // --array (plan)
 }
 
 // NewCmdStudy returns `study` with its subcommands; runF replaces the real
@@ -69,15 +72,32 @@ results.csv and the PNG charts are rebuilt from it.
 
 --llama-cpp DIR runs the imatrix, quantize and perplexity steps with
 llama.cpp's own tools from DIR (llama-imatrix, llama-quantize,
-llama-perplexity), e.g. a CUDA or Metal build, with the same parameters.`,
+llama-perplexity), e.g. a CUDA or Metal build, with the same parameters.
+
+--plan HASH makes the run a task of a scheduler's array submitted for that
+plan ("calibkit study plan --array" prints it): if the spec or an input
+changed since, the study now plans differently and the run is refused
+(exit 1) before anything runs, rather than mixing two studies in DIR; and
+a --cell index past the last cell has nothing to do (exit 0), so that an
+array larger than the plan does not fail. The first line a run logs names
+its plan's hash.
+
+With settings.threads at 0 the model steps use the CPUs the process was
+given: SLURM_CPUS_PER_TASK (or SLURM_CPUS_ON_NODE) in a Slurm task, else
+its affinity mask and cgroup CPU limit (a container's); on a whole machine
+the physical cores.`,
 		Example: `  calibkit study run examples/studies/imatrix-jpn-test.yaml -o jpn-test
   calibkit study run study.yaml -o /shared/study --cell 7
+  calibkit study run study.yaml -o /shared/study --cell "$SLURM_ARRAY_TASK_ID" --plan 3f9c0a1b2d4e
   calibkit study run study.yaml -o out --llama-cpp ~/llama.cpp/build/bin`,
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Spec = args[0]
 			if opts.Dir == "" {
 				return cmdutil.FlagErrorf("-o/--output DIR is required")
+			}
+			if opts.Plan != "" && !isPlanHash(opts.Plan) {
+				return cmdutil.FlagErrorf("--plan %q: want the plan's hash, %d to 64 hex digits, as calibkit study plan --array prints it", opts.Plan, plan.ShortHash)
 			}
 			if runF != nil {
 				return runF("run", opts)
@@ -88,8 +108,15 @@ llama-perplexity), e.g. a CUDA or Metal build, with the same parameters.`,
 	cmd.Flags().StringVarP(&opts.Dir, "output", "o", "", "study folder: step cache, logs and results (required)")
 	cmd.Flags().StringArrayVar(&opts.Cells, "cell", nil, "run only this cell, by index or ID (repeatable)")
 	cmd.Flags().StringVar(&opts.LlamaCpp, "llama-cpp", "", "folder of llama.cpp's llama-imatrix, llama-quantize and llama-perplexity to run the model steps with")
+	cmd.Flags().StringVar(&opts.Plan, "plan", "", "run only if the study still plans as HASH (a scheduler's array); a --cell past the last cell is then nothing to do")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON summary of the run on stdout")
 	return cmd
+}
+
+// isPlanHash reports whether h can name a plan: plan.ShortHash to 64 hex
+// digits.
+func isPlanHash(h string) bool {
+	return len(h) >= plan.ShortHash && len(h) <= 64 && strings.Trim(h, "0123456789abcdefABCDEF") == ""
 }
 
 func newCmdPlan(io *iostreams.IOStreams, runF func(string, *Options) error) *cobra.Command {
@@ -99,9 +126,15 @@ func newCmdPlan(io *iostreams.IOStreams, runF func(string, *Options) error) *cob
 		Short: "List a study's cells and steps with their stable IDs and keys",
 		Long: `Check a study spec and list its cells (index and ID, for "study run --cell")
 and the steps each needs, with each step's key: the hash of its inputs'
-contents and parameters, the same on every host. Nothing is run.`,
+contents and parameters, the same on every host. Nothing is run.
+
+The plan's own hash names all of that; --array prints only the number of
+cells and the hash ("32 3f9c0a1b2d4e"), what a scheduler's array is
+submitted with (examples/scale-out/slurm-study.sh reads it; "study run
+--cell I --plan HASH" refuses a study changed since).`,
 		Example: `  calibkit study plan study.yaml
-  calibkit study plan study.yaml --json | jq '.cells | length'`,
+  calibkit study plan study.yaml --array
+  calibkit study plan study.yaml --json`,
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Spec = args[0]
@@ -113,6 +146,7 @@ contents and parameters, the same on every host. Nothing is run.`,
 	}
 	cmd.Flags().StringVar(&opts.LlamaCpp, "llama-cpp", "", "plan for llama.cpp's own tools from this folder (their identity is part of the keys)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&opts.Array, "array", false, "print only the number of cells and the plan's hash, for submitting an array")
 	return cmd
 }
 
@@ -138,13 +172,18 @@ paired per-chunk comparison with the baseline) and the PNG charts.`,
 	return cmd
 }
 
-// loadSpec reads the spec; its errors are usage errors (exit 2).
+// loadSpec reads the spec. What is wrong in it (an unknown key, a bad
+// value) is a usage error (exit 2), like a bad flag; a spec that cannot be
+// read or an input it names that does not exist is a failed run (exit 1):
+// the spec is right, the files are not there.
 func loadSpec(path string) (*spec.Spec, error) {
 	s, err := spec.Load(path)
-	if err != nil {
+	var ie *spec.InputError
+	var se *spec.Error
+	if err != nil && !errors.As(err, &ie) && errors.As(err, &se) {
 		return nil, &cmdutil.FlagError{Err: err}
 	}
-	return s, nil
+	return s, err
 }
 
 func runRun(ctx context.Context, opts *Options) error {
@@ -152,7 +191,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	o := study.Options{Spec: s, Dir: opts.Dir, Cells: opts.Cells, LlamaCpp: opts.LlamaCpp}
+	o := study.Options{Spec: s, Dir: opts.Dir, Cells: opts.Cells, LlamaCpp: opts.LlamaCpp, Plan: opts.Plan}
 	if opts.IO.ShowProgress() {
 		o.Progress = opts.IO.ErrOut
 	} else if !opts.IO.Quiet {
@@ -162,6 +201,11 @@ func runRun(ctx context.Context, opts *Options) error {
 	var ce *plan.CellError
 	if errors.As(err, &ce) {
 		return &cmdutil.FlagError{Err: err}
+	}
+	if err == nil && res != nil && len(res.PastEnd) > 0 && len(res.Records) == 0 && res.Report == nil && !opts.JSON {
+		fmt.Fprintf(opts.IO.Out, "nothing to do: cell %s is past the last cell (%d) of plan %s; the array is larger than the plan\n",
+			strings.Join(res.PastEnd, ", "), len(res.Plan.Cells)-1, res.Plan.Short())
+		return nil
 	}
 	if res != nil {
 		if opts.JSON {
@@ -199,12 +243,16 @@ func planRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Array {
+		fmt.Fprintf(opts.IO.Out, "%d %s\n", len(p.Cells), p.Short())
+		return nil
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(p)
 	}
-	fmt.Fprintf(opts.IO.Out, "%d cells, %d steps (engine %s)\n", len(p.Cells), len(p.Steps), p.Engine)
+	fmt.Fprintf(opts.IO.Out, "%d cells, %d steps (engine %s), plan %s\n", len(p.Cells), len(p.Steps), p.Engine, p.Short())
 	for _, c := range p.Cells {
 		fmt.Fprintf(opts.IO.Out, "%4d  %s\n", c.Index, c.ID)
 	}
