@@ -46,7 +46,7 @@ type Options struct {
 	CheckpointEvery int
 	Checkpoint      string
 	// Progress, if not nil, is called after every step.
-	Progress func(Progress)
+	Progress func(Progress) `json:"-"`
 	// Command is the command line, for the manifest.
 	Command []string
 }
@@ -73,6 +73,19 @@ func Defaults() Options {
 		Model: m, Window: 256, Epochs: 1, LR: 1e-3, MinLRRatio: 0.1, Warmup: 20,
 		HeldOut: 0.1, Seed: 1, CheckpointEvery: 100,
 	}
+}
+
+// Demo returns the options of calibkit demo's model: Defaults for 400
+// steps at a peak learning rate of 2e-3 (about 100,000 tokens), no
+// checkpoints. Tests use the same model (train/traintest).
+func Demo(inputs []string) Options {
+	o := Defaults()
+	o.Inputs = inputs
+	o.Steps = 400
+	o.LR = 2e-3
+	o.Warmup = 20
+	o.CheckpointEvery = 0
+	return o
 }
 
 // Validate reports every invalid option, joined.

@@ -23,14 +23,20 @@ type Options struct {
 	// folder, kept so its files can be looked at.
 	Dir     string
 	Workers int
+	// Threads for the model steps (0: the physical cores).
+	Threads int
+	// ModelCache keeps the trained model between runs; empty: none.
+	ModelCache string
 }
 
 // State is what the steps share: the output folder and the files made so
 // far, by key (e.g. "samples.ja", "corpus.ja").
 type State struct {
-	IO      *iostreams.IOStreams
-	Dir     string
-	Workers int
+	IO         *iostreams.IOStreams
+	Dir        string
+	Workers    int
+	Threads    int
+	ModelCache string
 	// Files maps a key to the path of a file a step made.
 	Files map[string]string
 	// Inputs maps a key to paths of files a step made as a group.
@@ -52,9 +58,9 @@ func Steps() []Step {
 		{Name: "Japanese and Chinese eval sets size-matched to the English sample", Run: buildEvalSet},
 		{Name: "three-point sweep", Run: buildSweep},
 		{Name: "three-language mix", Run: buildLanguagesMix},
-		{Name: "synthesized model", Run: synthModel},
+		{Name: "a bilingual model trained on Wikipedia text (or taken from the model cache)", Run: trainedModel},
 		{Name: "imatrix per mix, with llama.cpp", Run: imatrixPerMix},
-		{Name: "study: 4 imatrix sources × M, L × 3 eval sets, through the study runner", Run: studyGrid},
+		{Name: "study: no, English and Japanese imatrix × Q2_K, IQ3_S × English and Japanese text, PPL and KLD", Run: studyGrid},
 	}
 }
 
@@ -81,19 +87,25 @@ wikitext-style text), with no download, and print what each step made:
   5. three-language mix: calibkit mix of the English sample with 30%
      Japanese and 20% Chinese (both eval sets' articles excluded), giving
      DIR/mix/en-ja-zh.txt;
-  6. synthesized model: calibkit model synth, a small llama-architecture
-     GGUF with a real SPM tokenizer and seeded weights, DIR/model/tiny.gguf;
+  6. trained model: calibkit model train on real Japanese and English
+     Wikipedia text bundled in the binary (JSQuAD's and WikiText-2's copies,
+     CC BY-SA; DIR/wiki/README.md), a 2-layer, 256-wide llama model with a
+     tokenizer learned from the text, DIR/model/ja-en.gguf. Articles for eval
+     and calibration text are held out from training. The model is kept in
+     the model cache (--model-cache) and taken from there when the texts and
+     settings are unchanged;
   7. imatrix per mix: calibkit imatrix -m the model -f each mix -c 64 (llama.cpp
      linked in), giving DIR/imatrix/share-*.gguf, and a summary table of
      tokens, chunks, perplexity and each imatrix's similarity to the
      English-only one;
-  8. study: calibkit study run on a grid of four imatrix sources (none,
-     the English-only, the half-Japanese and the three-language mix) × the
-     M and L variants × the English sample and the Japanese and Chinese eval
-     sets, each quant scored with perplexity (-c 64) and compared chunk by
-     chunk with the no-imatrix one, and on 20 multiple-choice tasks made from
-     the English sample (accuracy, compared task by task with McNemar's
-     test); the spec is written to DIR/study/study.yaml to edit and run again.
+  8. study: calibkit study run on a grid of three imatrix sources (none,
+     English and Japanese Wikipedia calibration text of the same number of
+     tokens) × Q2_K and IQ3_S × English and Japanese eval text, each quant
+     scored with perplexity and KL divergence against the unquantized model
+     (-c 256) and compared chunk by chunk with the no-imatrix one, and on 20
+     multiple-choice tasks made from the English eval text; the table is
+     printed with what it shows in words, and the spec is written to
+     DIR/study/study.yaml to edit and run again.
 
 Without -o, DIR is a new temporary folder, which is kept.`,
 		Example: `  calibkit demo
@@ -111,6 +123,8 @@ Without -o, DIR is a new temporary folder, which is kept.`,
 	}
 	cmd.Flags().StringVarP(&opts.Dir, "output", "o", "", "folder for everything the demo makes (default: a new temporary folder)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 2, "worker goroutines for the steps that run in parallel")
+	cmd.Flags().IntVarP(&opts.Threads, "threads", "t", 0, "CPU threads for training and the model steps (default: the physical cores)")
+	cmd.Flags().StringVar(&opts.ModelCache, "model-cache", DefaultModelCache(), "folder that keeps the trained model between runs (empty: train every time; $"+ModelCacheEnv+")")
 	return cmd
 }
 
@@ -125,7 +139,8 @@ func demoRun(ctx context.Context, opts *Options, steps []Step) error {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("demo folder: %w", err)
 	}
-	s := &State{IO: opts.IO, Dir: dir, Workers: opts.Workers, Files: map[string]string{}, Inputs: map[string][]string{}}
+	s := &State{IO: opts.IO, Dir: dir, Workers: opts.Workers, Threads: opts.Threads, ModelCache: opts.ModelCache,
+		Files: map[string]string{}, Inputs: map[string][]string{}}
 	fmt.Fprintf(opts.IO.Out, "calibkit demo: writing to %s\n", dir)
 	for i, st := range steps {
 		start := time.Now()

@@ -9,33 +9,11 @@ import (
 
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/manifest"
-	"github.com/calibkit/calibkit/internal/synth"
 )
 
 // demoCtx is the imatrix chunk size of the demo: the sample mixes hold a
 // few hundred tokens, and llama-imatrix needs at least two chunks.
 const demoCtx = 64
-
-// synthModel writes a small llama model with a real SPM tokenizer (so the
-// Japanese text tokenizes) and seeded weights. Key: "model".
-func synthModel(ctx context.Context, s *State) error {
-	out := filepath.Join(s.Dir, "model", "tiny.gguf")
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	o := synth.Default()
-	if err := synth.WriteFileContext(ctx, out, o); err != nil {
-		return err
-	}
-	st, err := os.Stat(out)
-	if err != nil {
-		return err
-	}
-	s.Files["model"] = out
-	fmt.Fprintf(s.IO.Out, "      %s: llama architecture, %d layers, %d embedding, %s vocabulary of %d tokens, %d parameters (%d bytes)\n",
-		s.rel(out), o.Layers, o.Embd, o.Vocab, o.VocabSize, o.ParamCount(), st.Size())
-	return nil
-}
 
 // mixResult is one row of the demo's summary table.
 type mixResult struct {

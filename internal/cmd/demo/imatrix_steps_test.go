@@ -10,12 +10,15 @@ import (
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/train/traintest"
 )
 
 func TestDemoImatrixPerMix(t *testing.T) {
 	io, _, out, _ := iostreams.Test()
 	dir := filepath.Join(t.TempDir(), "demo")
-	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2}, Steps()); err != nil {
+	traintest.Model(t) // trained once for every test binary
+	// the steps up to the imatrix per mix, on the trained model
+	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2, ModelCache: traintest.CacheDir()}, Steps()[:7]); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	// One imatrix per mix, readable, made from at least two chunks of 64
@@ -63,7 +66,7 @@ func TestDemoImatrixPerMix(t *testing.T) {
 		}
 	}
 	text := out.String()
-	for _, want := range []string{"[6/8] synthesized model", "[7/8] imatrix per mix", "share ja", "imatrix/share-0.5.gguf", "1.0000"} {
+	for _, want := range []string{"[6/7] a bilingual model", "[7/7] imatrix per mix", "share ja", "imatrix/share-0.5.gguf", "1.0000"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

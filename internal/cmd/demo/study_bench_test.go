@@ -12,12 +12,13 @@ import (
 	"github.com/calibkit/calibkit/internal/iostreams"
 	"github.com/calibkit/calibkit/study"
 	"github.com/calibkit/calibkit/study/spec"
+	"github.com/calibkit/calibkit/train/traintest"
 )
 
 // BenchmarkDemoStudy runs the demo's study grid — the spec calibkit demo
-// writes to DIR/study/study.yaml, on the inputs its earlier steps make (4
-// imatrix sources × M, L × 3 eval sets and the task set: 43 steps, the
-// linked engine) — from nothing, once per iteration in a fresh folder, and
+// writes to DIR/study/study.yaml, on the inputs its earlier steps make (3
+// imatrix sources × Q2_K, IQ3_S × 2 eval sets with KL divergence, and the
+// task set, on the trained model; the linked engine) — from nothing, once per iteration in a fresh folder, and
 // then once more finished. It reports the medians over the iterations of:
 // the runner's share of the first run's wall time (everything outside the
 // steps' own work: planning and hashing the inputs, locks, temporary
@@ -35,7 +36,8 @@ func BenchmarkDemoStudy(b *testing.B) {
 	// As calibkit runs: the writers record their outputs' sums, which the
 	// planner's hashing then takes (a test binary has no cache otherwise).
 	b.Setenv(filehash.CacheEnv, filepath.Join(dir, "hash-cache"))
-	st := &State{IO: io, Dir: dir, Workers: 2, Files: map[string]string{}, Inputs: map[string][]string{}}
+	traintest.Model(b)
+	st := &State{IO: io, Dir: dir, Workers: 2, ModelCache: traintest.CacheDir(), Files: map[string]string{}, Inputs: map[string][]string{}}
 	steps := Steps()
 	for _, step := range steps[:len(steps)-2] { // all but imatrix per mix and the study
 		if err := step.Run(context.Background(), st); err != nil {
@@ -51,7 +53,7 @@ func BenchmarkDemoStudy(b *testing.B) {
 		if err := os.MkdirAll(sd, 0o755); err != nil {
 			b.Fatal(err)
 		}
-		if err := writeDemoTasks(st.Files["samples.wikitext"], filepath.Join(sd, demoTaskFile)); err != nil {
+		if err := writeDemoTasks(st.Files["wiki.eval-en"], filepath.Join(sd, demoTaskFile)); err != nil {
 			b.Fatal(err)
 		}
 		p := filepath.Join(sd, "study.yaml")

@@ -13,53 +13,61 @@ import (
 	"github.com/calibkit/calibkit/study/spec"
 )
 
-// demoStudy is the grid the demo runs through the study runner: four
-// imatrix sources (none, the English-only mix, the half-Japanese mix, the
-// three-language mix) × the study's M and L variants × the English sample
-// and the Japanese and Chinese eval sets, and a small multiple-choice task
-// set from the English sample. Paths are relative to DIR/study, where the spec is written so that
-// it can be edited and run again with calibkit study run.
+// demoStudy is the grid the demo runs through the study runner on its
+// trained model: three imatrix sources (none, and English and Japanese
+// Wikipedia calibration text cut to the same number of chunks) × Q2_K and
+// IQ3_S × English and Japanese eval text, each quant scored with
+// perplexity and with KL divergence against the unquantized model, and a
+// small multiple-choice task set from the English eval text. Paths are
+// relative to DIR/study, where the spec is written so that it can be
+// edited and run again with calibkit study run.
 const demoStudy = `# The demo's study: edit and rerun with
 #   calibkit study run study.yaml -o .
 # (only the steps whose inputs or parameters changed are run again).
 name: calibkit demo
-model: ../model/tiny.gguf
+notes:
+  - The model was trained for the demo on about 100,000 tokens of Japanese and English Wikipedia text; the eval and calibration articles were held out from training.
+  - Both imatrix texts are cut to the same number of chunks, so language is not confounded with size.
+model: ../model/ja-en.gguf
 imatrix:
   - none
   - name: en
-    text: ../sweep/share-0.txt
-  - name: en+ja
-    text: ../sweep/share-0.5.txt
-  - name: en+ja+zh
-    text: ../mix/en-ja-zh.txt
-variants: [M, L]
+    text: ../wiki/calib-en.txt
+  - name: ja
+    text: ../wiki/calib-ja.txt
+variants:
+  - name: Q2_K
+    type: Q2_K
+  - name: IQ3_S
+    type: IQ3_S
 eval:
   - name: en
-    file: ../samples/wikitext-sample.raw
+    file: ../wiki/eval-en.txt
   - name: ja
-    file: ../eval/ja-wiki.test.raw
-  - name: zh
-    file: ../eval/zh-wiki.test.raw
+    file: ../wiki/eval-ja.txt
 tasks:
   - name: next-words
     file: next-words.mc
     mode: multiple-choice
 settings:
-  ctx: 64
+  ctx: 256
+  imatrix_chunks: 40
+  kld_base: ../model/ja-en.gguf
   baseline: none
 `
 
 // studyGrid writes DIR/study/study.yaml and runs it with the study runner
-// (the linked llama.cpp), then prints the table and where the report is.
+// (the linked llama.cpp), then prints the table, what it shows in words,
+// and where the report is.
 func studyGrid(ctx context.Context, s *State) error {
-	if s.Files["model"] == "" || len(s.Inputs["sweep.mixes"]) == 0 || s.Files["eval.ja"] == "" || s.Files["eval.zh"] == "" || s.Files["mix.languages"] == "" {
-		return fmt.Errorf("no model, sweep mixes, eval sets or three-language mix (the earlier steps must run first)")
+	if s.Files["model"] == "" || s.Files["wiki.eval-en"] == "" || s.Files["wiki.calib-ja"] == "" {
+		return fmt.Errorf("no trained model or Wikipedia texts (the earlier steps must run first)")
 	}
 	dir := filepath.Join(s.Dir, "study")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeDemoTasks(s.Files["samples.wikitext"], filepath.Join(dir, demoTaskFile)); err != nil {
+	if err := writeDemoTasks(s.Files["wiki.eval-en"], filepath.Join(dir, demoTaskFile)); err != nil {
 		return fmt.Errorf("demo task set: %w", err)
 	}
 	path := filepath.Join(dir, "study.yaml")
@@ -70,45 +78,13 @@ func studyGrid(ctx context.Context, s *State) error {
 	if err != nil {
 		return err
 	}
+	sp.Settings.Threads = s.Threads
 	res, err := study.Run(ctx, study.Options{Spec: sp, Dir: dir})
 	if err != nil {
 		return err
 	}
-	cmp := results.Compare(res.Records)
-	fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-4s %22s  %s\n", "variant", "imatrix", "eval", "PPL", "against none (paired, 95%)")
-	var taskRecs []*results.Record
-	for _, r := range res.Records {
-		if r.TaskScore != nil {
-			taskRecs = append(taskRecs, r)
-			continue
-		}
-		vs := "(baseline)"
-		if p, ok := cmp[r.Cell]; ok {
-			ratio, lo, hi := p.PPLRatio()
-			vs = fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)
-			if p.Significant() {
-				vs += " *"
-			}
-		}
-		fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-4s %22s  %s\n", r.Variant, r.Source, r.Eval, results.FormatPPL(r.PPL, r.PPLError), vs)
-	}
-	fmt.Fprintf(s.IO.Out, "      (* the interval leaves out 1; %d steps run, %d cached)\n", res.Computed, res.Cached)
-	if len(taskRecs) > 0 {
-		tcmp := results.CompareTasks(taskRecs)
-		fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-10s %22s  %s\n", "variant", "imatrix", "tasks", "accuracy %", "against none (per task, McNemar)")
-		for _, r := range taskRecs {
-			vs := "(baseline)"
-			if p, ok := tcmp[r.Cell]; ok {
-				vs = fmt.Sprintf("%+.1f pp [%+.1f, %+.1f], p %.2g", p.Diff, p.Lo, p.Hi, p.P)
-				if p.Significant() {
-					vs += " *"
-				}
-			}
-			ts := r.TaskScore
-			fmt.Fprintf(s.IO.Out, "      %-8s %-8s %-10s %22s  %s\n", r.Variant, r.Source, r.Task, fmt.Sprintf("%.1f ± %.1f of %d", ts.Accuracy, ts.StdErr, ts.Scored), vs)
-		}
-		fmt.Fprintf(s.IO.Out, "      (a random-weight model scores about chance, 25%%, on these %d tasks)\n", demoTaskCount)
-	}
+	printStudy(s, res.Records)
+	fmt.Fprintf(s.IO.Out, "      (%d steps run, %d cached)\n", res.Computed, res.Cached)
 	fmt.Fprintf(s.IO.Out, "      spec: %s (edit it and run: calibkit study run %s -o %s)\n", s.rel(path), path, dir)
 	fmt.Fprintf(s.IO.Out, "      table: %s\n", s.rel(res.Report.Markdown))
 	for _, c := range res.Report.Charts {
@@ -116,4 +92,57 @@ func studyGrid(ctx context.Context, s *State) error {
 	}
 	s.Files["study"] = dir
 	return nil
+}
+
+// printStudy prints the grid's table (PPL and mean KLD, each with its
+// paired ratio to the no-imatrix cell), the task table, and in words what
+// the intervals show.
+func printStudy(s *State, recs []*results.Record) {
+	cmp, kcmp := results.Compare(recs), results.CompareKLD(recs)
+	w := s.IO.Out
+	fmt.Fprintf(w, "      %-8s %-7s %-4s %16s %-26s %18s  %s\n", "variant", "imatrix", "eval", "PPL", "PPL vs none (95%)", "mean KLD", "KLD vs none (95%)")
+	var taskRecs []*results.Record
+	for _, r := range recs {
+		if r.TaskScore != nil {
+			taskRecs = append(taskRecs, r)
+			continue
+		}
+		pv, kv := "(baseline)", "(baseline)"
+		if p, ok := cmp[r.Cell]; ok {
+			ratio, lo, hi := p.PPLRatio()
+			pv = fmt.Sprintf("×%.3f [%.3f, %.3f]%s", ratio, lo, hi, star(p.Significant()))
+		}
+		if p, ok := kcmp[r.Cell]; ok {
+			kv = p.String() + star(p.Significant())
+		}
+		kld := ""
+		if k, ok := r.KLD["Mean KLD"]; ok {
+			kld = fmt.Sprintf("%.4f ± %.4f", k.Value, k.Err)
+		}
+		fmt.Fprintf(w, "      %-8s %-7s %-4s %16s %-26s %18s  %s\n", r.Variant, r.Source, r.Eval, results.FormatPPL(r.PPL, r.PPLError), pv, kld, kv)
+	}
+	fmt.Fprintf(w, "      (ratios are paired chunk by chunk against the no-imatrix quant; * the 95%% interval leaves out 1)\n")
+	if len(taskRecs) > 0 {
+		tcmp := results.CompareTasks(taskRecs)
+		fmt.Fprintf(w, "      %-8s %-7s %-10s %20s  %s\n", "variant", "imatrix", "tasks", "accuracy %", "against none (per task, McNemar)")
+		for _, r := range taskRecs {
+			vs := "(baseline)"
+			if p, ok := tcmp[r.Cell]; ok {
+				vs = p.String() + star(p.Significant())
+			}
+			fmt.Fprintf(w, "      %-8s %-7s %-10s %20s  %s\n", r.Variant, r.Source, r.Task, results.FormatAccuracy(r.TaskScore), vs)
+		}
+		fmt.Fprintf(w, "      (chance is 25%% on these %d tasks, too few to tell quants apart)\n", demoTaskCount)
+	}
+	fmt.Fprintf(w, "\n      What the table shows:\n")
+	for _, line := range findings(recs) {
+		fmt.Fprintf(w, "      - %s\n", line)
+	}
+}
+
+func star(sig bool) string {
+	if sig {
+		return " *"
+	}
+	return ""
 }
