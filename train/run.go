@@ -128,6 +128,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if lossHook != nil {
+			loss = lossHook(step, loss)
+		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return nil, ck.diverged(step, lr, loss)
 		}
@@ -161,6 +164,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	return res, nil
 }
+
+// lossHook, when a test sets it, replaces each step's loss (fault
+// injection: a loss that becomes NaN).
+var lossHook func(step int, loss float64) float64
 
 // heldOutPPL is exp of the mean cross-entropy over the windows.
 func heldOutPPL(ctx context.Context, tr *llama.Trainer, ws []window) (float64, error) {

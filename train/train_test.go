@@ -124,3 +124,55 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 		t.Errorf("checkpoint after step %d, want 6", n)
 	}
 }
+
+// TestRunStopsOnNaN makes the loss of step 8 NaN: the run stops naming the
+// step and learning rate, writes no output, and keeps the checkpoint of
+// step 6 (the one of step 8 was never promoted).
+func TestRunStopsOnNaN(t *testing.T) {
+	dir := t.TempDir()
+	texts, err := sample.WikiTexts(filepath.Join(dir, "wiki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Defaults()
+	o.Model.Embd, o.Model.FF = 64, 128
+	o.Inputs, o.Output, o.Steps, o.Threads, o.Warmup = []string{texts["train-en"]}, filepath.Join(dir, "m.gguf"), 20, 2, 0
+	o.Checkpoint, o.CheckpointEvery = filepath.Join(dir, "ckpt.gguf"), 2
+	lossHook = func(step int, loss float64) float64 {
+		if step == 7 {
+			return math.NaN()
+		}
+		return loss
+	}
+	defer func() { lossHook = nil }()
+	_, err = Run(context.Background(), o)
+	for _, want := range []string{"the loss became NaN at step 8", "(learning rate 0.000731)", "after step 6", "try a lower --lr"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+	if _, err := os.Stat(o.Output); err == nil {
+		t.Error("output written after NaN")
+	}
+	g, err := gguf.Open(o.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if n, _ := g.Uint("calibkit.train.steps"); n != 6 {
+		t.Errorf("checkpoint after step %d, want 6", n)
+	}
+}
+
+func TestRunUnwritableOutput(t *testing.T) {
+	dir := t.TempDir()
+	texts, err := sample.WikiTexts(filepath.Join(dir, "wiki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Defaults()
+	o.Inputs, o.Output, o.Steps = []string{texts["train-en"]}, filepath.Join(dir, "no", "such", "m.gguf"), 1
+	if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "output folder") || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("error %v", err)
+	}
+}
