@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/calibkit/calibkit/internal/llama"
 	"github.com/calibkit/calibkit/internal/synth"
 )
 
@@ -103,6 +104,9 @@ func (o Options) Validate() error {
 	}
 	if o.Model.Experts != 0 {
 		bad("--experts: calibkit trains dense models only")
+	}
+	if o.Model.Layers > llama.MaxTrainLayers {
+		bad("--layers: calibkit trains models of up to %d layers with the pinned llama.cpp (a deeper model's training graph overflows the graph size it gives), got %d", llama.MaxTrainLayers, o.Model.Layers)
 	}
 	if o.Model.Type != synth.TypeF32 {
 		bad("--type: training needs F32 weights")

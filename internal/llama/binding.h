@@ -549,6 +549,10 @@ int  ck_trainer_n_params(struct ck_trainer * t);
 struct ggml_tensor * ck_trainer_param(struct ck_trainer * t, int i);
 void ck_trainer_watch(struct ck_trainer * t, struct ggml_tensor * param, float * dst);
 size_t ck_train_take_error(char * buf, size_t n);
+void ck_set_trainer_context(int on);
+typedef struct ggml_backend * ggml_backend_t;
+typedef struct ggml_backend_buffer_type * ggml_backend_buffer_type_t;
+typedef struct ggml_backend_sched * ggml_backend_sched_t;
 
 // ---- calibkit's quantize shim (quantize.cpp) --------------------------------
 

@@ -201,6 +201,7 @@ static int ck_rewrite_cache_writes(struct ggml_context * ctx, struct ggml_cgraph
     struct ggml_tensor ** nodes = ggml_graph_nodes(gf);
     int n_writes[2] = {0, 0};
 
+
     // check first, so that a refused graph is left as it was
     for (int i = 0; i < n; i++) {
         struct ggml_tensor * s = nodes[i];
@@ -307,6 +308,31 @@ void __wrap_ggml_opt_prepare_alloc(ggml_opt_context_t opt_ctx, struct ggml_conte
         abort();
     }
     __real_ggml_opt_prepare_alloc(opt_ctx, ctx_compute, gf, inputs, outputs);
+}
+
+// ---- 0. a scheduler large enough for the training graphs ----------------------
+
+// llama.cpp sizes its scheduler's node table by the largest inference graph
+// (llama_context::graph_max_nodes, 1024 for a small model); the training
+// graph (forward, backward and optimizer nodes, and their leafs) of a model
+// of more than four layers does not fit, and the scheduler aborts. While
+// ck_trainer_context is set (NewTrainer creating its context), the
+// scheduler is made four times larger. The graphs themselves keep
+// llama.cpp's size (1024 nodes for a small model), which the backward graph
+// of more than 6 layers overflows; NewTrainer refuses such a model.
+static int ck_trainer_context;
+
+void ck_set_trainer_context(int on) { __atomic_store_n(&ck_trainer_context, on, __ATOMIC_SEQ_CST); }
+
+ggml_backend_sched_t __real_ggml_backend_sched_new(ggml_backend_t * backends, ggml_backend_buffer_type_t * bufts,
+        int n_backends, size_t graph_size, bool parallel, bool op_offload);
+
+ggml_backend_sched_t __wrap_ggml_backend_sched_new(ggml_backend_t * backends, ggml_backend_buffer_type_t * bufts,
+        int n_backends, size_t graph_size, bool parallel, bool op_offload) {
+    if (__atomic_load_n(&ck_trainer_context, __ATOMIC_SEQ_CST)) {
+        graph_size *= 4;
+    }
+    return __real_ggml_backend_sched_new(backends, bufts, n_backends, graph_size, parallel, op_offload);
 }
 
 // ---- 2. no in-place reuse of what the norm and softmax gradients read ---------

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -28,6 +29,16 @@ type Trainer struct {
 	nCtx  int
 	names map[string]*C.struct_ggml_tensor
 }
+
+// trainCtxMu serializes the trainers' context creation, which sets the
+// flag that gives their scheduler its larger size (train.c); a context made
+// elsewhere meanwhile would only get a larger scheduler, which is harmless.
+var trainCtxMu sync.Mutex
+
+// MaxTrainLayers is the deepest model a Trainer takes: a 6-layer model's
+// training graph (forward, backward, optimizer: about 820 + 56 nodes) fits
+// the 1024 nodes the pinned llama.cpp gives it, an 8-layer one's does not.
+const MaxTrainLayers = 6
 
 // TrainParams sizes a Trainer.
 type TrainParams struct {
@@ -59,8 +70,15 @@ func NewTrainer(m *Model, p TrainParams) (*Trainer, error) {
 	if n, _ := m.Meta("llama.expert_count"); n != "" && n != "0" {
 		return nil, fmt.Errorf("train %s: a mixture of experts (%s experts); calibkit trains dense llama models only", m.path, n)
 	}
+	if n := m.NLayer(); n > MaxTrainLayers {
+		return nil, fmt.Errorf("train %s: %d layers; calibkit trains llama models of up to %d layers: the pinned llama.cpp gives a small model's graphs 1024 nodes, which the backward graph of a deeper one overflows (ggml would abort); use fewer --layers", m.path, n, MaxTrainLayers)
+	}
+	trainCtxMu.Lock()
+	C.ck_set_trainer_context(1)
 	ctx, err := NewContext(m, ContextParams{NCtx: p.NCtx, NBatch: p.NCtx, NUBatch: p.NCtx, NSeqMax: 1,
 		Threads: p.Threads, FlashAttn: FlashAttnOff, KVF32: true})
+	C.ck_set_trainer_context(0)
+	trainCtxMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}

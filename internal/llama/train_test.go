@@ -156,3 +156,31 @@ func TestTrainLowersLoss(t *testing.T) {
 		t.Errorf("loss %.4f → %.4f after 30 steps on one window", first, after)
 	}
 }
+
+// TestNewTrainerRefuses checks the models a Trainer cannot train: they get
+// an error naming what is supported, never an abort.
+func TestNewTrainerRefuses(t *testing.T) {
+	deep := synth.Default()
+	deep.Layers, deep.Name = 7, "deep"
+	moe := synth.Default()
+	moe.Experts, moe.ExpertsUsed, moe.Name = 4, 2, "moe"
+	for _, c := range []struct {
+		o    synth.Options
+		p    TrainParams
+		want string
+	}{
+		{deep, TrainParams{NCtx: 256}, "up to 6 layers"},
+		{moe, TrainParams{NCtx: 256}, "dense llama models only"},
+		{synth.Default(), TrainParams{NCtx: 300}, "multiple of 256"},
+	} {
+		m, err := LoadModel(synthtest.Model(t, "refuse-"+c.o.Name, c.o), ModelParams{NoMmap: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = NewTrainer(m, c.p)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.o.Name, err, c.want)
+		}
+		m.Close()
+	}
+}
