@@ -39,7 +39,7 @@ func TestImatrixEffectsOnTrainedModel(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		out := filepath.Join(dir, lang+".imatrix.gguf")
 		_, err := imatrix.Run(ctx, imatrix.RunOptions{Model: fx.Model, File: fx.Texts["calib-"+lang], Output: out,
-			Format: imatrix.FormatGGUF, CtxSize: nctx, BatchSize: nctx, UBatchSize: nctx, Chunks: 40, NoPPL: true, OutFreq: 1000})
+			Format: imatrix.FormatGGUF, CtxSize: nctx, BatchSize: nctx, UBatchSize: nctx, Chunks: 40, NoPPL: true, OutFreq: 1000, Threads: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestImatrixEffectsOnTrainedModel(t *testing.T) {
 		}
 		evals[lang] = string(b)
 		kb := filepath.Join(dir, lang+".kld")
-		if _, err := perplexity.Run(ctx, base, evals[lang], perplexity.Options{NCtx: nctx, SaveBase: kb, FlashAttn: llama.FlashAttnOff}); err != nil {
+		if _, err := perplexity.Run(ctx, base, evals[lang], perplexity.Options{NCtx: nctx, SaveBase: kb, FlashAttn: llama.FlashAttnOff, Threads: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,7 +82,7 @@ func TestImatrixEffectsOnTrainedModel(t *testing.T) {
 			}
 			kld[c.typ][src] = map[string][]float64{}
 			for _, lang := range []string{"en", "ja"} {
-				r, err := perplexity.Run(ctx, q, evals[lang], perplexity.Options{KLDBase: filepath.Join(dir, lang+".kld"), FlashAttn: llama.FlashAttnOff})
+				r, err := perplexity.Run(ctx, q, evals[lang], perplexity.Options{KLDBase: filepath.Join(dir, lang+".kld"), FlashAttn: llama.FlashAttnOff, Threads: 1})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -59,7 +59,13 @@ func Model(t testing.TB) *Fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, _, _, err := train.Cached(context.Background(), cache, train.Demo([]string{texts["train-ja"], texts["train-en"]}))
+	o := train.Demo([]string{texts["train-ja"], texts["train-en"]})
+	// One thread: go test runs two test binaries at once on two cores, and
+	// ggml's threads spin while they wait for each other, so two threads
+	// beside another binary's run several times slower than one. The
+	// thread count does not change the weights' key.
+	o.Threads = 1
+	path, _, _, err := train.Cached(context.Background(), cache, o)
 	if err != nil {
 		t.Fatal(err)
 	}

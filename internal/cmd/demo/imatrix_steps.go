@@ -48,7 +48,7 @@ func imatrixPerMix(ctx context.Context, s *State) error {
 		name := strings.TrimSuffix(filepath.Base(mixPath), filepath.Ext(mixPath))
 		out := filepath.Join(dir, name+".gguf")
 		sum, err := imatrix.Run(ctx, imatrix.RunOptions{Model: model, File: mixPath, Output: out, Format: imatrix.FormatGGUF,
-			CtxSize: demoCtx, BatchSize: 2048, UBatchSize: 512, Chunks: -1, OutFreq: 10,
+			CtxSize: demoCtx, BatchSize: 2048, UBatchSize: 512, Chunks: -1, OutFreq: 10, Threads: s.Threads,
 			Command: []string{"calibkit", "imatrix", "-m", model, "-f", mixPath, "-c", fmt.Sprint(demoCtx), "-o", out}})
 		if err != nil {
 			return err

@@ -18,7 +18,7 @@ func TestDemoImatrixPerMix(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	traintest.Model(t) // trained once for every test binary
 	// the steps up to the imatrix per mix, on the trained model
-	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2, ModelCache: traintest.CacheDir()}, Steps()[:7]); err != nil {
+	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2, Threads: 1, ModelCache: traintest.CacheDir()}, Steps()[:7]); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	// One imatrix per mix, readable, made from at least two chunks of 64

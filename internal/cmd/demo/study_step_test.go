@@ -21,7 +21,7 @@ func TestDemoStudyGrid(t *testing.T) {
 	io, _, out, _ := iostreams.Test()
 	dir := filepath.Join(t.TempDir(), "demo")
 	traintest.Model(t) // trained once for every test binary
-	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2, ModelCache: traintest.CacheDir()}, Steps()); err != nil {
+	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2, Threads: 1, ModelCache: traintest.CacheDir()}, Steps()); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	// The spec it used is there to edit and rerun, and plans the same grid.
