@@ -93,51 +93,26 @@ func TestRunLearns(t *testing.T) {
 }
 
 func TestRunStopsWhenCancelled(t *testing.T) {
-	dir := t.TempDir()
-	texts, err := sample.WikiTexts(filepath.Join(dir, "wiki"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := Defaults()
-	o.Model.Embd, o.Model.FF = 64, 128
-	o.Inputs, o.Output, o.Steps, o.Threads = []string{texts["train-en"]}, filepath.Join(dir, "m.gguf"), 50, 2
-	o.Checkpoint, o.CheckpointEvery = filepath.Join(dir, "ckpt.gguf"), 2
+	o := tinyRun(t, 50)
 	ctx, cancel := context.WithCancel(context.Background())
 	o.Progress = func(p Progress) {
 		if p.Step == 7 {
 			cancel()
 		}
 	}
-	_, err = Run(ctx, o)
+	_, err := Run(ctx, o)
 	if err == nil || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped before step 8") || !strings.Contains(err.Error(), "after step 6") {
 		t.Fatalf("error %v", err)
 	}
-	if _, err := os.Stat(o.Output); err == nil {
-		t.Error("output written after cancel")
-	}
-	g, err := gguf.Open(o.Checkpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	if n, _ := g.Uint("calibkit.train.steps"); n != 6 {
-		t.Errorf("checkpoint after step %d, want 6", n)
-	}
+	checkStopped(t, o, 6)
 }
 
 // TestRunStopsOnNaN makes the loss of step 8 NaN: the run stops naming the
 // step and learning rate, writes no output, and keeps the checkpoint of
 // step 6 (the one of step 8 was never promoted).
 func TestRunStopsOnNaN(t *testing.T) {
-	dir := t.TempDir()
-	texts, err := sample.WikiTexts(filepath.Join(dir, "wiki"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := Defaults()
-	o.Model.Embd, o.Model.FF = 64, 128
-	o.Inputs, o.Output, o.Steps, o.Threads, o.Warmup = []string{texts["train-en"]}, filepath.Join(dir, "m.gguf"), 20, 2, 0
-	o.Checkpoint, o.CheckpointEvery = filepath.Join(dir, "ckpt.gguf"), 2
+	o := tinyRun(t, 20)
+	o.Warmup = 0
 	lossHook = func(step int, loss float64) float64 {
 		if step == 7 {
 			return math.NaN()
@@ -145,23 +120,13 @@ func TestRunStopsOnNaN(t *testing.T) {
 		return loss
 	}
 	defer func() { lossHook = nil }()
-	_, err = Run(context.Background(), o)
+	_, err := Run(context.Background(), o)
 	for _, want := range []string{"the loss became NaN at step 8", "(learning rate 0.000731)", "after step 6", "try a lower --lr"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want %q", err, want)
 		}
 	}
-	if _, err := os.Stat(o.Output); err == nil {
-		t.Error("output written after NaN")
-	}
-	g, err := gguf.Open(o.Checkpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	if n, _ := g.Uint("calibkit.train.steps"); n != 6 {
-		t.Errorf("checkpoint after step %d, want 6", n)
-	}
+	checkStopped(t, o, 6)
 }
 
 func TestRunUnwritableOutput(t *testing.T) {
@@ -174,5 +139,38 @@ func TestRunUnwritableOutput(t *testing.T) {
 	o.Inputs, o.Output, o.Steps = []string{texts["train-en"]}, filepath.Join(dir, "no", "such", "m.gguf"), 1
 	if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "output folder") || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// tinyRun returns the options of a short run of a tiny model on the English
+// training text, checkpointing every 2 steps, in a fresh folder.
+func tinyRun(t *testing.T, steps int) Options {
+	t.Helper()
+	dir := t.TempDir()
+	texts, err := sample.WikiTexts(filepath.Join(dir, "wiki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Defaults()
+	o.Model.Embd, o.Model.FF = 64, 128
+	o.Inputs, o.Output, o.Steps, o.Threads = []string{texts["train-en"]}, filepath.Join(dir, "m.gguf"), steps, 2
+	o.Checkpoint, o.CheckpointEvery = filepath.Join(dir, "ckpt.gguf"), 2
+	return o
+}
+
+// checkStopped checks that a run that stopped wrote no output and kept the
+// checkpoint of step want.
+func checkStopped(t *testing.T, o Options, want uint64) {
+	t.Helper()
+	if _, err := os.Stat(o.Output); err == nil {
+		t.Error("output written by a run that stopped")
+	}
+	g, err := gguf.Open(o.Checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if n, _ := g.Uint("calibkit.train.steps"); n != want {
+		t.Errorf("checkpoint after step %d, want %d", n, want)
 	}
 }
