@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -241,7 +242,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err := x.appendNew(ctx, o.Dir, res.Records); err != nil {
 		return res, err
 	}
-	if res.Report, err = results.BuildIfStale(o.Dir, p.Spec.Name); err != nil {
+	if res.Report, err = buildReport(o.Dir, p, res.Failed); err != nil {
 		return res, err
 	}
 	res.ReportSeconds = time.Since(t0).Seconds()
@@ -288,4 +289,39 @@ func newRecords(old, recs []*results.Record) []*results.Record {
 		}
 	}
 	return add
+}
+
+// buildReport rebuilds the report when results.jsonl changed, or when the
+// page's other parts (pageInfo) did: a run whose steps failed rewrites
+// the page to show them.
+func buildReport(dir string, p *plan.Plan, failed []StepError) (*results.Report, error) {
+	info := pageInfo(p, failed)
+	old, err := results.ReadInfo(dir)
+	if err != nil || old == nil || !reflect.DeepEqual(old, info) {
+		return results.BuildWith(dir, p.Spec.Name, info)
+	}
+	return results.BuildIfStale(dir, p.Spec.Name)
+}
+
+// pageInfo is what the study's page shows beside the records: the spec
+// file as run, the engine, the notes and the failed steps with their
+// logs' last lines.
+func pageInfo(p *plan.Plan, failed []StepError) *results.PageInfo {
+	info := &results.PageInfo{Engine: p.Engine, Notes: p.Spec.Notes}
+	if kind, v, ok := strings.Cut(p.Engine, ":"); ok && kind == "linked" {
+		info.LlamaCpp = v
+	}
+	if p.Spec.File != "" {
+		if b, err := os.ReadFile(p.Spec.File); err == nil {
+			info.Spec = string(b)
+		}
+	}
+	for _, f := range failed {
+		fs := results.FailedStep{Step: f.Step, Err: f.Err, Log: f.Log}
+		if f.Log != "" {
+			fs.Tail = tailFile(f.Log, 20)
+		}
+		info.Failed = append(info.Failed, fs)
+	}
+	return info
 }
