@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/calibkit/calibkit/modelcard"
 	"github.com/calibkit/calibkit/study/results"
 )
 
@@ -66,7 +67,7 @@ settings:
   kld_base: $MODEL
 `)
 	out := filepath.Join(dir, "out")
-	res, err := Run(context.Background(), Options{Spec: s, Dir: out})
+	res, err := Run(context.Background(), Options{Spec: s, Dir: out, PageCommands: modelcard.CellCommands})
 	if err != nil {
 		t.Fatalf("%v %+v", err, res.Failed)
 	}
@@ -135,6 +136,13 @@ settings:
 	phone, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	withCommands, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('details[id^="cell-"] pre')).filter(p => p.textContent.includes('llama-perplexity')).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withCommands != len(res.Records) {
+		t.Errorf("%d cells show the command lines that rebuild them, want %d", withCommands, len(res.Records))
 	}
 	escaped, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.querySelectorAll('script').length, document.body.textContent.includes("<script>alert('note')</script> stays text") ? 1 : 0]`))
 	if err != nil {

@@ -46,6 +46,10 @@ type Options struct {
 	// past the last cell is nothing to do (Result.PastEnd) rather than an
 	// error, so that an array larger than the plan does not fail.
 	Plan string
+	// PageCommands, when set, gives the command lines that rebuild each
+	// cell's files (by cell ID) for the study's page, from the study
+	// folder; calibkit passes modelcard.CellCommands, the card's source.
+	PageCommands func(dir string) (map[string][]string, error)
 }
 
 // StepError is a step that failed, with where its log is.
@@ -242,7 +246,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err := x.appendNew(ctx, o.Dir, res.Records); err != nil {
 		return res, err
 	}
-	if res.Report, err = buildReport(o.Dir, p, res.Failed); err != nil {
+	if res.Report, err = buildReport(o.Dir, p, res.Failed, o.PageCommands); err != nil {
 		return res, err
 	}
 	res.ReportSeconds = time.Since(t0).Seconds()
@@ -294,8 +298,13 @@ func newRecords(old, recs []*results.Record) []*results.Record {
 // buildReport rebuilds the report when results.jsonl changed, or when the
 // page's other parts (pageInfo) did: a run whose steps failed rewrites
 // the page to show them.
-func buildReport(dir string, p *plan.Plan, failed []StepError) (*results.Report, error) {
+func buildReport(dir string, p *plan.Plan, failed []StepError, commands func(string) (map[string][]string, error)) (*results.Report, error) {
 	info := pageInfo(p, failed)
+	if commands != nil {
+		if c, err := commands(dir); err == nil {
+			info.Commands = c
+		}
+	}
 	old, err := results.ReadInfo(dir)
 	if err != nil || old == nil || !reflect.DeepEqual(old, info) {
 		return results.BuildWith(dir, p.Spec.Name, info)
