@@ -78,7 +78,7 @@ type pageTD struct {
 type pageCell struct {
 	Cell, Source, SourceKind, Variant, Set string
 	Params                                 []string
-	Source_                                []string
+	SourceFigures                          []string
 	Quant                                  string
 	Seconds                                []string
 	Commands                               []string
@@ -244,10 +244,10 @@ func newPageCell(r *Record, cmds []string) pageCell {
 		add("chunks", r.Chunks)
 	}
 	if r.SourceBytes > 0 || r.SourceTokens > 0 {
-		c.Source_ = append(c.Source_, fmt.Sprintf("%d bytes", r.SourceBytes), fmt.Sprintf("%d tokens", r.SourceTokens), fmt.Sprintf("%d imatrix chunks", r.ImatrixChunks))
+		c.SourceFigures = append(c.SourceFigures, fmt.Sprintf("%d bytes", r.SourceBytes), fmt.Sprintf("%d tokens", r.SourceTokens), fmt.Sprintf("%d imatrix chunks", r.ImatrixChunks))
 	}
 	if cv := r.SourceCoverage; cv != nil {
-		c.Source_ = append(c.Source_, fmt.Sprintf("%.3f tokens/byte", cv.TokensPerByte), fmt.Sprintf("%.1f%% of the vocabulary seen (%.1f%% at least %d times)", 100*cv.Share, 100*cv.ShareK, cv.MinCount))
+		c.SourceFigures = append(c.SourceFigures, fmt.Sprintf("%.3f tokens/byte", cv.TokensPerByte), fmt.Sprintf("%.1f%% of the vocabulary seen (%.1f%% at least %d times)", 100*cv.Share, 100*cv.ShareK, cv.MinCount))
 	}
 	if r.QuantBytes > 0 {
 		c.Quant = fmt.Sprintf("%d bytes (%.1f MiB)", r.QuantBytes, float64(r.QuantBytes)/(1<<20))

@@ -73,7 +73,7 @@ ul{margin:.2rem 0;padding-left:1.3rem}
 {{range .Cells}}<details id="cell-{{.Cell}}"><summary>{{.Cell}}</summary>
 <ul><li>imatrix source {{.Source}}{{if .SourceKind}} ({{.SourceKind}}){{end}}; variant {{.Variant}}; set {{.Set}}</li>
 {{if .Params}}<li>parameters: {{range $i, $p := .Params}}{{if $i}}; {{end}}{{$p}}{{end}}</li>{{end}}
-{{if .Source_}}<li>imatrix source: {{range $i, $p := .Source_}}{{if $i}}; {{end}}{{$p}}{{end}}</li>{{end}}
+{{if .SourceFigures}}<li>imatrix source: {{range $i, $p := .SourceFigures}}{{if $i}}; {{end}}{{$p}}{{end}}</li>{{end}}
 {{if .Quant}}<li>quant: {{.Quant}}</li>{{end}}
 {{if .Seconds}}<li>timings: {{range $i, $p := .Seconds}}{{if $i}}; {{end}}{{$p}}{{end}}</li>{{end}}</ul>
 {{if .Commands}}<pre>{{range .Commands}}{{.}}
