@@ -325,8 +325,16 @@ func pageInfo(p *plan.Plan, failed []StepError) *results.PageInfo {
 			info.Spec = string(b)
 		}
 	}
+	needs := map[string][]string{} // step ID: the cells that need it
+	if len(failed) > 0 {
+		for _, c := range p.Cells {
+			for _, st := range p.Needs(c) {
+				needs[st.ID] = append(needs[st.ID], c.ID)
+			}
+		}
+	}
 	for _, f := range failed {
-		fs := results.FailedStep{Step: f.Step, Err: f.Err, Log: f.Log}
+		fs := results.FailedStep{Step: f.Step, Err: f.Err, Log: f.Log, Cells: needs[f.Step]}
 		if f.Log != "" {
 			fs.Tail = tailFile(f.Log, 20)
 		}

@@ -40,6 +40,8 @@ type FailedStep struct {
 	Err  string `json:"error"`
 	Log  string `json:"log,omitempty"`
 	Tail string `json:"tail,omitempty"`
+	// Cells are the cells that needed the step, which have no record.
+	Cells []string `json:"cells,omitempty"`
 }
 
 // page is what the template renders.

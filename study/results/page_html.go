@@ -65,7 +65,7 @@ ul{margin:.2rem 0;padding-left:1.3rem}
 {{- end}}
 {{- if .Info.Failed}}
 <h2>Failed steps</h2>
-{{range .Info.Failed}}<details open><summary>{{.Step}}</summary><p>{{.Err}}</p>{{if .Log}}<p>Log: <code>{{.Log}}</code></p>{{end}}{{if .Tail}}<pre>{{.Tail}}</pre>{{end}}</details>
+{{range .Info.Failed}}<details open><summary>{{.Step}}</summary><p>{{.Err}}</p>{{if .Cells}}<p>Cells without a record: {{range $i, $c := .Cells}}{{if $i}}, {{end}}{{$c}}{{end}}</p>{{end}}{{if .Log}}<p>Log: <code>{{.Log}}</code></p>{{end}}{{if .Tail}}<pre>{{.Tail}}</pre>{{end}}</details>
 {{end}}
 {{- end}}
 {{- if .Cells}}
