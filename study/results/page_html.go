@@ -18,6 +18,7 @@ h1{font-size:1.6rem;margin:.2rem 0 .8rem}h2{font-size:1.25rem;margin:1.6rem 0 .5
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:.3rem 0}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
+td .v{white-space:nowrap}
 td .p{display:block;color:#555;font-size:.9em}
 td.sig .p{color:#1f4e9a;font-weight:bold}
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto}
