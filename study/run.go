@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -45,6 +46,10 @@ type Options struct {
 	// past the last cell is nothing to do (Result.PastEnd) rather than an
 	// error, so that an array larger than the plan does not fail.
 	Plan string
+	// PageCommands, when set, gives the command lines that rebuild each
+	// cell's files (by cell ID) for the study's page, from the study
+	// folder; calibkit passes modelcard.CellCommands, the card's source.
+	PageCommands func(dir string) (map[string][]string, error)
 }
 
 // StepError is a step that failed, with where its log is.
@@ -241,7 +246,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err := x.appendNew(ctx, o.Dir, res.Records); err != nil {
 		return res, err
 	}
-	if res.Report, err = results.BuildIfStale(o.Dir, p.Spec.Name); err != nil {
+	if res.Report, err = buildReport(o.Dir, p, res.Failed, o.PageCommands); err != nil {
 		return res, err
 	}
 	res.ReportSeconds = time.Since(t0).Seconds()
@@ -288,4 +293,52 @@ func newRecords(old, recs []*results.Record) []*results.Record {
 		}
 	}
 	return add
+}
+
+// buildReport rebuilds the report when results.jsonl changed, or when the
+// page's other parts (pageInfo) did: a run whose steps failed rewrites
+// the page to show them.
+func buildReport(dir string, p *plan.Plan, failed []StepError, commands func(string) (map[string][]string, error)) (*results.Report, error) {
+	info := pageInfo(p, failed)
+	if commands != nil {
+		if c, err := commands(dir); err == nil {
+			info.Commands = c
+		}
+	}
+	old, err := results.ReadInfo(dir)
+	if err != nil || old == nil || !reflect.DeepEqual(old, info) {
+		return results.BuildWith(dir, p.Spec.Name, info)
+	}
+	return results.BuildIfStale(dir, p.Spec.Name)
+}
+
+// pageInfo is what the study's page shows beside the records: the spec
+// file as run, the engine, the notes and the failed steps with their
+// logs' last lines.
+func pageInfo(p *plan.Plan, failed []StepError) *results.PageInfo {
+	info := &results.PageInfo{Engine: p.Engine, Notes: p.Spec.Notes}
+	if kind, v, ok := strings.Cut(p.Engine, ":"); ok && kind == "linked" {
+		info.LlamaCpp = v
+	}
+	if p.Spec.File != "" {
+		if b, err := os.ReadFile(p.Spec.File); err == nil {
+			info.Spec = string(b)
+		}
+	}
+	needs := map[string][]string{} // step ID: the cells that need it
+	if len(failed) > 0 {
+		for _, c := range p.Cells {
+			for _, st := range p.Needs(c) {
+				needs[st.ID] = append(needs[st.ID], c.ID)
+			}
+		}
+	}
+	for _, f := range failed {
+		fs := results.FailedStep{Step: f.Step, Err: f.Err, Log: f.Log, Cells: needs[f.Step]}
+		if f.Log != "" {
+			fs.Tail = tailFile(f.Log, 20)
+		}
+		info.Failed = append(info.Failed, fs)
+	}
+	return info
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,6 +120,17 @@ func TestRunFailedStepOthersGoOn(t *testing.T) {
 	}
 	if len(res.Records) != 8 {
 		t.Errorf("%d records, want the 8 cells without en+ja", len(res.Records))
+	}
+	// the page says which step failed, where its log is, what it said
+	// and which cells have no record for it
+	page, err := os.ReadFile(filepath.Join(out, results.PageFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 step(s) failed", "mix:en+ja", res.Failed[0].Log, "FAILED", "en+ja/M/en"} {
+		if !strings.Contains(html.UnescapeString(string(page)), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
 	}
 }
 

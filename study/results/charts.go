@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"git.sr.ht/~sbinet/gg"
 	"golang.org/x/sync/errgroup"
@@ -18,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/calibkit/calibkit/internal/atomicfile"
 )
@@ -294,9 +296,22 @@ func meanErr(s []Stat) (float64, float64) {
 }
 
 // chartWriter draws and encodes charts in goroutines, each plot once
-// it is built; wait returns the first error.
+// it is built; wait returns the first error. With svg set it also draws
+// each plot on an SVG canvas (the page's inline charts), kept by file
+// name in the order saved; with noPNG it writes no PNG file.
 type chartWriter struct {
-	g errgroup.Group
+	g     errgroup.Group
+	svg   bool
+	noPNG bool
+	mu    sync.Mutex
+	svgs  []pageChart
+}
+
+// pageChart is a chart as the page shows it: its PNG's file name and its
+// drawing as an SVG element.
+type pageChart struct {
+	Name string
+	SVG  []byte
 }
 
 func newChartWriter() *chartWriter {
@@ -306,10 +321,50 @@ func newChartWriter() *chartWriter {
 }
 
 func (cw *chartWriter) save(p *plot.Plot, path string, w, h vg.Length) {
-	cw.g.Go(func() error { return savePNG(p, path, w, h) })
+	i := -1
+	if cw.svg {
+		cw.mu.Lock()
+		i = len(cw.svgs)
+		cw.svgs = append(cw.svgs, pageChart{Name: filepath.Base(path)})
+		cw.mu.Unlock()
+	}
+	cw.g.Go(func() error {
+		if !cw.noPNG {
+			if err := savePNG(p, path, w, h); err != nil {
+				return err
+			}
+		}
+		if i < 0 {
+			return nil
+		}
+		b, err := renderSVG(p, w, h)
+		if err != nil {
+			return fmt.Errorf("chart %s: %w", path, err)
+		}
+		cw.mu.Lock()
+		cw.svgs[i].SVG = b
+		cw.mu.Unlock()
+		return nil
+	})
 }
 
 func (cw *chartWriter) wait() error { return cw.g.Wait() }
+
+// renderSVG draws p on an SVG canvas of w × h and returns the <svg>
+// element alone (no XML declaration), to be put inline in a page.
+func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	c := vgsvg.New(w, h)
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	if i := bytes.Index(b, []byte("<svg")); i >= 0 {
+		b = b[i:]
+	}
+	return b, nil
+}
 
 func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
 	var buf bytes.Buffer // a chart is tens of kB: written in one call

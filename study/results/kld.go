@@ -132,8 +132,7 @@ func KLDCell(r *Record, cmp map[string]PairedRatio) (cell string, paired bool) {
 	if r.KLD == nil {
 		return "", false
 	}
-	k, top := r.KLD["Mean KLD"], r.KLD["Same top p"]
-	cell = fmt.Sprintf("%.6f ± %.6f; %.3f%%", k.Value, k.Err, top.Value)
+	cell = KLDValue(r)
 	if p, ok := cmp[r.Cell]; ok {
 		d := p.String()
 		if p.Significant() {
@@ -145,4 +144,14 @@ func KLDCell(r *Record, cmp map[string]PairedRatio) (cell string, paired bool) {
 		return cell + "<br>(baseline)", true
 	}
 	return cell, false
+}
+
+// KLDValue writes r's mean KLD ± its uncertainty and its share of same
+// top tokens as the tables show them ("" without KLD).
+func KLDValue(r *Record) string {
+	if r.KLD == nil {
+		return ""
+	}
+	k, top := r.KLD["Mean KLD"], r.KLD["Same top p"]
+	return fmt.Sprintf("%.6f ± %.6f; %.3f%%", k.Value, k.Err, top.Value)
 }

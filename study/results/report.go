@@ -18,12 +18,30 @@ type Report struct {
 	Skipped  int      `json:"skipped_lines,omitempty"`
 	CSV      string   `json:"csv"`
 	Markdown string   `json:"markdown"`
+	Page     string   `json:"page"`
 	Charts   []string `json:"charts"`
 }
 
-// Build rebuilds results.csv, results.md and the charts of the study
-// folder dir from its results.jsonl (the last record of each cell).
+// Build rebuilds results.csv, results.md, the charts and report.html of
+// the study folder dir from its results.jsonl (the last record of each
+// cell), with the page's other parts as the last run left them
+// (InfoFile; none when absent).
 func Build(dir, title string) (*Report, error) {
+	info, err := ReadInfo(dir)
+	if err != nil {
+		return nil, err
+	}
+	return BuildWith(dir, title, info)
+}
+
+// BuildWith is Build with the page's other parts given: info (nil:
+// none) is also kept in dir's InfoFile for a later Build.
+func BuildWith(dir, title string, info *PageInfo) (*Report, error) {
+	if info != nil {
+		if err := writeInfo(dir, info); err != nil {
+			return nil, err
+		}
+	}
 	recs, skipped, err := Read(filepath.Join(dir, FileName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Report{}, nil
@@ -38,7 +56,7 @@ func Build(dir, title string) (*Report, error) {
 	if title == "" {
 		title = "study"
 	}
-	rep := &Report{Records: len(recs), Skipped: skipped, CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md")}
+	rep := &Report{Records: len(recs), Skipped: skipped, CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md"), Page: filepath.Join(dir, PageFile)}
 	// The CSV is written while the charts are drawn.
 	csvDone := make(chan error, 1)
 	go func() {
@@ -51,7 +69,12 @@ func Build(dir, title string) (*Report, error) {
 		csvDone <- err
 	}()
 	var buf bytes.Buffer
-	rep.Charts, err = WriteCharts(dir, recs)
+	cw := newChartWriter()
+	cw.svg = true
+	rep.Charts, err = writeCharts(cw, dir, recs)
+	if werr := cw.wait(); err == nil {
+		err = werr
+	}
 	if cerr := <-csvDone; err == nil {
 		err = cerr
 	}
@@ -75,6 +98,13 @@ func Build(dir, title string) (*Report, error) {
 	if _, err := atomicfile.WriteFile(rep.Markdown, &buf); err != nil {
 		return nil, err
 	}
+	buf.Reset()
+	if err := pageTemplate.Execute(&buf, newPage(title, recs, skipped, info, cw.svgs)); err != nil {
+		return nil, fmt.Errorf("%s: %w", rep.Page, err)
+	}
+	if _, err := atomicfile.WriteFile(rep.Page, &buf); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -85,12 +115,15 @@ const PairedChartsNote = "chart-paired-ppl-EVAL.png and chart-paired-kld-EVAL.pn
 // results.jsonl: then the report on disk is returned as it is (a rerun
 // that added no record does not redraw the charts).
 func BuildIfStale(dir, title string) (*Report, error) {
+	if _, err := os.Stat(filepath.Join(dir, PageFile)); err != nil {
+		return Build(dir, title) // from before the page
+	}
 	md, err1 := os.Stat(filepath.Join(dir, "results.md"))
 	js, err2 := os.Stat(filepath.Join(dir, FileName))
 	if err1 != nil || err2 != nil || md.ModTime().Before(js.ModTime()) {
 		return Build(dir, title)
 	}
-	rep := &Report{CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md")}
+	rep := &Report{CSV: filepath.Join(dir, "results.csv"), Markdown: filepath.Join(dir, "results.md"), Page: filepath.Join(dir, PageFile)}
 	for _, pat := range []string{"chart-*.png", "sweep-*.png"} {
 		m, _ := filepath.Glob(filepath.Join(dir, pat))
 		rep.Charts = append(rep.Charts, m...)

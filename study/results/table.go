@@ -73,8 +73,7 @@ func roundTo(v float64, d int) float64 {
 func PPLCell(r *Record, cmp map[string]Paired) (cell string, paired bool) {
 	cell = FormatPPL(r.PPL, r.PPLError)
 	if p, ok := cmp[r.Cell]; ok {
-		ratio, lo, hi := p.PPLRatio()
-		d := fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)
+		d := PPLRatioText(p)
 		if p.Significant() {
 			d = "**" + d + "**"
 		}
@@ -84,6 +83,13 @@ func PPLCell(r *Record, cmp map[string]Paired) (cell string, paired bool) {
 		return cell + "<br>(baseline)", true
 	}
 	return cell, false
+}
+
+// PPLRatioText writes p's PPL ratio and its 95% interval as the tables
+// show them: "×1.0123 [1.0051, 1.0195]".
+func PPLRatioText(p Paired) string {
+	ratio, lo, hi := p.PPLRatio()
+	return fmt.Sprintf("×%.4f [%.4f, %.4f]", ratio, lo, hi)
 }
 
 // WriteMarkdown writes the study's table: a row per variant and imatrix

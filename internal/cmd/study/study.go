@@ -15,6 +15,7 @@ import (
 
 	"github.com/calibkit/calibkit/internal/cmdutil"
 	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/modelcard"
 	"github.com/calibkit/calibkit/study"
 	"github.com/calibkit/calibkit/study/plan"
 	"github.com/calibkit/calibkit/study/results"
@@ -191,7 +192,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	o := study.Options{Spec: s, Dir: opts.Dir, Cells: opts.Cells, LlamaCpp: opts.LlamaCpp, Plan: opts.Plan}
+	o := study.Options{Spec: s, Dir: opts.Dir, Cells: opts.Cells, LlamaCpp: opts.LlamaCpp, Plan: opts.Plan, PageCommands: modelcard.CellCommands}
 	if opts.IO.ShowProgress() {
 		o.Progress = opts.IO.ErrOut
 	} else if !opts.IO.Quiet {
@@ -228,7 +229,7 @@ func runRun(ctx context.Context, opts *Options) error {
 }
 
 func printReport(w io.Writer, r *results.Report) {
-	fmt.Fprintf(w, "table: %s\ncsv:   %s\n", r.Markdown, r.CSV)
+	fmt.Fprintf(w, "table: %s\ncsv:   %s\npage:  %s\n", r.Markdown, r.CSV, r.Page)
 	for _, c := range r.Charts {
 		fmt.Fprintf(w, "chart: %s\n", c)
 	}
@@ -260,7 +261,17 @@ func planRun(ctx context.Context, opts *Options) error {
 }
 
 func reportRun(opts *Options) error {
-	r, err := results.Build(opts.Dir, "")
+	info, err := results.ReadInfo(opts.Dir)
+	if err != nil {
+		return err
+	}
+	if c, cerr := modelcard.CellCommands(opts.Dir); cerr == nil {
+		if info == nil {
+			info = &results.PageInfo{}
+		}
+		info.Commands = c
+	}
+	r, err := results.BuildWith(opts.Dir, "", info)
 	if err != nil {
 		return err
 	}
