@@ -1,0 +1,143 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// DefaultKeys are the record keys tried, in order, when none is named:
+// OpenAI-style "messages", then ShareGPT-style "conversations".
+var DefaultKeys = []string{"messages", "conversations"}
+
+// RecordError says why one record holds no usable conversation (a message
+// without a role, content that is not text). Reason is short and fixed, for
+// counting; Detail says which message.
+type RecordError struct {
+	Reason string
+	Detail string
+}
+
+func (e *RecordError) Error() string {
+	if e.Detail == "" {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Detail
+}
+
+// rawMessage holds both shapes of a turn: {role, content} and {from, value}.
+type rawMessage struct {
+	Role    *string         `json:"role"`
+	Content json.RawMessage `json:"content"`
+	From    *string         `json:"from"`
+	Value   json.RawMessage `json:"value"`
+}
+
+// ParseRecord decodes one JSON object and returns the conversation under
+// key (DefaultKeys when key is empty), with the id from idKey when that key
+// is present. Malformed JSON is an error; a record whose turns cannot be
+// read is a *RecordError.
+func ParseRecord(data []byte, key, idKey string) (Conversation, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return Conversation{}, fmt.Errorf("not a JSON object: %w", err)
+	}
+	var conv Conversation
+	if idKey != "" {
+		if raw, ok := obj[idKey]; ok {
+			conv.ID = scalarString(raw)
+		}
+	}
+	raw, found := lookupKey(obj, key)
+	if !found {
+		if key == "" {
+			return Conversation{}, &RecordError{Reason: "no messages or conversations key"}
+		}
+		return Conversation{}, &RecordError{Reason: "no " + strconv.Quote(key) + " key"}
+	}
+	msgs, err := parseMessages(raw)
+	if err != nil {
+		return Conversation{}, err
+	}
+	conv.Messages = msgs
+	return conv, nil
+}
+
+func lookupKey(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+	if key != "" {
+		raw, ok := obj[key]
+		return raw, ok
+	}
+	for _, k := range DefaultKeys {
+		if raw, ok := obj[k]; ok {
+			return raw, true
+		}
+	}
+	return nil, false
+}
+
+// parseMessages decodes a JSON list of turns in either shape.
+func parseMessages(raw json.RawMessage) ([]Message, error) {
+	var turns []rawMessage
+	if err := json.Unmarshal(raw, &turns); err != nil {
+		return nil, &RecordError{Reason: "turns are not a list of objects", Detail: err.Error()}
+	}
+	if len(turns) == 0 {
+		return nil, &RecordError{Reason: "empty conversation"}
+	}
+	msgs := make([]Message, len(turns))
+	for i, t := range turns {
+		m, err := t.message()
+		if err != nil {
+			err.Detail = fmt.Sprintf("turn %d", i+1)
+			return nil, err
+		}
+		msgs[i] = m
+	}
+	return msgs, nil
+}
+
+func (t rawMessage) message() (Message, *RecordError) {
+	switch {
+	case t.Role != nil:
+		s, ok := jsonString(t.Content)
+		if !ok {
+			return Message{}, &RecordError{Reason: "content is not a string"}
+		}
+		return Message{Role: *t.Role, Content: s}, nil
+	case t.From != nil:
+		s, ok := jsonString(t.Value)
+		if !ok {
+			return Message{}, &RecordError{Reason: "value is not a string"}
+		}
+		return Message{Role: ShareGPTRole(*t.From), Content: s}, nil
+	}
+	return Message{}, &RecordError{Reason: "turn has neither role nor from"}
+}
+
+// jsonString decodes a JSON string; null, numbers, lists and objects are
+// not text.
+func jsonString(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// scalarString renders a JSON string or number as text ("" otherwise).
+func scalarString(raw json.RawMessage) string {
+	if s, ok := jsonString(raw); ok {
+		return s
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')) {
+		return string(raw)
+	}
+	return ""
+}
