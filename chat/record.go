@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // DefaultKeys are the record keys tried, in order, when none is named:
@@ -120,8 +121,14 @@ func (t rawMessage) message() (Message, *RecordError) {
 // not text.
 func jsonString(raw json.RawMessage) (string, bool) {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '"' {
+	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
+	}
+	// The decoder has validated raw already: without escapes (and with valid
+	// UTF-8, which the decoder would repair) the text is what lies between
+	// the quotes.
+	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), true
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {

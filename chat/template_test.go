@@ -32,7 +32,10 @@ var (
 	thinking  = conv("user", "Why?", "assistant", "<think>\nstep\n</think>\n\nAnswer")
 )
 
-func loadTemplate(t *testing.T, file string, opts Options) *Template {
+const gptOSSSystem = "<|start|>system<|message|>You are ChatGPT, a large language model trained by OpenAI.\nKnowledge cutoff: 2024-06\nCurrent date: 2025-03-05\n\n" +
+	"Reasoning: medium\n\n# Valid channels: analysis, commentary, final. Channel must be included for every message.<|end|>"
+
+func loadTemplate(t testing.TB, file string, opts Options) *Template {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("testdata", "templates", file))
 	if err != nil {
@@ -86,6 +89,24 @@ func TestRenderRealTemplates(t *testing.T) {
 			want: "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello.<|im_end|>\n"},
 		{file: "Qwen-Qwen3-0.6B.jinja", eos: "<|im_end|>", conv: thinking,
 			want: "<|im_start|>user\nWhy?<|im_end|>\n<|im_start|>assistant\n<think>\nstep\n</think>\n\nAnswer<|im_end|>\n"},
+		// gpt-oss: a system block with the (fixed) date, a system turn becomes
+		// the developer message, the last assistant turn ends in <|return|>.
+		{file: "openai-gpt-oss-120b.jinja", eos: "<|return|>", conv: fourTurns,
+			want: gptOSSSystem + "<|start|>user<|message|>Hello!<|end|><|start|>assistant<|channel|>final<|message|>Hi there. How can I help?<|end|>" +
+				"<|start|>user<|message|>Name a prime.<|end|><|start|>assistant<|channel|>final<|message|>7 is prime.<|return|>"},
+		{file: "openai-gpt-oss-120b.jinja", eos: "<|return|>", conv: withSys,
+			want: gptOSSSystem + "<|start|>developer<|message|># Instructions\n\nYou are terse.\n\n<|end|>" +
+				"<|start|>user<|message|>Hi<|end|><|start|>assistant<|channel|>final<|message|>Hello.<|return|>"},
+		{file: "openai-gpt-oss-120b.jinja", eos: "<|return|>", conv: conv("user", "a", "tool", "b"),
+			refusal: "Message has tool role, but there was no previous assistant message with a tool call!"},
+		// SmolLM3 (Unsloth's edit kept in llama.cpp): /no_think in the system
+		// message switches the mode and adds an empty think block.
+		{file: "HuggingFaceTB-SmolLM3-3B.jinja", eos: "<|im_end|>", conv: conv("system", "You are terse. /no_think", "user", "Hi", "assistant", "Hello."),
+			want: "<|im_start|>system\n## Metadata\n\nKnowledge Cutoff Date: June 2025\nReasoning Mode: /no_think\n\n## Custom Instructions\n\nYou are terse.\n\n<|im_end|>\n" +
+				"<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\nHello.<|im_end|>\n"},
+		{file: "HuggingFaceTB-SmolLM3-3B.jinja", eos: "<|im_end|>", conv: conv("system", "Be brief.", "user", "Hi", "assistant", "\nHello."),
+			want: "<|im_start|>system\n## Metadata\n\nKnowledge Cutoff Date: June 2025\nReasoning Mode: /think\n\n## Custom Instructions\n\nBe brief.\n\n<|im_end|>\n" +
+				"<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n"},
 		// Llama 3.2: a system header with the (fixed) date, contents trimmed.
 		{file: "meta-llama-Llama-3.2-3B-Instruct.jinja", bos: "<|begin_of_text|>", eos: "<|eot_id|>", conv: fourTurns,
 			want: "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 05 Mar 2025\n\n<|eot_id|>" +
