@@ -148,3 +148,32 @@ func scalarString(raw json.RawMessage) string {
 	}
 	return ""
 }
+
+// messagesFromValues reads turns decoded from parquet (a list of
+// {role, content} or {from, value} groups).
+func messagesFromValues(turns []any) ([]Message, *RecordError) {
+	if len(turns) == 0 {
+		return nil, &RecordError{Reason: "empty conversation"}
+	}
+	msgs := make([]Message, len(turns))
+	for i, t := range turns {
+		m, ok := t.(map[string]any)
+		if !ok {
+			return nil, &RecordError{Reason: "turns are not a list of objects", Detail: fmt.Sprintf("turn %d", i+1)}
+		}
+		roleKey, textKey, mapRole := "role", "content", func(s string) string { return s }
+		if _, ok := m["role"]; !ok {
+			roleKey, textKey, mapRole = "from", "value", ShareGPTRole
+		}
+		role, ok := m[roleKey].(string)
+		if !ok {
+			return nil, &RecordError{Reason: "turn has neither role nor from", Detail: fmt.Sprintf("turn %d", i+1)}
+		}
+		text, ok := m[textKey].(string)
+		if !ok {
+			return nil, &RecordError{Reason: textKey + " is not a string", Detail: fmt.Sprintf("turn %d", i+1)}
+		}
+		msgs[i] = Message{Role: mapRole(role), Content: text}
+	}
+	return msgs, nil
+}
