@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -40,6 +41,9 @@ type rawMessage struct {
 // is present. Malformed JSON is an error; a record whose turns cannot be
 // read is a *RecordError.
 func ParseRecord(data []byte, key, idKey string) (Conversation, error) {
+	if (key == "" || key == "messages" || key == "conversations") && (idKey == "" || idKey == "id") {
+		return parseKnown(data, key, idKey)
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return Conversation{}, fmt.Errorf("not a JSON object: %w", err)
@@ -58,6 +62,50 @@ func ParseRecord(data []byte, key, idKey string) (Conversation, error) {
 		return Conversation{}, &RecordError{Reason: "no " + strconv.Quote(key) + " key"}
 	}
 	msgs, err := parseMessages(raw)
+	if err != nil {
+		return Conversation{}, err
+	}
+	conv.Messages = msgs
+	return conv, nil
+}
+
+// knownRecord decodes the usual keys in one pass (encoding/json would
+// otherwise check the line twice: once for the object, once for its turns).
+type knownRecord struct {
+	ID            json.RawMessage `json:"id"`
+	Messages      *[]rawMessage   `json:"messages"`
+	Conversations *[]rawMessage   `json:"conversations"`
+}
+
+func parseKnown(data []byte, key, idKey string) (Conversation, error) {
+	var rec knownRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "id" {
+			return Conversation{}, &RecordError{Reason: "turns are not a list of objects", Detail: err.Error()}
+		}
+		return Conversation{}, fmt.Errorf("not a JSON object: %w", err)
+	}
+	var conv Conversation
+	if idKey != "" {
+		conv.ID = scalarString(rec.ID)
+	}
+	raw := rec.Messages
+	switch key {
+	case "conversations":
+		raw = rec.Conversations
+	case "":
+		if raw == nil {
+			raw = rec.Conversations
+		}
+	}
+	if raw == nil {
+		if key == "" {
+			return Conversation{}, &RecordError{Reason: "no messages or conversations key"}
+		}
+		return Conversation{}, &RecordError{Reason: "no " + strconv.Quote(key) + " key"}
+	}
+	msgs, err := toMessages(*raw)
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -84,6 +132,11 @@ func parseMessages(raw json.RawMessage) ([]Message, error) {
 	if err := json.Unmarshal(raw, &turns); err != nil {
 		return nil, &RecordError{Reason: "turns are not a list of objects", Detail: err.Error()}
 	}
+	return toMessages(turns)
+}
+
+// toMessages checks decoded turns and maps them to messages.
+func toMessages(turns []rawMessage) ([]Message, error) {
 	if len(turns) == 0 {
 		return nil, &RecordError{Reason: "empty conversation"}
 	}
