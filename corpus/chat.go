@@ -4,47 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"sort"
 	"strings"
 
 	"github.com/calibkit/calibkit/chat"
-	"github.com/calibkit/calibkit/internal/manifest"
 )
-
-// Manifest keys a chat-formatted output sets in its manifest's Extra:
-// ManifestChatFormatted says the text is conversations rendered with a
-// chat template, ManifestSpecialTokens that it carries the template's
-// special tokens as text, to be tokenized as special tokens (llama.cpp's
-// --parse-special).
-const (
-	ManifestChatFormatted = "chat_formatted"
-	ManifestSpecialTokens = "special_tokens"
-)
-
-// SpecialTokens reports whether the manifest of a text file says the text
-// carries special tokens written as text (a chat-formatted build, or a mix
-// or eval set cut from one).
-func SpecialTokens(m *manifest.Manifest) bool {
-	if m == nil {
-		return false
-	}
-	v, _ := m.Extra[ManifestSpecialTokens].(bool)
-	return v
-}
-
-// SpecialTokensOf reads the manifest beside the text file at path (none:
-// false, as for any text without one).
-func SpecialTokensOf(path string) (bool, error) {
-	m, err := manifest.Read(manifest.Path(path))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return SpecialTokens(m), nil
-}
 
 // ChatOptions configure a build of chat-formatted text from conversation
 // records.

@@ -99,13 +99,12 @@ func BuildChat(ctx context.Context, inputs []string, output string, command []st
 		"characters":    st.Characters,
 	}
 	m.Extra = map[string]any{
-		ManifestChatFormatted: true,
-		ManifestSpecialTokens: true,
-		"records_read":        st.RecordsRead,
-		"duplicates":          st.Duplicates,
-		"skipped":             st.Skipped,
-		"skip_examples":       st.SkipExamples,
+		"records_read":  st.RecordsRead,
+		"duplicates":    st.Duplicates,
+		"skipped":       st.Skipped,
+		"skip_examples": st.SkipExamples,
 	}
+	m.MarkChatFormatted()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -73,13 +73,13 @@ func TestBuildChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !SpecialTokens(m) || m.Extra[ManifestChatFormatted] != true || m.Parameters["unit"] != "conversations" {
+	if !m.SpecialTokens() || m.Extra[manifest.KeyChatFormatted] != true || m.Parameters["unit"] != "conversations" {
 		t.Errorf("manifest does not say chat-formatted with special tokens: %+v", m)
 	}
-	if ok, err := SpecialTokensOf(out); !ok || err != nil {
+	if ok, err := manifest.SpecialTokensOf(out); !ok || err != nil {
 		t.Errorf("SpecialTokensOf = %v, %v", ok, err)
 	}
-	if ok, err := SpecialTokensOf(in); ok || err != nil {
+	if ok, err := manifest.SpecialTokensOf(in); ok || err != nil {
 		t.Errorf("SpecialTokensOf(no manifest) = %v, %v", ok, err)
 	}
 

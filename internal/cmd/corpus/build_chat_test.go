@@ -79,7 +79,7 @@ func TestBuildChatRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !corpus.SpecialTokens(m) || m.Parameters["chat_date"] != "2025-03-05" || m.Parameters["bos_token"] != "<bos>" {
+	if !m.SpecialTokens() || m.Parameters["chat_date"] != "2025-03-05" || m.Parameters["bos_token"] != "<bos>" {
 		t.Errorf("manifest %+v", m.Parameters)
 	}
 
