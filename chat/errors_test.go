@@ -47,9 +47,11 @@ func TestRenderUnsupportedMethod(t *testing.T) {
 }
 
 func TestCompileSyntaxError(t *testing.T) {
-	_, err := Compile("bad.jinja", "{% for m in messages %}\n{{ m.content }}", Options{})
-	if err == nil || !strings.Contains(err.Error(), "bad.jinja") {
-		t.Fatalf("Compile error = %v, want one naming bad.jinja", err)
+	for _, src := range []string{"{% for m in messages %}\n{{ m.content }}", "a\n{% include 'other.jinja' %}"} {
+		_, err := Compile("bad.jinja", src, Options{})
+		if err == nil || !strings.Contains(err.Error(), "bad.jinja") {
+			t.Errorf("Compile(%q) error = %v, want one naming bad.jinja", src, err)
+		}
 	}
 }
 
