@@ -86,12 +86,25 @@ func Open(path string, opts ReaderOptions) (Reader, error) {
 	if FormatOf(path) == FormatParquet {
 		return OpenParquet(path, opts)
 	}
+	r, cr, closer, err := openStream(path)
+	if err != nil {
+		return nil, err
+	}
+	if FormatOf(path) == FormatJSONL {
+		return &fileReader{docReader: NewJSONLReader(r, path, opts), cr: cr, close: closer}, nil
+	}
+	return &fileReader{docReader: NewTextReader(r, path), cr: cr, close: closer}, nil
+}
+
+// openStream opens path for reading, through gzip or zstd when its name
+// ends in .gz or .zst; cr counts the file bytes read.
+func openStream(path string) (r io.Reader, cr *countingReader, closer func() error, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open input %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("open input %s: %w", path, err)
 	}
-	cr := &countingReader{r: f}
-	var r io.Reader = cr
+	cr = &countingReader{r: f}
+	r = cr
 	var closeDec func()
 	lower := strings.ToLower(path)
 	switch {
@@ -99,27 +112,24 @@ func Open(path string, opts ReaderOptions) (Reader, error) {
 		zr, err := gzip.NewReader(bufio.NewReaderSize(cr, 1<<16))
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("open input %s: gzip: %w", path, err)
+			return nil, nil, nil, fmt.Errorf("open input %s: gzip: %w", path, err)
 		}
 		r = zr
 	case strings.HasSuffix(lower, ".zst"):
 		zr, err := zstd.NewReader(cr, zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("open input %s: zstd: %w", path, err)
+			return nil, nil, nil, fmt.Errorf("open input %s: zstd: %w", path, err)
 		}
 		r, closeDec = zr, zr.Close
 	}
-	closer := func() error {
+	closer = func() error {
 		if closeDec != nil {
 			closeDec()
 		}
 		return f.Close()
 	}
-	if FormatOf(path) == FormatJSONL {
-		return &fileReader{docReader: NewJSONLReader(r, path, opts), cr: cr, close: closer}, nil
-	}
-	return &fileReader{docReader: NewTextReader(r, path), cr: cr, close: closer}, nil
+	return r, cr, closer, nil
 }
 
 type docReader interface{ Next() (Document, error) }

@@ -301,13 +301,19 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 		if err != nil {
 			return nil, err
 		}
+		// Chat-formatted text (its manifest says so) carries special
+		// tokens, tokenized as such in both engines and in the coverage.
+		special, err := manifest.SpecialTokensOf(text)
+		if err != nil {
+			return nil, err
+		}
 		r, err := x.eng.Imatrix(ctx, engine.ImatrixJob{Common: x.common(log, progress), Model: x.model, Text: text,
-			Output: filepath.Join(dir, imatrixFile), Chunks: sp.Settings.ImatrixChunks})
+			Output: filepath.Join(dir, imatrixFile), Chunks: sp.Settings.ImatrixChunks, ParseSpecial: special})
 		if err != nil {
 			return nil, fmt.Errorf("imatrix source %s: %w", st.Source.ID, err)
 		}
 		rec := imatrixRecord{ImatrixResult: *r, TextBytes: fi.Size()}
-		cov, err := coverage.Run(ctx, coverage.Options{Model: x.model, Files: []string{text}, Top: -1})
+		cov, err := coverage.Run(ctx, coverage.Options{Model: x.model, Files: []string{text}, Top: -1, ParseSpecial: special})
 		if err != nil {
 			return nil, fmt.Errorf("imatrix source %s: coverage of %s: %w", st.Source.ID, text, err)
 		}

@@ -53,6 +53,9 @@ type ImatrixJob struct {
 	Common
 	Model, Text, Output string
 	Chunks              int // 0 or -1: all
+	// ParseSpecial tokenizes special-token text as special tokens
+	// (llama-imatrix --parse-special), for chat-formatted text.
+	ParseSpecial bool
 }
 
 // ImatrixResult is what an imatrix run measured.

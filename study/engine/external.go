@@ -190,6 +190,9 @@ func (e *External) KLD(ctx context.Context, model, base string, j PerplexityJob)
 // them (the tool's name not included).
 func ImatrixArgs(j ImatrixJob) []string {
 	args := append([]string{"-m", j.Model, "-f", j.Text, "-o", j.Output, "--output-format", "gguf"}, common(j.Common)...)
+	if j.ParseSpecial {
+		args = append(args, "--parse-special")
+	}
 	return append(args, chunks(j.Chunks)...)
 }
 

@@ -40,7 +40,7 @@ func (Linked) Imatrix(ctx context.Context, j ImatrixJob) (*ImatrixResult, error)
 	ro := imatrix.RunOptions{
 		Model: j.Model, File: j.Text, Output: j.Output, Format: imatrix.FormatGGUF,
 		CtxSize: j.Ctx, BatchSize: j.Batch, UBatchSize: min(512, j.Batch), Threads: j.Threads, FlashAttn: fa,
-		Chunks: j.Chunks, OutFreq: 1 << 30, Log: j.Log, PPLOut: j.Log,
+		Chunks: j.Chunks, ParseSpecial: j.ParseSpecial, OutFreq: 1 << 30, Log: j.Log, PPLOut: j.Log,
 		Command: []string{"calibkit", "study", "imatrix"},
 	}
 	if j.Progress != nil {

@@ -35,6 +35,8 @@ type BuildOptions struct {
 	CutTrailing bool
 	AddTrailing []string
 	JSON        bool
+	// Chat renders conversation records with a chat template instead.
+	Chat ChatFlags
 
 	// Command is the command line, recorded in the output's manifest.
 	Command []string
@@ -78,17 +80,35 @@ A .txt output has one unit per line and a blank line between documents; a
 .jsonl output has one {"id","title","url","text"} per document. OUT gets a
 manifest (OUT.manifest.json) with the inputs' sha256, every parameter and
 the counts of what was kept and what each step removed. The output is the
-same for any --workers.`,
+same for any --workers.
+
+With --chat-template FILE|NAME or --chat-template-from MODEL.gguf, INPUT
+holds conversation records instead (parquet or JSONL; OpenAI-style
+"messages" of {role, content} or ShareGPT-style "conversations" of
+{from, value}, --chat-column names another) and each conversation is
+rendered with the chat template as Hugging Face's apply_chat_template does
+(add_generation_prompt false). The conversation is the unit: only message
+contents are normalized (NFKC and space collapsing are off unless asked
+for), the template's markup is left as it is, repeats of a whole rendered
+conversation are dropped, and a record the template refuses
+(raise_exception) is skipped and counted by the template's message. The
+manifest says the text is chat-formatted with special tokens, so
+'calibkit imatrix' tokenizes them as special tokens.`,
 		Example: `  calibkit corpus build ~/.cache/huggingface/hub/datasets--wikimedia--wikipedia/snapshots/*/20231101.ja \
       --lang ja -o ja-wiki.txt
   calibkit corpus build hf://datasets/wikimedia/wikipedia/20231101.de/train-0000*.parquet --lang de -o de-wiki.txt
   calibkit corpus build 'shards/*.parquet' --segment paragraphs -o ja-wiki.jsonl
-  calibkit corpus build articles.jsonl --min-chars 10 --max-chars 300 -o sentences.txt`,
+  calibkit corpus build articles.jsonl --min-chars 10 --max-chars 300 -o sentences.txt
+  calibkit corpus build ultrachat/data/train_sft-*.parquet --chat-template-from gemma-2-2b-it.gguf -o chat.txt
+  calibkit corpus build sharegpt.jsonl --chat-template chatml --chat-column conversations -o chat.jsonl`,
 		Args: cmdutil.Args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
 			if opts.Output == "" {
 				return cmdutil.FlagErrorf("give the output file with -o OUT (.txt or .jsonl)")
+			}
+			if err := checkChatFlags(cmd, opts); err != nil {
+				return err
 			}
 			if _, err := corpus.OutputFormatOf(opts.Output); err != nil {
 				return cmdutil.FlagErrorf("%v", err)
@@ -147,6 +167,9 @@ same for any --workers.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Chat.chatOn() {
+				return buildChatRun(cmd.Context(), opts)
+			}
 			return buildRun(cmd.Context(), opts)
 		},
 	}
@@ -176,6 +199,7 @@ same for any --workers.`,
 	f.BoolVar(&co.Dedup, "dedup", true, "drop exact repeats of a unit across the whole run")
 	f.IntVar(&co.Workers, "workers", runtime.NumCPU(), "cleaning goroutines (the output does not depend on it)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
+	addChatFlags(cmd, &opts.Chat)
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/calibkit/calibkit/imatrix"
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/internal/progress"
 )
 
@@ -28,6 +29,16 @@ func computeRun(ctx context.Context, opts *Options) error {
 	}
 	if opts.IO.Verbose && opts.File != "" {
 		fmt.Fprintf(errOut, "system_info: %s\n", llama.SystemInfo())
+	}
+	if opts.File != "" && !opts.ParseSpecialSet {
+		special, err := manifest.SpecialTokensOf(opts.File)
+		if err != nil {
+			return err
+		}
+		if special {
+			opts.ParseSpecial = true
+			fmt.Fprintf(chatter, "calibkit: %s is chat-formatted (its manifest says so): tokenizing its special tokens as special tokens (--parse-special=false to turn off)\n", opts.File)
+		}
 	}
 	var pplBuf bytes.Buffer
 	bar := progress.New(ctx, opts.IO)

@@ -32,12 +32,15 @@ type Options struct {
 	FromChunk    int
 	ProcessOut   bool
 	ParseSpecial bool
-	NoPPL        bool
-	FlashAttn    llama.FlashAttn
-	OutFreq      int
-	SaveFreq     int
-	InFiles      []string
-	JSON         bool
+	// ParseSpecialSet says --parse-special was given; otherwise it follows
+	// the text's manifest (on for chat-formatted text).
+	ParseSpecialSet bool
+	NoPPL           bool
+	FlashAttn       llama.FlashAttn
+	OutFreq         int
+	SaveFreq        int
+	InFiles         []string
+	JSON            bool
 
 	// Command is the command line, recorded in the output's manifest.
 	Command []string
@@ -82,6 +85,7 @@ Ctrl-C with the chunks completed so far.`,
 				return cmdutil.FlagErrorf("-fa/--flash-attn: %v", err)
 			}
 			opts.FlashAttn = v
+			opts.ParseSpecialSet = cmd.Flags().Changed("parse-special")
 			opts.Command = os.Args
 			if runF != nil {
 				return runF(opts)
@@ -101,7 +105,7 @@ Ctrl-C with the chunks completed so far.`,
 	f.IntVar(&opts.Chunks, "chunks", -1, "maximum number of chunks to process (-1: all)")
 	f.IntVar(&opts.FromChunk, "from-chunk", 0, "skip the first N chunks of the text (resume with --in-file)")
 	f.BoolVar(&opts.ProcessOut, "process-output", false, "also collect output.weight")
-	f.BoolVar(&opts.ParseSpecial, "parse-special", false, "tokenize special-token text (e.g. <|im_start|>) as special tokens")
+	f.BoolVar(&opts.ParseSpecial, "parse-special", false, "tokenize special-token text (e.g. <|im_start|>) as special tokens (default: on when the text's manifest says it is chat-formatted)")
 	f.BoolVar(&opts.NoPPL, "no-ppl", false, "do not compute the perplexity")
 	f.StringVar(&fa, "flash-attn", "off", "flash attention (-fa): on, off or auto (llama.cpp's default is auto; off is faster with the pinned CPU kernels)")
 	f.IntVar(&opts.OutFreq, "output-frequency", 10, "save the output every N chunks")

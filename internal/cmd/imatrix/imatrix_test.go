@@ -319,3 +319,51 @@ func TestFlagsRefuseOverwritingInputs(t *testing.T) {
 		}
 	}
 }
+
+// A text whose manifest says it is chat-formatted is tokenized with its
+// special tokens as special tokens unless --parse-special says otherwise.
+func TestParseSpecialFollowsTheManifest(t *testing.T) {
+	dir := t.TempDir()
+	tokens := func(mark, set, want bool) int {
+		t.Helper()
+		o, out, errOut := baseOpts(t, dir)
+		text := strings.Repeat("</s>The morning train carries people past rice fields.\n", 40) // </s>: the SPM vocabulary's EOS
+		if err := os.WriteFile(o.File, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(manifest.Path(o.File))
+		if mark {
+			m := manifest.New(o.File, nil)
+			m.MarkChatFormatted()
+			if err := m.Write(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o.ParseSpecialSet, o.ParseSpecial = set, false
+		o.JSON, o.Chunks = true, 1
+		if err := computeRun(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		var sum summary
+		if err := json.Unmarshal([]byte(out.String()), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(errOut.String(), "is chat-formatted"); got != want {
+			t.Errorf("mark %v set %v: note shown %v, want %v", mark, set, got, want)
+		}
+		m, err := manifest.Read(manifest.Path(o.Output))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Parameters["parse_special"] != want {
+			t.Errorf("mark %v set %v: manifest parse_special %v, want %v", mark, set, m.Parameters["parse_special"], want)
+		}
+		return sum.TextTokens
+	}
+	plain := tokens(false, false, false)
+	chat := tokens(true, false, true)
+	forcedOff := tokens(true, true, false)
+	if chat >= plain || forcedOff != plain {
+		t.Errorf("text tokens: plain %d, chat-formatted %d, chat-formatted with --parse-special=false %d", plain, chat, forcedOff)
+	}
+}

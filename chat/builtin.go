@@ -1,0 +1,56 @@
+package chat
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// builtins are llama.cpp's built-in chat formats by their names
+// (llama_chat_apply_template), written as Jinja that produces the same
+// text; like llama.cpp's, they add no BOS (the tokenizer does).
+var builtins = map[string]string{
+	"chatml": `{%- for m in messages -%}
+{{- '<|im_start|>' + m.role + '\n' + m.content + '<|im_end|>\n' -}}
+{%- endfor -%}`,
+	"llama3": `{%- for m in messages -%}
+{{- '<|start_header_id|>' + m.role + '<|end_header_id|>\n\n' + (m.content | trim) + '<|eot_id|>' -}}
+{%- endfor -%}`,
+	"phi3": `{%- for m in messages -%}
+{{- '<|' + m.role + '|>\n' + m.content + '<|end|>\n' -}}
+{%- endfor -%}`,
+	// gemma: no system turn; system text joins the next non-model turn.
+	"gemma": `{%- set ns = namespace(sys='') -%}
+{%- for m in messages -%}
+{%- if m.role == 'system' -%}
+{%- set ns.sys = ns.sys + (m.content | trim) -%}
+{%- else -%}
+{%- set role = 'model' if m.role == 'assistant' else m.role -%}
+{{- '<start_of_turn>' + role + '\n' -}}
+{%- if ns.sys and role != 'model' -%}
+{{- ns.sys + '\n\n' -}}
+{%- set ns.sys = '' -%}
+{%- endif -%}
+{{- (m.content | trim) + '<end_of_turn>\n' -}}
+{%- endif -%}
+{%- endfor -%}`,
+}
+
+// BuiltinNames lists the built-in template names, sorted.
+func BuiltinNames() []string {
+	names := make([]string, 0, len(builtins))
+	for n := range builtins {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Builtin returns the Jinja source of a built-in template name.
+func Builtin(name string) (string, error) {
+	src, ok := builtins[name]
+	if !ok {
+		return "", fmt.Errorf("no built-in chat template %q; built-in names: %s (or give a Jinja file)", name, strings.Join(BuiltinNames(), ", "))
+	}
+	return src, nil
+}

@@ -1,0 +1,39 @@
+package chat
+
+import (
+	"strings"
+	"testing"
+)
+
+// The expected texts follow llama.cpp's llama_chat_apply_template for the
+// same names, written out by hand.
+func TestBuiltins(t *testing.T) {
+	tests := []struct {
+		name string
+		conv Conversation
+		want string
+	}{
+		{"chatml", withSys, "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n"},
+		{"llama3", padded, "<|start_header_id|>user<|end_header_id|>\n\nHello!<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHi.<|eot_id|>"},
+		{"phi3", withSys, "<|system|>\nYou are terse.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello.<|end|>\n"},
+		{"gemma", withSys, "<start_of_turn>user\nYou are terse.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello.<end_of_turn>\n"},
+		{"gemma", padded, "<start_of_turn>user\nHello!<end_of_turn>\n<start_of_turn>model\nHi.<end_of_turn>\n"},
+	}
+	for _, tt := range tests {
+		src, err := Builtin(tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := Compile(tt.name, src, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tmpl.Render(tt.conv)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %q, %v\nwant %q", tt.name, got, err, tt.want)
+		}
+	}
+	if _, err := Builtin("nope"); err == nil || !strings.Contains(err.Error(), "chatml, gemma, llama3, phi3") {
+		t.Errorf("unknown name: %v", err)
+	}
+}
