@@ -94,13 +94,13 @@ func trainedModel(ctx context.Context, s *State) error {
 		return err
 	}
 	s.Files["model"] = out
-	fmt.Fprintf(s.IO.Out, "      %s: llama architecture, %d layers, %d wide, %v parameters, SPM vocabulary of %d learned from the text\n",
-		s.rel(out), o.Model.Layers, o.Model.Embd, m.Counts["parameters"], o.Model.VocabSize)
+	fmt.Fprintf(s.IO.Out, "      %s: llama architecture, %d layers, %d wide, %.2f M parameters, SPM vocabulary of %d learned from the text\n",
+		s.rel(out), o.Model.Layers, o.Model.Embd, toFloat(m.Counts["parameters"])/1e6, o.Model.VocabSize)
 	if from != "" {
 		fmt.Fprintf(s.IO.Out, "      from the model cache (%s): trained before on the same texts and settings\n", from)
 	}
-	fmt.Fprintf(s.IO.Out, "      %v steps of %d tokens, %v tokens in all, %.0f tokens/s, %.0fs\n",
-		m.Parameters["steps"], o.Window, m.Counts["tokens"], toFloat(m.Counts["tokens_per_second"]), toFloat(m.Counts["seconds"]))
+	fmt.Fprintf(s.IO.Out, "      %.0f steps of %d tokens, %.0f tokens in all, %.0f tokens/s, %.0fs\n",
+		toFloat(m.Parameters["steps"]), o.Window, toFloat(m.Counts["tokens"]), toFloat(m.Counts["tokens_per_second"]), toFloat(m.Counts["seconds"]))
 	if files, ok := m.Counts["files"].([]any); ok {
 		for _, f := range files {
 			if fm, ok := f.(map[string]any); ok {
