@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/calibkit/calibkit/chat"
-	"github.com/calibkit/calibkit/internal/atomicfile"
 	"github.com/calibkit/calibkit/internal/manifest"
 )
 
@@ -54,65 +53,44 @@ func TemplateSHA256(src string) string {
 // carries special tokens. On any error no file appears under the output
 // name.
 func BuildChat(ctx context.Context, inputs []string, output string, command []string, opts ChatOptions) (*ChatStats, error) {
-	format, err := OutputFormatOf(output)
-	if err != nil {
-		return nil, err
+	var st *ChatStats
+	process := func(w io.Writer, format OutputFormat) (err error) {
+		st, err = ProcessChat(ctx, inputs, w, format, opts)
+		return err
 	}
-	if err := checkNotOutput(inputs, output); err != nil {
-		return nil, err
-	}
-	f, err := atomicfile.Create(output, atomicfile.RecordSHA256())
-	if err != nil {
-		return nil, err
-	}
-	defer f.Abort()
-	st, err := ProcessChat(ctx, inputs, f, format, opts)
-	if err != nil {
-		return nil, err
-	}
-	m := manifest.New(output, command)
-	for _, in := range inputs {
-		if err := m.AddInput(in); err != nil {
-			return nil, err
+	describe := func(m *manifest.Manifest, format OutputFormat) {
+		m.Parameters = map[string]any{
+			"unit":                  "conversations",
+			"chat_template":         opts.TemplateName,
+			"chat_template_sha256":  opts.TemplateSHA256,
+			"chat_column":           opts.Column,
+			"id_column":             opts.IDColumn,
+			"bos_token":             opts.BOS,
+			"eos_token":             opts.EOS,
+			"chat_date":             opts.Date,
+			"add_generation_prompt": false,
+			"nfkc":                  opts.Normalize.NFKC,
+			"newlines":              opts.Normalize.Newlines,
+			"strip_controls":        opts.Normalize.StripControls,
+			"collapse_spaces":       opts.Normalize.CollapseSpaces,
+			"dedup":                 opts.Dedup,
+			"output_format":         format.String(),
 		}
+		m.Counts = map[string]any{
+			"conversations": st.ConversationsWritten,
+			"bytes":         st.Bytes,
+			"characters":    st.Characters,
+		}
+		m.Extra = map[string]any{
+			"records_read":  st.RecordsRead,
+			"duplicates":    st.Duplicates,
+			"skipped":       st.Skipped,
+			"skip_examples": st.SkipExamples,
+		}
+		m.MarkChatFormatted()
 	}
-	m.Parameters = map[string]any{
-		"unit":                  "conversations",
-		"chat_template":         opts.TemplateName,
-		"chat_template_sha256":  opts.TemplateSHA256,
-		"chat_column":           opts.Column,
-		"id_column":             opts.IDColumn,
-		"bos_token":             opts.BOS,
-		"eos_token":             opts.EOS,
-		"chat_date":             opts.Date,
-		"add_generation_prompt": false,
-		"nfkc":                  opts.Normalize.NFKC,
-		"newlines":              opts.Normalize.Newlines,
-		"strip_controls":        opts.Normalize.StripControls,
-		"collapse_spaces":       opts.Normalize.CollapseSpaces,
-		"dedup":                 opts.Dedup,
-		"output_format":         format.String(),
-	}
-	m.Counts = map[string]any{
-		"conversations": st.ConversationsWritten,
-		"bytes":         st.Bytes,
-		"characters":    st.Characters,
-	}
-	m.Extra = map[string]any{
-		"records_read":  st.RecordsRead,
-		"duplicates":    st.Duplicates,
-		"skipped":       st.Skipped,
-		"skip_examples": st.SkipExamples,
-	}
-	m.MarkChatFormatted()
-	if err := ctx.Err(); err != nil {
+	if err := buildOutput(ctx, inputs, output, command, process, describe); err != nil {
 		return nil, err
-	}
-	if err := f.Commit(); err != nil {
-		return nil, err
-	}
-	if err := m.Write(); err != nil {
-		return nil, fmt.Errorf("output %s was written but its manifest failed: %w", output, err)
 	}
 	return st, nil
 }
