@@ -212,18 +212,23 @@ type Summary struct {
 	Seconds  float64       `json:"seconds"`
 }
 
-func buildRun(ctx context.Context, opts *BuildOptions) error {
-	// hf://datasets/... inputs are fetched through the Hugging Face cache
-	// and replaced by their snapshot paths; other inputs pass through.
+// buildInputs is the files a build reads: hf://datasets/... inputs are
+// fetched through the Hugging Face cache and replaced by their snapshot
+// paths, folders expanded to their files, and the output left out.
+func buildInputs(ctx context.Context, opts *BuildOptions) ([]string, error) {
 	resolved, err := datasets.ResolveInputs(ctx, nil, opts.Inputs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	inputs, err := corpus.ExpandInputs(resolved)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	inputs, err = dropOutput(opts, inputs)
+	return dropOutput(opts, inputs)
+}
+
+func buildRun(ctx context.Context, opts *BuildOptions) error {
+	inputs, err := buildInputs(ctx, opts)
 	if err != nil {
 		return err
 	}

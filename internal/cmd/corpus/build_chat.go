@@ -12,7 +12,6 @@ import (
 
 	"github.com/calibkit/calibkit/chat"
 	"github.com/calibkit/calibkit/corpus"
-	"github.com/calibkit/calibkit/datasets"
 	"github.com/calibkit/calibkit/internal/cmdutil"
 )
 
@@ -156,15 +155,7 @@ func buildChatRun(ctx context.Context, opts *BuildOptions) error {
 	co.Normalize = opts.Corpus.Normalize
 	co.Dedup = opts.Corpus.Dedup
 	co.Workers = opts.Corpus.Workers
-	resolved, err := datasets.ResolveInputs(ctx, nil, opts.Inputs)
-	if err != nil {
-		return err
-	}
-	inputs, err := corpus.ExpandInputs(resolved)
-	if err != nil {
-		return err
-	}
-	inputs, err = dropOutput(opts, inputs)
+	inputs, err := buildInputs(ctx, opts)
 	if err != nil {
 		return err
 	}
