@@ -14,7 +14,7 @@ import (
 // hashing, storing entries, records and report: everything outside the
 // steps' work, plus the CPU time of the entries written in the background
 // while the steps work), then times reruns of the finished study, which
-// do no model work. BenchmarkDemoStudy (internal/cmd/demo) runs the
+// do no model work. BenchmarkDemoStudy (cli/cmd/demo) runs the
 // demo's own grid several times and reports medians.
 //
 //	go test -run='^$' -bench=RunnerOverhead -benchtime=20x ./study/

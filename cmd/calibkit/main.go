@@ -8,9 +8,9 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/calibkit/calibkit/internal/cmd/root"
-	"github.com/calibkit/calibkit/internal/cmdutil"
-	"github.com/calibkit/calibkit/internal/iostreams"
+	"github.com/calibkit/calibkit/cli/cmd/root"
+	"github.com/calibkit/calibkit/cli/cmdutil"
+	"github.com/calibkit/calibkit/cli/iostreams"
 )
 
 func main() {
