@@ -175,7 +175,7 @@ func markChat(m *manifest.Manifest, srcs []SourceStats) {
 	var names []string
 	convs := 0
 	for _, s := range srcs {
-		if s.ChatFormatted {
+		if s.ChatFormatted && s.Conversations > 0 {
 			names = append(names, s.Name)
 			convs += s.Conversations
 		}

@@ -177,8 +177,17 @@ func TestChatMix(t *testing.T) {
 			t.Errorf("share %g: manifest extra %v counts %v", share, m.Extra["chat_sources"], m.Counts)
 		}
 	}
+	// A chat source at share 0 gives no text and no mark.
+	out := filepath.Join(dir, "zero.txt")
+	if _, err := MakeMix(ctx, MakeMixOptions{Base: basePath, Adds: []Source{{Name: "chat", Corpus: chatPath}},
+		Shares: map[string]float64{"chat": 0}, Total: 50000, Seed: 3, Output: out}); err != nil {
+		t.Fatal(err)
+	}
+	if special, _ := manifest.SpecialTokensOf(out); special {
+		t.Error("a mix without conversations is marked chat-formatted")
+	}
 	// A plain mix carries no mark.
-	out := filepath.Join(dir, "plain.txt")
+	out = filepath.Join(dir, "plain.txt")
 	if _, err := MakeMix(ctx, MakeMixOptions{Base: basePath, Adds: []Source{{Name: "ja", Corpus: writeJSONL(t, 2, 200)}},
 		Shares: map[string]float64{"ja": 0.5}, Total: 50000, Seed: 3, Output: out}); err != nil {
 		t.Fatal(err)

@@ -140,9 +140,14 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 	if err := checkAdds(opts); err != nil {
 		return nil, err
 	}
-	chat := opts.BaseChat
+	// The mix is chat-formatted when a chat source gives it text.
+	shares := 0.0
 	for _, a := range opts.Adds {
-		chat = chat || a.Pool.Chat()
+		shares += a.Share
+	}
+	chat := opts.BaseChat && (opts.Total <= 0 || 1-shares > 1e-9)
+	for _, a := range opts.Adds {
+		chat = chat || a.Pool.Chat() && (opts.Total > 0 && a.Share > 0 || opts.Total <= 0 && a.Factor > 0)
 	}
 	counter := opts.Counter
 	if chat {
