@@ -112,7 +112,7 @@ func (p *Pool) conversation(i int) (*conversation, error) {
 		if ja.Text == nil {
 			return nil, fmt.Errorf("chat corpus %s line %d: no \"text\" field (want {\"id\",\"text\"}, as corpus build --chat-template writes)", p.path, s.line)
 		}
-		if c.id, err = jsonID(p.path, s.line, ja.ID); err != nil {
+		if err := jsonID(p.path, s.line, ja.ID, &c.id); err != nil {
 			return nil, err
 		}
 		text = *ja.Text

@@ -278,27 +278,28 @@ func parseJSONLArticle(path string, line int64, b []byte) (*Article, error) {
 		return nil, fmt.Errorf("corpus %s line %d: no \"text\" field (want {\"id\",\"title\",\"url\",\"text\"})", path, line)
 	}
 	a := &Article{Title: strings.TrimSpace(ja.Title), URL: ja.URL}
-	var err error
-	if a.ID, err = jsonID(path, line, ja.ID); err != nil {
+	if err := jsonID(path, line, ja.ID, &a.ID); err != nil {
 		return nil, err
 	}
 	a.Paragraphs = splitParagraphs(*ja.Text)
 	return a, nil
 }
 
-// jsonID returns a JSONL line's "id" as text ("line:N" when it has none).
-func jsonID(path string, line int64, raw json.RawMessage) (string, error) {
+// jsonID sets *id to a JSONL line's "id" as text ("line:N" when it has
+// none). It decodes into id itself, which its caller holds on the heap
+// already, to spare an allocation per article.
+func jsonID(path string, line int64, raw json.RawMessage, id *string) error {
 	switch {
 	case len(raw) == 0 || string(raw) == "null":
-		return fmt.Sprintf("line:%d", line), nil
+		*id = fmt.Sprintf("line:%d", line)
 	case raw[0] == '"':
-		var id string
-		if err := json.Unmarshal(raw, &id); err != nil {
-			return "", fmt.Errorf("corpus %s line %d: bad \"id\": %w", path, line, err)
+		if err := json.Unmarshal(raw, id); err != nil {
+			return fmt.Errorf("corpus %s line %d: bad \"id\": %w", path, line, err)
 		}
-		return id, nil
+	default:
+		*id = string(raw)
 	}
-	return string(raw), nil
+	return nil
 }
 
 // splitParagraphs splits corpus text (one sentence per line, a blank line
