@@ -50,6 +50,9 @@ type EvalResult struct {
 	Partial []PartialArticle
 	// Sentences is the number of corpus sentences written.
 	Sentences int
+	// Conversations is the number of conversations written, all whole,
+	// when the corpus is chat-formatted (Articles then lists their ids).
+	Conversations int
 }
 
 // reserve is how much room the whole-article phase leaves for the
@@ -61,6 +64,8 @@ func reserve(u Unit) int64 {
 		return 512
 	case Tokens:
 		return 384
+	case Conversations:
+		return 0
 	}
 	return 1536
 }
@@ -82,7 +87,17 @@ func BuildEval(ctx context.Context, pool *Pool, w io.Writer, opts EvalOptions) (
 	if opts.Target <= 0 {
 		return nil, errors.New("eval set target size must be positive")
 	}
-	m, err := newMeasurer(opts.Unit, opts.Counter)
+	if opts.Unit == Conversations && !pool.Chat() {
+		return nil, fmt.Errorf("corpus %s is plain text, not chat-formatted: it has no conversations to count (its manifest does not mark it chat_formatted); use bytes, chars or tokens", pool.Path())
+	}
+	counter := opts.Counter
+	if pool.Chat() {
+		var err error
+		if counter, err = WithSpecialTokens(counter); err != nil {
+			return nil, err
+		}
+	}
+	m, err := newMeasurer(opts.Unit, counter)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +191,9 @@ func joinParts(parts []evalPart) string {
 // buildEval builds an eval set of target in m's unit, priced piece by
 // piece, and returns it article by article.
 func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, target int64) ([]evalPart, *EvalResult, error) {
+	if pool.Chat() {
+		return buildEvalChat(ctx, pool, m, opts, target)
+	}
 	maxFill := opts.MaxFillArticles
 	if maxFill <= 0 {
 		maxFill = 64

@@ -122,6 +122,9 @@ func BuildEvalLanguages(ctx context.Context, srcs []EvalSource, w io.Writer, opt
 		if s.Pool == nil {
 			return nil, fmt.Errorf("language %s has no corpus", s.Name)
 		}
+		if opts.Unit == Conversations && !s.Pool.Chat() {
+			return nil, fmt.Errorf("language %s: corpus %s is plain text, not chat-formatted: it has no conversations to count; use bytes or chars", s.Name, s.Pool.Path())
+		}
 		if s.Share <= 0 || s.Share > 1 || math.IsNaN(s.Share) {
 			return nil, fmt.Errorf("share of %s is %g: want a number above 0, at most 1", s.Name, s.Share)
 		}
@@ -164,6 +167,7 @@ func BuildEvalLanguages(ctx context.Context, srcs []EvalSource, w io.Writer, opt
 		res.Articles = append(res.Articles, r.Articles...)
 		res.Partial = append(res.Partial, r.Partial...)
 		res.Sentences += r.Sentences
+		res.Conversations += r.Conversations
 		res.Achieved += r.Achieved
 		res.Deviation += r.Deviation
 	}

@@ -170,6 +170,7 @@ func fillManifest(m *manifest.Manifest, inputs []manifest.Input, res *MixResult,
 	if ov != nil {
 		m.Extra["eval_overlap"] = ov
 	}
+	markChat(m, res.Sources)
 }
 
 // writeOutput writes data to path atomically, then its manifest; when the

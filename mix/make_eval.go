@@ -59,7 +59,17 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 		if err != nil {
 			return nil, err
 		}
-		c, err := Measure(text, sp, counter)
+		mark, err := ReadChatMark(opts.Like)
+		if err != nil {
+			return nil, fmt.Errorf("--like %s: %w", opts.Like, err)
+		}
+		likeCounter := counter
+		if mark.Chat {
+			if likeCounter, err = WithSpecialTokens(counter); err != nil {
+				return nil, err
+			}
+		}
+		c, err := Measure(text, sp, likeCounter)
 		if err != nil {
 			return nil, fmt.Errorf("measure %s: %w", opts.Like, err)
 		}
@@ -71,6 +81,11 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 			opts.Target = c.Chars
 		case Tokens:
 			opts.Target = c.Tokens
+		case Conversations:
+			if !mark.Chat || mark.Conversations <= 0 {
+				return nil, fmt.Errorf("--like %s is not chat-formatted text whose manifest counts its conversations: size the set with a number of conversations instead", opts.Like)
+			}
+			opts.Target = mark.Conversations
 		}
 		if opts.Target <= 0 {
 			return nil, fmt.Errorf("--like %s is empty: nothing to match", opts.Like)
@@ -97,6 +112,12 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 	if err != nil {
 		return nil, err
 	}
+	if pool.Chat() {
+		// Counted as imatrix will tokenize it: special tokens parsed.
+		if counter, err = WithSpecialTokens(counter); err != nil {
+			return nil, err
+		}
+	}
 	counts, err := Measure(buf.String(), sp, counter)
 	if err != nil {
 		return nil, fmt.Errorf("measure %s: %w", opts.Output, err)
@@ -113,6 +134,9 @@ func MakeEval(ctx context.Context, opts MakeEvalOptions) (*MakeEvalResult, error
 	}
 	fillEvalManifest(m, opts, counts, like, res)
 	m.Parameters["from"] = opts.From
+	if pool.Chat() {
+		markEvalChat(m, res, []string{opts.From})
+	}
 
 	af, err := atomicfile.Create(opts.Output, atomicfile.RecordSHA256())
 	if err != nil {
@@ -177,4 +201,18 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// markEvalChat records in an eval set's manifest that its text holds
+// chat-formatted conversations (sources names the chat corpora or
+// languages), so that imatrix and the study tokenize its special tokens
+// as special tokens; a set all of whose text is conversations has the
+// layout "conversations".
+func markEvalChat(m *manifest.Manifest, res *EvalResult, sources []string) {
+	m.MarkChatFormatted()
+	m.Extra["chat_sources"] = sources
+	m.Counts["conversations"] = res.Conversations
+	if res.Sentences == 0 {
+		m.Parameters["format"] = "conversations"
+	}
 }

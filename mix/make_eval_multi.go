@@ -53,12 +53,24 @@ func makeEvalLanguages(ctx context.Context, opts MakeEvalOptions, sp *tokenize.S
 	if err != nil {
 		return nil, err
 	}
-	counts, err := Measure(buf.String(), sp, opts.Counter)
+	// Text that holds a chat-formatted part is counted with its special
+	// tokens parsed, as imatrix will tokenize it.
+	chat := false
+	for _, p := range pools {
+		chat = chat || p.Chat()
+	}
+	counter := opts.Counter
+	if chat {
+		if counter, err = WithSpecialTokens(counter); err != nil {
+			return nil, err
+		}
+	}
+	counts, err := Measure(buf.String(), sp, counter)
 	if err != nil {
 		return nil, fmt.Errorf("measure %s: %w", opts.Output, err)
 	}
 	for i := range res.Parts {
-		c, err := Measure(res.Parts[i].text, sp, opts.Counter)
+		c, err := Measure(res.Parts[i].text, sp, counter)
 		if err != nil {
 			return nil, fmt.Errorf("measure %s's %s part: %w", opts.Output, res.Parts[i].Name, err)
 		}
@@ -69,6 +81,15 @@ func makeEvalLanguages(ctx context.Context, opts MakeEvalOptions, sp *tokenize.S
 	m := manifest.New(opts.Output, opts.Command)
 	m.Inputs = append(m.Inputs, inputs...)
 	fillEvalManifest(m, opts, counts, like, &res.EvalResult)
+	if chat {
+		var names []string
+		for i, p := range pools {
+			if p.Chat() {
+				names = append(names, opts.Sources[i].Name)
+			}
+		}
+		markEvalChat(m, &res.EvalResult, names)
+	}
 	m.Parameters["from"] = opts.Sources
 	m.Parameters["share"] = opts.Shares
 	// article_ids is the union, for readers of one-corpus manifests; ids of

@@ -44,7 +44,7 @@ type MakeMixResult struct {
 // MakeMix builds one mix and writes it atomically to opts.Output with its
 // manifest.
 func MakeMix(ctx context.Context, opts MakeMixOptions) (*MakeMixResult, error) {
-	base, err := ReadLines(opts.Base)
+	base, baseChat, err := ReadBase(ctx, opts.Base)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func MakeMix(ctx context.Context, opts MakeMixOptions) (*MakeMixResult, error) {
 	}
 	exclude := ExcludeFor(lists, corpusSums(hashed, opts.Adds))
 	mo := MixOptions{
-		BaseName: opts.Base, Base: base, Total: opts.Total, Unit: opts.Unit, Counter: opts.Counter,
+		BaseName: opts.Base, Base: base, BaseChat: baseChat, Total: opts.Total, Unit: opts.Unit, Counter: opts.Counter,
 		ChunkTokens: opts.Chunk, Seed: opts.Seed,
 	}
 	for i, s := range opts.Adds {

@@ -69,7 +69,7 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 			return nil, fmt.Errorf("fixed source %s has no share in FixedShares", s.Name)
 		}
 	}
-	base, err := ReadLines(opts.Base)
+	base, baseChat, err := ReadBase(ctx, opts.Base)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func MakeSweep(ctx context.Context, opts MakeSweepOptions) (_ []*SweepEntry, rer
 		}
 	}()
 	so := SweepOptions{
-		Mix: MixOptions{BaseName: opts.Base, Base: base, Total: opts.Total, Unit: opts.Unit, Counter: opts.Counter,
+		Mix: MixOptions{BaseName: opts.Base, Base: base, BaseChat: baseChat, Total: opts.Total, Unit: opts.Unit, Counter: opts.Counter,
 			ChunkTokens: opts.Chunk, Seed: opts.Seed},
 		Name: opts.Add.Name, Pool: pools[0], Exclude: exclude[0], Shares: opts.Shares, Nested: opts.Nested,
 	}

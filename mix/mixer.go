@@ -40,7 +40,11 @@ type MixOptions struct {
 	BaseName string
 	// Base holds the base text's lines, without their "\n".
 	Base []string
-	Adds []Add
+	// BaseChat says the base is chat-formatted: each entry of Base is
+	// then one whole conversation as written (the rendering and its
+	// blank line) less the final "\n".
+	BaseChat bool
+	Adds     []Add
 	// Total, when positive, selects share mode: the output is Total in
 	// Unit, each Add gets Share of it and the base the rest (a prefix of
 	// its lines). Otherwise factor mode: the whole base, plus Factor times
@@ -76,9 +80,13 @@ type SourceStats struct {
 	Lines       int     `json:"lines"`
 	// Sentences counts the corpus sentences an added source gave (one a
 	// line); the base's lines are not sentences and count 0.
-	Sentences int      `json:"sentences,omitempty"`
-	Blocks    int      `json:"blocks"`
-	Articles  []string `json:"article_ids,omitempty"`
+	Sentences int `json:"sentences,omitempty"`
+	// ChatFormatted says the source is chat-formatted; Conversations
+	// counts the whole conversations it gave.
+	ChatFormatted bool     `json:"chat_formatted,omitempty"`
+	Conversations int      `json:"conversations,omitempty"`
+	Blocks        int      `json:"blocks"`
+	Articles      []string `json:"article_ids,omitempty"`
 }
 
 // MixResult describes a mix Mix wrote.
@@ -109,7 +117,8 @@ type MixResult struct {
 // source and large ones of another need longer prefixes to even out).
 func MinPrefixBlocks(adds int) int { return 10 * max(adds, 1) }
 
-// piece is one line of the output: a base line or a corpus sentence.
+// piece is one line of the output, a base line or a corpus sentence, or
+// one whole conversation of a chat-formatted source.
 type piece struct {
 	text  string // with its "\n"
 	cost  int64  // in the mix's unit
@@ -120,15 +129,43 @@ type piece struct {
 // blocks about one imatrix chunk long and writes the result to w, one line
 // per base line or sentence. The base keeps its order and its lines are
 // never broken; added text is whole sentences of articles in a seeded
-// order, sentences in article order.
+// order, sentences in article order. Chat-formatted sources (a chat
+// Pool, BaseChat) give whole conversations instead of lines and
+// sentences, and when there is one the whole mix is chat-formatted: its
+// tokens are counted with special tokens parsed (WithSpecialTokens).
 func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) {
-	m, err := newMeasurer(opts.Unit, opts.Counter)
+	if opts.BaseName == "" {
+		opts.BaseName = "base"
+	}
+	if err := checkAdds(opts); err != nil {
+		return nil, err
+	}
+	// The mix is chat-formatted when a chat source gives it text.
+	shares := 0.0
+	for _, a := range opts.Adds {
+		shares += a.Share
+	}
+	chat := opts.BaseChat && (opts.Total <= 0 || 1-shares > 1e-9)
+	for _, a := range opts.Adds {
+		chat = chat || a.Pool.Chat() && (opts.Total > 0 && a.Share > 0 || opts.Total <= 0 && a.Factor > 0)
+	}
+	counter := opts.Counter
+	if chat {
+		var err error
+		if counter, err = WithSpecialTokens(counter); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkConversationUnit(&opts); err != nil {
+		return nil, err
+	}
+	m, err := newMeasurer(opts.Unit, counter)
 	if err != nil {
 		return nil, err
 	}
 	var tm *measurer
-	if opts.Counter != nil {
-		if tm, err = newMeasurer(Tokens, opts.Counter); err != nil {
+	if counter != nil {
+		if tm, err = newMeasurer(Tokens, counter); err != nil {
 			return nil, err
 		}
 	}
@@ -137,9 +174,6 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 	}
 	if opts.BytesPerToken <= 0 {
 		opts.BytesPerToken = 4
-	}
-	if opts.BaseName == "" {
-		opts.BaseName = "base"
 	}
 	blockOf := func(s string) (int64, error) {
 		if tm != nil {
@@ -152,9 +186,6 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 	if tm == nil {
 		blockSize = int64(math.Round(float64(opts.ChunkTokens) * opts.BytesPerToken))
 		blockUnit = "bytes"
-	}
-	if err := checkAdds(opts); err != nil {
-		return nil, err
 	}
 
 	// The base: all of it (factor mode) or a prefix (share mode).
@@ -175,7 +206,12 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 			return nil, err
 		}
 		t := line + "\n"
-		c, err := m.cost(t)
+		var c int64
+		if opts.BaseChat {
+			c, err = m.convCost(t)
+		} else {
+			c, err = m.cost(t)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -199,6 +235,7 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 	sources := make([][]piece, 1+len(opts.Adds))
 	stats := make([]SourceStats, 1+len(opts.Adds))
 	stats[0].Name = opts.BaseName
+	stats[0].ChatFormatted = opts.BaseChat
 	var added int64
 	for i, a := range opts.Adds {
 		target := int64(math.Round(float64(baseSize) * a.Factor))
@@ -211,6 +248,7 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 		}
 		sources[i+1] = ps
 		stats[i+1].Name = a.Name
+		stats[i+1].ChatFormatted = a.Pool.Chat()
 		if l, err := langs.Lookup(a.Name); err == nil {
 			stats[i+1].Language = l.Name
 		}
@@ -292,9 +330,15 @@ func Mix(ctx context.Context, w io.Writer, opts MixOptions) (*MixResult, error) 
 			st := &stats[j]
 			st.Bytes += int64(len(p.text))
 			st.Chars += int64(utf8.RuneCountInString(p.text))
-			st.Lines++
-			if j > 0 {
+			switch {
+			case st.ChatFormatted:
+				st.Lines += strings.Count(p.text, "\n")
+				st.Conversations++
+			case j > 0:
+				st.Lines++
 				st.Sentences++
+			default:
+				st.Lines++
 			}
 			if tm != nil {
 				tc, err := tm.cost(p.text)
@@ -367,6 +411,31 @@ func checkAdds(opts MixOptions) error {
 	return nil
 }
 
+// checkConversationUnit refuses plain sources in a mix measured in
+// conversations; a plain base whose share is 0 is left out instead.
+func checkConversationUnit(opts *MixOptions) error {
+	if opts.Unit != Conversations {
+		return nil
+	}
+	for _, a := range opts.Adds {
+		if !a.Pool.Chat() {
+			return fmt.Errorf("source %s: corpus %s is plain text, not chat-formatted (its manifest does not mark it chat_formatted): it has no conversations to count; use bytes, chars or tokens", a.Name, a.Pool.Path())
+		}
+	}
+	if opts.BaseChat {
+		return nil
+	}
+	shareSum := 0.0
+	for _, a := range opts.Adds {
+		shareSum += a.Share
+	}
+	if opts.Total > 0 && 1-shareSum < 1e-9 {
+		opts.Base = nil // a share of 0: no base line is taken
+		return nil
+	}
+	return fmt.Errorf("base %s is plain text, not chat-formatted: it has no conversations to count; use bytes, chars or tokens, or give the added sources shares summing to 1", opts.BaseName)
+}
+
 // baseReserve bounds the part of the base chosen by the exact fill rather
 // than taken as a prefix.
 const baseReserve = 16 << 10
@@ -404,64 +473,6 @@ func selectBase(all []piece, target int64) ([]piece, int64) {
 		out = append(out, cands[i])
 	}
 	return out, size + best
-}
-
-// drawSentences takes sentences of a's corpus in its seeded article order,
-// as the prefix of that one sequence whose size is nearest to target (the
-// shorter on a tie), so a larger target always takes a superset. It returns
-// the sentences, the ids of the articles they came from and their size.
-func drawSentences(ctx context.Context, a Add, target int64, m *measurer, blockOf func(string) (int64, error), opts MixOptions) ([]piece, []string, int64, error) {
-	if target <= 0 {
-		return nil, nil, 0, nil
-	}
-	order := a.Pool.Order(opts.Seed, 100+a.Stream)
-	var (
-		out  []piece
-		ids  []string
-		size int64
-	)
-	for _, idx := range order {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, 0, err
-		}
-		art, err := a.Pool.Article(idx)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		if opts.Exclude.Has(art.ID) || a.Exclude.Has(art.ID) || len(art.Paragraphs) == 0 {
-			continue
-		}
-		used := false
-		for _, para := range art.Paragraphs {
-			for _, s := range para {
-				t := oneLine(strings.TrimSpace(s)) + "\n"
-				c, err := m.cost(t)
-				if err != nil {
-					return nil, nil, 0, err
-				}
-				if size+c > target && size+c-target >= target-size {
-					if used {
-						ids = append(ids, art.ID)
-					}
-					return out, ids, size, nil
-				}
-				bc, err := blockOf(t)
-				if err != nil {
-					return nil, nil, 0, err
-				}
-				out = append(out, piece{text: t, cost: c, block: bc})
-				size += c
-				used = true
-				if size >= target {
-					ids = append(ids, art.ID)
-					return out, ids, size, nil
-				}
-			}
-		}
-		ids = append(ids, art.ID)
-	}
-	return nil, nil, 0, fmt.Errorf("corpus %s holds %d %s of usable sentences, less than the %d %s source %s needs: lower the share, factor or total, or use a bigger corpus",
-		a.Pool.Path(), size, m.unit, target, m.unit, a.Name)
 }
 
 // cutBlocks groups consecutive pieces into blocks of about size (in the

@@ -56,20 +56,33 @@ type Pool struct {
 	c     io.Closer
 	spans []span
 	buf   []byte
+	// chat: the pieces are conversations (AsConversations); wantConvs is
+	// the count the corpus's manifest records.
+	chat      bool
+	wantConvs int64
 }
 
 // OpenPool indexes the corpus file at path in one streaming pass. Files
 // ending in .jsonl (or .json / .ndjson) are read as JSONL, anything else as
-// text. An empty corpus is an error.
+// text. A corpus whose manifest marks it chat-formatted (ReadChatMark) is
+// read as conversations (AsConversations). An empty corpus is an error.
 func OpenPool(ctx context.Context, path string) (*Pool, error) {
 	if strings.HasSuffix(path, ".gz") || strings.HasSuffix(path, ".zst") {
 		return nil, fmt.Errorf("corpus %s is compressed: articles are read at random, so decompress it first (e.g. zstd -d or gunzip)", path)
+	}
+	mark, err := ReadChatMark(path)
+	if err != nil {
+		return nil, fmt.Errorf("corpus %s: %w", path, err)
+	}
+	var opts []PoolOption
+	if mark.Chat {
+		opts = append(opts, AsConversations(mark.Conversations))
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open corpus %s: %w", path, err)
 	}
-	p, err := NewPool(ctx, path, f)
+	p, err := NewPool(ctx, path, f, opts...)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -79,18 +92,26 @@ func OpenPool(ctx context.Context, path string) (*Pool, error) {
 }
 
 // NewPool indexes a corpus read from r; name gives its format (by
-// extension) and names it in errors.
-func NewPool(ctx context.Context, name string, r io.ReaderAt) (*Pool, error) {
+// extension) and names it in errors; opts say how to read it.
+func NewPool(ctx context.Context, name string, r io.ReaderAt, opts ...PoolOption) (*Pool, error) {
 	p := &Pool{path: name, r: r, kind: kindText}
 	switch {
 	case strings.HasSuffix(name, ".jsonl"), strings.HasSuffix(name, ".json"), strings.HasSuffix(name, ".ndjson"):
 		p.kind = kindJSONL
+	}
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return nil, err
+		}
 	}
 	if err := p.index(ctx); err != nil {
 		return nil, err
 	}
 	if len(p.spans) == 0 {
 		return nil, fmt.Errorf("corpus %s holds no articles: build one with `calibkit corpus build`", name)
+	}
+	if err := p.checkConversations(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -194,9 +215,8 @@ func newRand(seed, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15^stream))
 }
 
-// Article reads and parses article i (0-based, in file order).
-func (p *Pool) Article(i int) (*Article, error) {
-	s := p.spans[i]
+// read reads the bytes of s into the pool's buffer.
+func (p *Pool) read(s span) ([]byte, error) {
 	if int64(cap(p.buf)) < s.n {
 		p.buf = make([]byte, s.n)
 	}
@@ -206,6 +226,16 @@ func (p *Pool) Article(i int) (*Article, error) {
 			err = io.ErrUnexpectedEOF // the file shrank since it was indexed
 		}
 		return nil, fmt.Errorf("read corpus %s line %d: %w", p.path, s.line, err)
+	}
+	return b, nil
+}
+
+// Article reads and parses article i (0-based, in file order).
+func (p *Pool) Article(i int) (*Article, error) {
+	s := p.spans[i]
+	b, err := p.read(s)
+	if err != nil {
+		return nil, err
 	}
 	if p.kind == kindJSONL {
 		return parseJSONLArticle(p.path, s.line, b)
@@ -248,18 +278,28 @@ func parseJSONLArticle(path string, line int64, b []byte) (*Article, error) {
 		return nil, fmt.Errorf("corpus %s line %d: no \"text\" field (want {\"id\",\"title\",\"url\",\"text\"})", path, line)
 	}
 	a := &Article{Title: strings.TrimSpace(ja.Title), URL: ja.URL}
-	switch {
-	case len(ja.ID) == 0 || string(ja.ID) == "null":
-		a.ID = fmt.Sprintf("line:%d", line)
-	case ja.ID[0] == '"':
-		if err := json.Unmarshal(ja.ID, &a.ID); err != nil {
-			return nil, fmt.Errorf("corpus %s line %d: bad \"id\": %w", path, line, err)
-		}
-	default:
-		a.ID = string(ja.ID)
+	if err := jsonID(path, line, ja.ID, &a.ID); err != nil {
+		return nil, err
 	}
 	a.Paragraphs = splitParagraphs(*ja.Text)
 	return a, nil
+}
+
+// jsonID sets *id to a JSONL line's "id" as text ("line:N" when it has
+// none). It decodes into id itself, which its caller holds on the heap
+// already, to spare an allocation per article.
+func jsonID(path string, line int64, raw json.RawMessage, id *string) error {
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		*id = fmt.Sprintf("line:%d", line)
+	case raw[0] == '"':
+		if err := json.Unmarshal(raw, id); err != nil {
+			return fmt.Errorf("corpus %s line %d: bad \"id\": %w", path, line, err)
+		}
+	default:
+		*id = string(raw)
+	}
+	return nil
 }
 
 // splitParagraphs splits corpus text (one sentence per line, a blank line

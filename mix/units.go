@@ -17,6 +17,10 @@ const (
 	Bytes  Unit = iota // UTF-8 bytes as written to the file
 	Chars              // Unicode code points
 	Tokens             // the model's tokens (needs a TokenCounter)
+	// Conversations counts whole conversations of chat-formatted sources
+	// (AsConversations); plain text has none, so a plain source in a size
+	// measured in conversations is an error.
+	Conversations
 )
 
 // String returns the unit's flag spelling.
@@ -28,11 +32,13 @@ func (u Unit) String() string {
 		return "chars"
 	case Tokens:
 		return "tokens"
+	case Conversations:
+		return "conversations"
 	}
 	return fmt.Sprintf("Unit(%d)", int(u))
 }
 
-// ParseUnit parses "bytes", "chars" or "tokens".
+// ParseUnit parses "bytes", "chars", "tokens" or "conversations".
 func ParseUnit(s string) (Unit, error) {
 	switch strings.ToLower(s) {
 	case "bytes", "byte", "b":
@@ -41,8 +47,10 @@ func ParseUnit(s string) (Unit, error) {
 		return Chars, nil
 	case "tokens", "token":
 		return Tokens, nil
+	case "conversations", "conversation", "convs":
+		return Conversations, nil
 	}
-	return 0, fmt.Errorf("unknown unit %q: want bytes, chars or tokens", s)
+	return 0, fmt.Errorf("unknown unit %q: want bytes, chars, tokens or conversations", s)
 }
 
 // TokenCounter counts a text's tokens with a model's own tokenizer, the way
@@ -56,6 +64,38 @@ type TokenCounter interface {
 // ErrNoTokenCounter is returned when tokens are asked for without a counter.
 var ErrNoTokenCounter = errors.New("token counts need the llama.cpp binding, not available in this build")
 
+// SpecialTokenCounter is a TokenCounter that can also count a text with
+// the text of its special tokens ("<start_of_turn>") parsed as those
+// tokens, as llama-imatrix --parse-special tokenizes chat-formatted text.
+type SpecialTokenCounter interface {
+	TokenCounter
+	CountTokensSpecial(text string) (int, error)
+}
+
+// WithSpecialTokens returns a counter whose CountTokens parses special
+// tokens (tc's CountTokensSpecial); nil for nil. A counter that cannot is
+// an error.
+func WithSpecialTokens(tc TokenCounter) (TokenCounter, error) {
+	switch c := tc.(type) {
+	case nil:
+		return nil, nil
+	case specialCounter:
+		return c, nil
+	case SpecialTokenCounter:
+		return specialCounter{c}, nil
+	}
+	return nil, errors.New("chat-formatted text is counted with its special tokens parsed, which this token counter cannot do")
+}
+
+// specialCounter counts with special tokens parsed.
+type specialCounter struct{ c SpecialTokenCounter }
+
+func (s specialCounter) CountTokens(text string) (int, error) { return s.c.CountTokensSpecial(text) }
+
+// errPlainConversations is the measurer's answer to plain text measured
+// in conversations; callers check their sources first and name them.
+var errPlainConversations = errors.New("plain text has no conversations: --unit conversations needs chat-formatted sources")
+
 // measurer prices text in one unit. For tokens, the price of a piece is its
 // token count minus the count of the empty text, so the BOS that
 // CountTokens adds to every call is not charged to every piece.
@@ -68,7 +108,7 @@ type measurer struct {
 func newMeasurer(u Unit, tc TokenCounter) (*measurer, error) {
 	m := &measurer{unit: u, counter: tc}
 	switch u {
-	case Bytes, Chars:
+	case Bytes, Chars, Conversations:
 	case Tokens:
 		if tc == nil {
 			return nil, ErrNoTokenCounter
@@ -92,6 +132,8 @@ func (m *measurer) cost(s string) (int64, error) {
 		return int64(len(s)), nil
 	case Chars:
 		return int64(utf8.RuneCountInString(s)), nil
+	case Conversations:
+		return 0, errPlainConversations
 	}
 	if s == "" {
 		return 0, nil
@@ -105,6 +147,15 @@ func (m *measurer) cost(s string) (int64, error) {
 		n = 0
 	}
 	return int64(n), nil
+}
+
+// convCost returns the size of one whole conversation (as written, its
+// blank line included): 1 in conversations, else its cost.
+func (m *measurer) convCost(s string) (int64, error) {
+	if m.unit == Conversations {
+		return 1, nil
+	}
+	return m.cost(s)
 }
 
 // ParseSize parses a size given on the command line: a plain integer

@@ -16,6 +16,7 @@ func TestExampleSpecsPlan(t *testing.T) {
 	want := map[string]struct{ cells, sources int }{
 		"imatrix-jpn-test.yaml": {18, 3},
 		"ja-share-sweep.yaml":   {64, 16},
+		"chat-vs-plain.yaml":    {16, 4},
 	}
 	for name, w := range want {
 		t.Run(name, func(t *testing.T) {
@@ -24,7 +25,7 @@ func TestExampleSpecsPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			for _, f := range []string{"model-f16.gguf", "calibration_datav3.txt", "ja-wiki.jsonl", "wiki.test.raw"} {
+			for _, f := range []string{"model-f16.gguf", "model-it-f16.gguf", "calibration_datav3.txt", "ja-wiki.jsonl", "wiki.txt", "chat.jsonl", "wiki.test.raw"} {
 				os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644)
 			}
 			p := filepath.Join(dir, name)
@@ -41,6 +42,9 @@ func TestExampleSpecsPlan(t *testing.T) {
 				t.Errorf("%d cells, %d sources; want %d, %d", len(pl.Cells), len(pl.Sources), w.cells, w.sources)
 			}
 			if name == "ja-share-sweep.yaml" && (pl.Baseline != "share@0#1" || pl.Step("sweep:share#3") == nil || pl.Step("imatrix:share@0.75#2") == nil) {
+				t.Errorf("baseline %s; steps %v", pl.Baseline, pl.Steps[:3])
+			}
+			if name == "chat-vs-plain.yaml" && (pl.Baseline != "chat@0" || pl.Step("sweep:chat") == nil || pl.Step("imatrix:chat@0.5") == nil) {
 				t.Errorf("baseline %s; steps %v", pl.Baseline, pl.Steps[:3])
 			}
 			if name == "imatrix-jpn-test.yaml" {

@@ -19,8 +19,13 @@ import (
 // names the model).
 func fixture(t testing.TB, body string) (dir string, s *spec.Spec) {
 	t.Helper()
+	return fixtureIn(t, t.TempDir(), body)
+}
+
+// fixtureIn is fixture in dir, which may already hold further inputs.
+func fixtureIn(t testing.TB, dir, body string) (string, *spec.Spec) {
+	t.Helper()
 	modelPath := tinyModel(t)
-	dir = t.TempDir()
 	if err := studytest.WriteInputs(dir); err != nil {
 		t.Fatal(err)
 	}

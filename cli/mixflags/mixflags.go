@@ -19,7 +19,7 @@ import (
 // AddCommon adds the flags mix and sweep share.
 func AddCommon(cmd *cobra.Command, unit, model *string, chunk *int, seed *uint64, exclude *[]string) {
 	f := cmd.Flags()
-	f.StringVar(unit, "unit", "bytes", "unit of sizes and shares: bytes, chars or tokens (tokens need -m)")
+	f.StringVar(unit, "unit", "bytes", "unit of sizes and shares: bytes, chars, tokens (need -m) or conversations (chat-formatted sources only)")
 	f.StringVarP(model, "model", "m", "", "GGUF model whose tokenizer counts tokens (vocabulary only is loaded)")
 	f.IntVar(chunk, "chunk-tokens", 512, "imatrix chunk length the blocks are sized to, in tokens")
 	f.Uint64Var(seed, "seed", 1, "seed of the sentence draw")
@@ -38,14 +38,23 @@ func ParseUnitModel(unit, model string) (mix.Unit, error) {
 	return u, nil
 }
 
-// ParseSource parses NAME=CORPUS, NAME a language code of package langs.
+// ParseSource parses NAME=CORPUS, NAME a language code of package langs,
+// or any name when CORPUS is chat-formatted (its manifest says so, as
+// `corpus build --chat-template` writes it): conversations need not be of
+// one language.
 func ParseSource(s string) (mix.Source, error) {
 	name, corpus, ok := strings.Cut(s, "=")
 	if !ok || name == "" || corpus == "" {
 		return mix.Source{}, cmdutil.FlagErrorf("--add %q: want NAME=CORPUS, e.g. ja=ja.jsonl", s)
 	}
 	if _, err := langs.Lookup(name); err != nil {
-		return mix.Source{}, &cmdutil.FlagError{Err: fmt.Errorf("--add %q: %w", s, err)}
+		if strings.ContainsAny(name, ",=") {
+			return mix.Source{}, cmdutil.FlagErrorf("--add %q: a source name holds no ',' or '='", s)
+		}
+		if mark, merr := mix.ReadChatMark(corpus); merr == nil && mark.Chat {
+			return mix.Source{Name: name, Corpus: corpus}, nil
+		}
+		return mix.Source{}, &cmdutil.FlagError{Err: fmt.Errorf("--add %q: %w (any name is taken for a chat-formatted corpus, one whose manifest says chat_formatted)", s, err)}
 	}
 	return mix.Source{Name: name, Corpus: corpus}, nil
 }

@@ -36,6 +36,18 @@ func (c *Counter) CountTokens(text string) (int, error) {
 	return len(toks), nil
 }
 
+// CountTokensSpecial returns the number of tokens of text, BOS included,
+// with the text of special tokens ("<start_of_turn>") parsed as those
+// tokens, as llama-imatrix --parse-special tokenizes chat-formatted text
+// (mix.SpecialTokenCounter).
+func (c *Counter) CountTokensSpecial(text string) (int, error) {
+	toks, err := c.m.Tokenize(text, true, true)
+	if err != nil {
+		return 0, err
+	}
+	return len(toks), nil
+}
+
 // Close frees the model; it is safe to call more than once.
 func (c *Counter) Close() error {
 	c.m.Close()

@@ -50,6 +50,7 @@ func NewCmdBuild(io *iostreams.IOStreams, runF func(*BuildOptions) error) *cobra
 	opts := &BuildOptions{IO: io}
 	var (
 		bytesFlag, charsFlag, tokensFlag string
+		convsFlag                        string
 		unitFlag, formatFlag             string
 		froms, shares                    []string
 	)
@@ -82,6 +83,13 @@ language's part is cut exactly to its share as above, and the parts'
 articles are interleaved so that any prefix holds the shares as closely as
 whole articles allow. The manifest lists each language's articles and counts.
 
+Chat-formatted corpora (corpus build --chat-template; their manifest says
+so) give whole conversations only, each written as the template rendered
+it followed by a blank line, whatever --format says; every size is met by
+whole conversations (an exact fill over their sizes), --conversations N
+counts them, -m counts their special tokens as special tokens, and the
+output's manifest carries the mark, so imatrix parses them as such.
+
 Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 		Example: `  # a Japanese wiki.test.raw: the same number of bytes as the English one
   calibkit eval build --from ja.jsonl --like wiki.test.raw -o ja-wiki.test.raw
@@ -89,7 +97,9 @@ Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
   calibkit eval build --from ja.jsonl --like wiki.test.raw --unit tokens -m model.gguf -o ja-tok.raw
   calibkit eval build --from ja.jsonl --bytes 1.5MB --format plain --seed 7 -o ja-eval.txt
   # half Japanese, half Chinese, of wiki.test.raw's size
-  calibkit eval build --from ja=ja.jsonl --from zh=zh.jsonl --share ja=0.5,zh=0.5 --like wiki.test.raw -o ja-zh.raw`,
+  calibkit eval build --from ja=ja.jsonl --from zh=zh.jsonl --share ja=0.5,zh=0.5 --like wiki.test.raw -o ja-zh.raw
+  # 500 whole conversations of a chat-formatted corpus
+  calibkit eval build --from chat.jsonl --conversations 500 -o chat-eval.txt`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := parseFrom(opts, froms, shares); err != nil {
@@ -99,13 +109,13 @@ Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 				return cmdutil.FlagErrorf("-o/--output is required")
 			}
 			set := 0
-			for _, s := range []string{opts.Like, bytesFlag, charsFlag, tokensFlag} {
+			for _, s := range []string{opts.Like, bytesFlag, charsFlag, tokensFlag, convsFlag} {
 				if s != "" {
 					set++
 				}
 			}
 			if set != 1 {
-				return cmdutil.FlagErrorf("give exactly one of --like, --bytes, --chars and --tokens")
+				return cmdutil.FlagErrorf("give exactly one of --like, --bytes, --chars, --tokens and --conversations")
 			}
 			var err error
 			switch {
@@ -119,6 +129,9 @@ Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 			case charsFlag != "":
 				opts.Unit = mix.Chars
 				opts.Target, err = mix.ParseSize(charsFlag)
+			case convsFlag != "":
+				opts.Unit = mix.Conversations
+				opts.Target, err = mix.ParseSize(convsFlag)
 			default:
 				opts.Unit = mix.Tokens
 				opts.Target, err = mix.ParseSize(tokensFlag)
@@ -127,7 +140,7 @@ Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 				return &cmdutil.FlagError{Err: err}
 			}
 			if opts.Like == "" && cmd.Flags().Changed("unit") {
-				return cmdutil.FlagErrorf("--unit goes with --like; --bytes, --chars and --tokens carry their unit")
+				return cmdutil.FlagErrorf("--unit goes with --like; --bytes, --chars, --tokens and --conversations carry their unit")
 			}
 			if opts.Unit == mix.Tokens && len(opts.Sources) > 0 {
 				return cmdutil.FlagErrorf("an eval set of several languages is sized in bytes or chars: a whole file's token count is not the sum of its languages' counts")
@@ -149,13 +162,14 @@ Sizes take suffixes: 1290590, 4k (10^3), 1.5MB (10^6), 1.5MiB (2^20).`,
 	f.StringArrayVar(&froms, "from", nil, "corpus to draw from: .jsonl or .txt from `calibkit corpus build` (required); several: NAME=CORPUS each, NAME a language code")
 	f.StringArrayVar(&shares, "share", nil, "NAME=S: a language's share of the size, with several --from (repeatable, or ja=0.5,zh=0.5)")
 	f.StringVar(&opts.Like, "like", "", "match the size of this file (e.g. wiki.test.raw)")
-	f.StringVar(&unitFlag, "unit", "bytes", "unit --like matches in: bytes, chars or tokens (tokens need -m)")
+	f.StringVar(&unitFlag, "unit", "bytes", "unit --like matches in: bytes, chars, tokens (need -m) or conversations (a chat-formatted --like)")
 	f.StringVar(&bytesFlag, "bytes", "", "exact size in bytes (1290590, 1.5MB, 1.5MiB)")
 	f.StringVar(&charsFlag, "chars", "", "exact size in characters")
 	f.StringVar(&tokensFlag, "tokens", "", "size in the model's tokens (needs -m)")
+	f.StringVar(&convsFlag, "conversations", "", "size in whole conversations (a chat-formatted corpus only)")
 	f.StringVarP(&opts.Model, "model", "m", "", "GGUF model whose tokenizer counts tokens (vocabulary only is loaded)")
 	f.StringVarP(&opts.Output, "output", "o", "", "output file (required)")
-	f.StringVar(&formatFlag, "format", "wikitext", "layout: wikitext or plain")
+	f.StringVar(&formatFlag, "format", "wikitext", "layout: wikitext or plain (a chat-formatted corpus keeps its conversations as corpus build wrote them)")
 	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the article draw")
 	f.StringArrayVar(&opts.Exclude, "exclude", nil, "manifest of an eval set whose articles to leave out (repeatable)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
@@ -204,8 +218,13 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		return enc.Encode(sum)
 	}
 	if opts.IO.ShowProgress() {
-		fmt.Fprintf(opts.IO.ErrOut, "%s: %d bytes, %d chars, %d sentences from %d whole and %d partial articles (target %d %s, deviation %d)\n",
-			opts.Output, counts.Bytes, counts.Chars, counts.Sentences, len(res.Articles), len(res.Partial), opts.Target, opts.Unit, res.Deviation)
+		if res.Conversations > 0 && res.Sentences == 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %d bytes, %d chars, %d whole conversations (target %d %s, deviation %d)\n",
+				opts.Output, counts.Bytes, counts.Chars, res.Conversations, opts.Target, opts.Unit, res.Deviation)
+		} else {
+			fmt.Fprintf(opts.IO.ErrOut, "%s: %d bytes, %d chars, %d sentences from %d whole and %d partial articles (target %d %s, deviation %d)\n",
+				opts.Output, counts.Bytes, counts.Chars, counts.Sentences, len(res.Articles), len(res.Partial), opts.Target, opts.Unit, res.Deviation)
+		}
 		if like != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: %d bytes, %d chars, %d sentences\n", opts.Like, like.Bytes, like.Chars, like.Sentences)
 		}

@@ -45,6 +45,9 @@ func TestNewCmdBuildFlags(t *testing.T) {
 		{args: "--from ja=j --from xx=z --share ja=0.5,xx=0.5 --bytes 5 -o o", wantErr: `unsupported language "xx": supported are`},
 		{args: "--from ja=j --from zh=z --share ja=0.5,zh=0.5 --tokens 5 -m m.gguf -o o", wantErr: "sized in bytes or chars"},
 		{args: "--from c.jsonl --share ja=1 --bytes 5 -o o", wantErr: "--share goes with several --from"},
+		{args: "--from chat.jsonl --conversations 500 -o o",
+			want: BuildOptions{From: "chat.jsonl", Target: 500, Unit: mix.Conversations, Output: "o", Format: mix.Wikitext, Seed: 1}},
+		{args: "--from c.jsonl --conversations 5 --bytes 5 -o o", wantErr: "exactly one of"},
 		{args: "--from c.jsonl -o o", wantErr: "exactly one of"},
 		{args: "--from c.jsonl --bytes 5 --chars 5 -o o", wantErr: "exactly one of"},
 		{args: "--like w --bytes 5 -o o --from c", wantErr: "exactly one of"},
@@ -262,5 +265,38 @@ func TestBuildRunLanguages(t *testing.T) {
 	}
 	if langs, _ := m.Extra["languages"].([]any); len(langs) != 2 || langs[0].(map[string]any)["corpus_sha256"] == "" {
 		t.Errorf("manifest languages %v", m.Extra["languages"])
+	}
+}
+
+// An eval set of whole conversations from a chat-formatted corpus: its
+// manifest carries the mark and counts the conversations.
+func TestBuildRunChat(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, `{"id":"c%d","text":"<start_of_turn>user\nQuestion %d?\n\nMore.<end_of_turn>\n<start_of_turn>model\nAnswer %d.<end_of_turn>\n"}`+"\n", i, i, i)
+	}
+	chat := filepath.Join(dir, "chat.jsonl")
+	os.WriteFile(chat, []byte(b.String()), 0o644)
+	cm := manifest.New(chat, nil)
+	cm.Counts["conversations"] = 100
+	cm.MarkChatFormatted()
+	if err := cm.Write(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "chat-eval.txt")
+	opts := cmdtest.Parse(t, NewCmdBuild, "--from "+chat+" --conversations 25 -o "+out, "")
+	ios, _, _, _ := iostreams.Test()
+	opts.IO = ios
+	if err := buildRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(out)
+	m, err := manifest.Read(manifest.Path(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(text), "<end_of_turn>\n\n"); n != 25 || !m.SpecialTokens() || m.Counts["conversations"] != float64(25) || m.Parameters["format"] != "conversations" {
+		t.Errorf("%d conversations written; manifest counts %v, format %v, special %v", n, m.Counts, m.Parameters["format"], m.SpecialTokens())
 	}
 }

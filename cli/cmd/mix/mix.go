@@ -81,13 +81,24 @@ blocks, as when imatrix --chunks stops early, holds each share to within five
 points. The base keeps its order and its lines are never broken; added text
 is whole sentences, one per line.
 
+Chat-formatted corpora (corpus build --chat-template; their manifest says
+so) mix like any corpus, under any NAME (--add chat=chat.jsonl): they give
+whole conversations, never cut, so their share is met to within half a
+conversation and the base fills the rest. A chat-formatted --base is cut
+only between conversations too. --unit conversations counts conversations
+(every source that gives text must then be chat-formatted). With a chat
+source the output's manifest is marked chat-formatted (imatrix then parses
+its special tokens), and -m counts special tokens as special tokens.
+
 --exclude MANIFEST leaves out every article an eval set used. --eval FILE
 warns when 13-grams of the output and FILE overlap by more than 1%. The
 manifest reports the share each source reached in bytes, characters and,
 with -m, tokens. Same inputs and --seed give a byte-identical file.`,
 		Example: `  calibkit mix --base calibration_datav3.txt --add ja=ja.jsonl --factor ja=4 -o plus_jpn.txt
   calibkit mix --base calibration_datav3.txt --add ja=ja.jsonl --share ja=0.5 --total 1.5MB \
-      --exclude ja-wiki.test.raw.manifest.json --eval ja-wiki.test.raw -o mix-50.txt`,
+      --exclude ja-wiki.test.raw.manifest.json --eval ja-wiki.test.raw -o mix-50.txt
+  # plain text and chat-formatted conversations, half and half
+  calibkit mix --base wiki.txt --add chat=chat.jsonl --share chat=0.5 --total 200KB -o wiki-chat.txt`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := parseMixFlags(opts, adds, factors, shares, total, unit); err != nil {
@@ -102,7 +113,7 @@ with -m, tokens. Same inputs and --seed give a byte-identical file.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Base, "base", "", "base text, kept in order with whole lines (required)")
-	f.StringArrayVar(&adds, "add", nil, "NAME=CORPUS: a corpus (.jsonl or .txt) to mix in, NAME its language code (repeatable)")
+	f.StringArrayVar(&adds, "add", nil, "NAME=CORPUS: a corpus (.jsonl or .txt) to mix in, NAME its language code, any name for a chat-formatted corpus (repeatable)")
 	f.StringArrayVar(&factors, "factor", nil, "NAME=F: F times the base's size of NAME (repeatable, or ja=4,zh=1)")
 	f.StringArrayVar(&shares, "share", nil, "NAME=S: share S (0..1) of --total for NAME (repeatable, or ja=0.3,zh=0.2)")
 	f.StringVar(&total, "total", "", "total size with --share (1290590, 1.5MB, 1.5MiB, 4k)")

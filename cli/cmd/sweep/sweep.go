@@ -74,6 +74,10 @@ Several languages: --add each corpus, --vary NAME=S,... the one whose share
 varies and --share NAME=S each of the others, held at that share in every
 mix (the base gives the rest). --shares S,... is --vary for a single --add.
 
+A chat-formatted corpus (corpus build --chat-template) is added as whole
+conversations under any NAME (--add chat=chat.jsonl), nested the same way;
+the mixes that hold it are marked chat-formatted in their manifests.
+
 Files are written only when every mix has been built: a failure leaves no
 partial sweep behind.`,
 		Example: `  calibkit sweep --base calibration_datav3.txt --add ja=ja.jsonl \
