@@ -51,7 +51,7 @@ func NewCmdPerplexity(io *iostreams.IOStreams, runF func(*Options) error) *cobra
 	var fa string
 	cmd := &cobra.Command{
 		Use:   "perplexity -m MODEL.gguf -f TEXT [flags]",
-		Short: "Score a text's perplexity (and KL divergence to a base model) as llama-perplexity does",
+		Short: "Score perplexity, KL divergence to a base model or task accuracy, as llama-perplexity does",
 		Long: `Run a text through a GGUF model with llama.cpp (linked in) and print
 llama-perplexity's numbers: the whole text is tokenized at once (BOS added as
 the vocabulary asks), cut into chunks of --ctx-size tokens with BOS written
