@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -96,8 +97,11 @@ func tasksRun(ctx context.Context, opts *Options) error {
 		to.Out = nil
 	}
 	res, err := tasks.Score(ctx, m, opts.Mode, f, opts.File, to)
-	if err != nil {
+	if err != nil && !strings.Contains(err.Error(), opts.File) {
 		return fmt.Errorf("%s %s: %w", opts.Mode, opts.File, err)
+	}
+	if err != nil {
+		return err // the task reader named the file, the task and the byte
 	}
 	if !opts.JSON {
 		return nil
