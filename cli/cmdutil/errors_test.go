@@ -46,7 +46,8 @@ func TestReport(t *testing.T) {
 	plan := &cobra.Command{Use: "plan", Run: func(*cobra.Command, []string) {}}
 	study := &cobra.Command{Use: "study"}
 	study.AddCommand(plan)
-	root.AddCommand(study)
+	help := &cobra.Command{Use: "help", Run: func(*cobra.Command, []string) {}}
+	root.AddCommand(study, help)
 	tests := []struct {
 		name string
 		cmd  *cobra.Command
@@ -59,6 +60,7 @@ func TestReport(t *testing.T) {
 		{"usage of a subcommand", plan, FlagErrorf("-o is required"), ExitUsage, "calibkit: -o is required\nRun 'calibkit study plan --help' for usage.\n"},
 		{"wrapped usage", study, fmt.Errorf("study: %w", FlagErrorf("bad cell")), ExitUsage, "calibkit: study: bad cell\nRun 'calibkit study --help' for usage.\n"},
 		{"unknown command", root, errors.New(`unknown command "foo" for "calibkit"`), ExitUsage, "calibkit: unknown command \"foo\" for \"calibkit\"\nRun 'calibkit --help' for usage.\n"},
+		{"unknown help topic", help, FlagErrorf(`unknown help topic "x"`), ExitUsage, "calibkit: unknown help topic \"x\"\nRun 'calibkit --help' for usage.\n"},
 		{"runtime", plan, errors.New("read text: open x.txt: no such file or directory"), ExitFailed, "calibkit: read text: open x.txt: no such file or directory\n"},
 		{"silent", plan, fmt.Errorf("steps: %w", ErrSilent), ExitFailed, ""},
 	}

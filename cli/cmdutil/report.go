@@ -14,6 +14,9 @@ import (
 // usageHint follows the message of a usage error, and only of one.
 func usageHint(cmd *cobra.Command) string {
 	path := "calibkit"
+	if cmd != nil && cmd.Name() == "help" && cmd.HasParent() {
+		cmd = cmd.Parent() // "calibkit help bogus": the help to read is calibkit's
+	}
 	if cmd != nil {
 		path = cmd.CommandPath()
 	}

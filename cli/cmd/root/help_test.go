@@ -74,6 +74,9 @@ func TestGroupHelpHasOneUsageLine(t *testing.T) {
 			t.Errorf("calibkit %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
+	if out, err := run(t, "help", "study", "plan"); err != nil || !strings.Contains(out, "Usage:\n  calibkit study plan ") {
+		t.Errorf("calibkit help study plan: %v\n%s", err, out)
+	}
 	// a command that runs and has subcommands keeps both lines
 	if out, _ := run(t, "imatrix", "--help"); !strings.Contains(out, "  calibkit imatrix -m MODEL.gguf") || !strings.Contains(out, "  calibkit imatrix [command]") {
 		t.Errorf("imatrix --help:\n%s", out)

@@ -87,6 +87,7 @@ func TestRuntimeErrorsAreNotUsageErrors(t *testing.T) {
 		{[]string{"study", "bogus"}, 2, `unknown command "bogus" for "calibkit study" (its commands: run, plan, report)`, ""},
 		{[]string{"corpus", "bild"}, 2, `did you mean "calibkit corpus build"?`, ""},
 		{[]string{"completion", "bogus"}, 2, `unknown command "bogus" for "calibkit completion"`, ""},
+		{[]string{"help", "study", "bogus"}, 2, `unknown help topic "study bogus"`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args[:min(2, len(tt.args))], "_"), func(t *testing.T) {
@@ -99,7 +100,11 @@ func TestRuntimeErrorsAreNotUsageErrors(t *testing.T) {
 			last := lines[len(lines)-1]
 			msg, ok := last, true
 			if tt.code == cmdutil.ExitUsage {
-				hint := "Run '" + c.CommandPath() + " --help' for usage."
+				path := c.CommandPath()
+				if tt.args[0] == "help" {
+					path = "calibkit" // the help to read is calibkit's, not help's
+				}
+				hint := "Run '" + path + " --help' for usage."
 				ok = len(lines) >= 2 && last == hint && c.CommandPath() != ""
 				msg = lines[max(0, len(lines)-2)]
 			} else {

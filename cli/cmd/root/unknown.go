@@ -20,6 +20,10 @@ const groupOnly = "calibkit/group-only"
 // a command stays "calibkit study [command]" alone.
 func refuseUnknown(root *cobra.Command) {
 	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			c.RunE = helpRun // cobra's prints "Unknown help topic" and exits 0
+			continue
+		}
 		refuseUnknownUnder(c)
 	}
 	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(),
@@ -56,4 +60,16 @@ func refuseUnknownUnder(c *cobra.Command) {
 		}
 		return cmdutil.FlagErrorf("unknown command %q for %q (its commands: %s)", args[0], c.CommandPath(), strings.Join(names, ", "))
 	}
+}
+
+// helpRun is "calibkit help [command]": the command's help, or, for a name
+// that is no command, a usage error (exit 2).
+func helpRun(c *cobra.Command, args []string) error {
+	target, rest, err := c.Root().Find(args)
+	if err != nil || len(rest) > 0 {
+		return cmdutil.FlagErrorf("unknown help topic %q: no such command", strings.Join(args, " "))
+	}
+	target.InitDefaultHelpFlag()
+	target.InitDefaultVersionFlag()
+	return target.Help()
 }
