@@ -97,11 +97,11 @@ func tasksRun(ctx context.Context, opts *Options) error {
 		to.Out = nil
 	}
 	res, err := tasks.Score(ctx, m, opts.Mode, f, opts.File, to)
-	if err != nil && !strings.Contains(err.Error(), opts.File) {
-		return fmt.Errorf("%s %s: %w", opts.Mode, opts.File, err)
-	}
 	if err != nil {
-		return err // the task reader named the file, the task and the byte
+		if !strings.Contains(err.Error(), opts.File) { // the task reader names the file, the task and the byte
+			err = fmt.Errorf("%s %s: %w", opts.Mode, opts.File, err)
+		}
+		return err
 	}
 	if !opts.JSON {
 		return nil
