@@ -142,11 +142,25 @@ func TestGivesUpAfterMaxTries(t *testing.T) {
 	})
 	c, sl := newTestClient(t, srv, "")
 	_, err := fetchOne(c, context.Background(), f)
-	if err == nil || !strings.Contains(err.Error(), "HTTP 503") || !strings.Contains(err.Error(), "gave up after 4 attempts") {
+	if err == nil || !strings.Contains(err.Error(), "HTTP 503") || !strings.Contains(err.Error(), "gave up after 4 attempts") || strings.Contains(err.Error(), "network") {
 		t.Fatalf("error %v", err)
 	}
 	if len(sl.all()) != 3 {
 		t.Errorf("waits %v, want 3", sl.all())
+	}
+}
+
+// TestUnreachableHubSaysWhatToDo: a Hub that cannot be reached at all
+// (no network, a wrong HF_ENDPOINT) ends with what to do; an answer the
+// Hub gave (HTTP 503, above) does not get that advice.
+func TestUnreachableHubSaysWhatToDo(t *testing.T) {
+	srv := hubtest.New()
+	f, _ := oneFile(srv, 1000)
+	c, _ := newTestClient(t, srv, "")
+	srv.Close()
+	_, err := fetchOne(c, context.Background(), f)
+	if err == nil || !strings.Contains(err.Error(), "gave up after 4 attempts") || !strings.HasSuffix(err.Error(), "check the network connection and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use what the cache holds") {
+		t.Fatalf("error %v", err)
 	}
 }
 

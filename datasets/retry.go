@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -104,7 +105,7 @@ func (p RetryPolicy) do(ctx context.Context, op func() (progressed bool, err err
 		}
 		failures++
 		if failures >= maxTries || attempts >= 16*maxTries {
-			return fmt.Errorf("%w (gave up after %d attempts)", err, attempts)
+			return fmt.Errorf("%w (gave up after %d attempts)%s", err, attempts, giveUpAdvice(err))
 		}
 		wait := b.NextBackOff()
 		if re.after > 0 {
@@ -132,4 +133,15 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// giveUpAdvice says what to do when the Hub could not be reached at all: a
+// connection that failed (no network, a wrong HF_ENDPOINT), not an answer
+// the Hub gave.
+func giveUpAdvice(err error) string {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return "; check the network connection and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use what the cache holds"
+	}
+	return ""
 }

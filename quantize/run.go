@@ -369,7 +369,7 @@ func checkOutputs(outs, ins []string) error {
 	for _, o := range outs {
 		if dir := filepath.Dir(o); dir != "" {
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return fmt.Errorf("output %s: folder %s does not exist", o, dir)
+				return fmt.Errorf("output %s: folder %s does not exist: create it first, or give another output path", o, dir)
 			}
 		}
 		so, err := os.Stat(o)

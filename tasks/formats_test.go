@@ -148,7 +148,7 @@ func TestTaskLongerThanContext(t *testing.T) {
 	if err := WriteMultipleChoice(&b, mc); err != nil {
 		t.Fatal(err)
 	}
-	_, err = ScoreMultipleChoice(context.Background(), m, &b, "five.bin", Options{NCtx: 128, Threads: 1})
+	_, err = ScoreMultipleChoice(context.Background(), m, &b, "five.bin", Options{NCtx: 128, Threads: 1, Parallel: 4})
 	if err == nil || !strings.Contains(err.Error(), "task 1 has 5 answers") || !strings.Contains(err.Error(), "-np") {
 		t.Errorf("five answers, four sequences: %v", err)
 	}

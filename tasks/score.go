@@ -26,8 +26,10 @@ type Options struct {
 	// NUBatch is -ub; 0 means 512.
 	NUBatch int
 	// Parallel is -np: the context gets max(4, Parallel) sequences, as
-	// upstream gives it. A multiple-choice task with more answers than
-	// sequences needs a larger Parallel (JCommonsenseQA: 5).
+	// upstream gives it, and a multiple-choice task with more answers than
+	// that is refused. 0 sizes the context to the tasks scored: as many
+	// sequences as the largest has candidates, at least 4 (Parallel
+	// returns the same count; JCommonsenseQA: 5).
 	Parallel int
 	// Threads is -t; 0 means llama.DefaultThreads.
 	Threads int
@@ -101,6 +103,9 @@ type Result struct {
 	RandomChance       float64 `json:"random_chance,omitempty"`
 	RandomChanceStdErr float64 `json:"random_chance_stderr,omitempty"`
 	Cells              int     `json:"cells"`
+	// Parallel is the number of sequences the context decoded side by
+	// side (-np as llama-perplexity applies it: at least 4).
+	Parallel int `json:"parallel"`
 	// Notes say where the file was read as upstream reads it but not as a
 	// reader might expect (a row upstream leaves out).
 	Notes []string `json:"notes,omitempty"`
@@ -127,12 +132,13 @@ type scorer struct {
 	logits []float32
 }
 
-func newScorer(m *llama.Model, o Options) (*scorer, error) {
+// newScorer makes the context for tasks whose largest has need candidates.
+func newScorer(m *llama.Model, o Options, need int) (*scorer, error) {
 	o = o.withDefaults()
 	if o.NCtx < 0 || o.NBatch < 0 || o.NUBatch < 0 || o.Parallel < 0 || o.Threads < 0 || o.Tasks < 0 {
 		return nil, fmt.Errorf("score tasks: negative option in %+v", o)
 	}
-	nSeq := max(4, o.Parallel)
+	nSeq := o.seqs(need)
 	cells := o.NCtx * nSeq
 	lctx, err := llama.NewContext(m, llama.ContextParams{
 		NCtx: cells, NBatch: min(o.NBatch, cells), NUBatch: min(o.NUBatch, o.NBatch, cells),
@@ -234,7 +240,7 @@ func (s *scorer) decodeGroup(ctx context.Context, b *llama.Batch, tasks []*packe
 		t := tasks[i1]
 		if seq0+len(t.seqs) > maxSeq {
 			if seq0 == 0 {
-				return 0, fmt.Errorf("task %d has %d candidates but the context decodes %d sequences: raise -np (Parallel) to at least %d", i0, len(t.seqs), maxSeq, len(t.seqs))
+				return 0, fmt.Errorf("task %d has %d candidates but the context decodes %d sequences: raise -np (Parallel) to at least %d, or leave it out to size it to the file", i0, len(t.seqs), maxSeq, len(t.seqs))
 			}
 			break
 		}

@@ -29,7 +29,7 @@ func ScoreHellaswag(ctx context.Context, m *llama.Model, r io.Reader, name strin
 	count = min(count, len(all))
 	order := selectHellaswag(len(all), count)
 
-	s, err := newScorer(m, o)
+	s, err := newScorer(m, o, 4)
 	if err != nil {
 		return nil, err
 	}
@@ -60,12 +60,12 @@ func ScoreHellaswag(ctx context.Context, m *llama.Model, r io.Reader, name strin
 		tasks[i] = p
 	}
 
-	res := &Result{Mode: Hellaswag, File: name, Available: len(all), Selected: count < len(all), Cells: s.nCtx}
+	res := &Result{Mode: Hellaswag, File: name, Available: len(all), Selected: count < len(all), Cells: s.nCtx, Parallel: s.nSeq}
 	lp := newLinePrinter(o.Out)
 	lp.header(Hellaswag)
 	b := llama.NewBatchSeqs(s.nCtx, 4)
 	defer b.Close()
-	maxSeq := min(4*32, s.nSeq)
+	maxSeq := min(maxChoiceSeqs, s.nSeq)
 	for i0 := 0; i0 < count; {
 		i1, err := s.decodeGroup(ctx, b, tasks, i0, maxSeq, false)
 		if err != nil {

@@ -17,32 +17,17 @@ import (
 // scored by the mean log-probability of the answer's tokens, summed in
 // float as upstream sums them. A task is correct when its best answer has
 // label 1. The context needs at least as many sequences (Options.Parallel)
-// as the task with the most answers.
+// as the task with the most answers; with Parallel 0 it gets that many.
 func ScoreMultipleChoice(ctx context.Context, m *llama.Model, r io.Reader, name string, o Options) (*Result, error) {
 	f, err := OpenMultipleChoice(r, name)
 	if err != nil {
 		return nil, err
 	}
-	var all []MultipleChoiceTask
-	var index []int
-	if o.Tasks == 0 || o.Tasks >= f.Len() {
-		if all, err = f.Sequential(); err != nil {
-			return nil, err
-		}
-		for i := range all {
-			index = append(index, i)
-		}
-	} else {
-		index = selectScaled(f.Len(), o.Tasks)
-		for _, idx := range index {
-			t, err := f.Task(idx)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, t)
-		}
+	all, index, err := f.selected(o.Tasks)
+	if err != nil {
+		return nil, err
 	}
-	s, err := newScorer(m, o)
+	s, err := newScorer(m, o, mostAnswers(all))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +44,7 @@ func ScoreMultipleChoice(ctx context.Context, m *llama.Model, r io.Reader, name 
 		return nil, fmt.Errorf("multiple-choice file %s: tokenize: %w", name, err)
 	}
 	tasks := make([]*packed, len(all))
-	maxSeq := min(4*32, s.nSeq)
+	maxSeq := min(maxChoiceSeqs, s.nSeq)
 	nAnswers := 0
 	for i, t := range all {
 		p := &packed{}
@@ -73,12 +58,12 @@ func ScoreMultipleChoice(ctx context.Context, m *llama.Model, r io.Reader, name 
 			return nil, err
 		}
 		if len(t.Answers) > maxSeq {
-			return nil, fmt.Errorf("%s has %d answers but the context decodes %d sequences: raise -np (Parallel) to at least %d", what, len(t.Answers), maxSeq, len(t.Answers))
+			return nil, fmt.Errorf("%s has %d answers but the context decodes %d sequences: raise -np (Parallel) to at least %d, or leave it out to size it to the file", what, len(t.Answers), maxSeq, len(t.Answers))
 		}
 		tasks[i] = p
 	}
 
-	res := &Result{Mode: MultipleChoice, File: name, Available: f.Len(), Selected: len(all) < f.Len(), Cells: s.nCtx}
+	res := &Result{Mode: MultipleChoice, File: name, Available: f.Len(), Selected: len(all) < f.Len(), Cells: s.nCtx, Parallel: s.nSeq}
 	lp := newLinePrinter(o.Out)
 	lp.header(MultipleChoice)
 	b := llama.NewBatchSeqs(s.nCtx, maxSeq)

@@ -34,7 +34,7 @@ func ScoreWinogrande(ctx context.Context, m *llama.Model, r io.Reader, name stri
 	if o.Tasks > 0 && o.Tasks < len(all) {
 		order = selectScaled(len(all), o.Tasks)
 	}
-	s, err := newScorer(m, o)
+	s, err := newScorer(m, o, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +65,14 @@ func ScoreWinogrande(ctx context.Context, m *llama.Model, r io.Reader, name stri
 		tasks[i], ptrs[i] = t, &t.packed
 	}
 
-	res := &Result{Mode: Winogrande, File: name, Available: len(all), Selected: len(order) < len(all), Cells: s.nCtx}
+	res := &Result{Mode: Winogrande, File: name, Available: len(all), Selected: len(order) < len(all), Cells: s.nCtx, Parallel: s.nSeq}
 	if dropped > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("line %d, the last row, is not scored: llama-perplexity never reads a last row that no empty line follows", dropped))
 	}
 	lp := newLinePrinter(o.Out)
 	b := llama.NewBatchSeqs(s.nCtx, 2)
 	defer b.Close()
-	maxSeq := min(2*128, s.nSeq)
+	maxSeq := min(maxWinoSeqs, s.nSeq)
 	for i0 := 0; i0 < len(tasks); {
 		i1, err := s.decodeGroup(ctx, b, ptrs, i0, maxSeq, true)
 		if err != nil {

@@ -29,6 +29,6 @@ func run() int {
 	io := iostreams.System()
 	cmd := root.NewCmdRoot(io)
 	cmd.SetArgs(cmdutil.LlamaArgs(os.Args[1:]))
-	_, err := cmd.ExecuteContextC(ctx)
-	return cmdutil.Report(io.ErrOut, err)
+	c, err := cmd.ExecuteContextC(ctx)
+	return cmdutil.Report(io.ErrOut, c, err)
 }

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/calibkit/calibkit/internal/filehash"
 )
@@ -55,7 +57,7 @@ func Create(path string, opts ...Option) (*File, error) {
 	}
 	f, err := CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("create output %s: %w", path, err)
+		return nil, fmt.Errorf("create output %s: %w%s", path, err, folderAdvice(dir, err))
 	}
 	af := &File{File: f, final: path}
 	for _, o := range opts {
@@ -183,4 +185,19 @@ func syncDir(dir string) {
 	}
 	d.Sync() // best effort: some file systems refuse to sync folders
 	d.Close()
+}
+
+// folderAdvice says what to do when the output's folder cannot take a new
+// file: create it, or write elsewhere.
+func folderAdvice(dir string, err error) string {
+	dir = filepath.Clean(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Sprintf("; folder %s does not exist: create it first, or give another output path", dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Sprintf("; %s is not a folder: give another output path", dir)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return fmt.Sprintf("; folder %s is not writable: give another output path, or change its permissions", dir)
+	}
+	return ""
 }

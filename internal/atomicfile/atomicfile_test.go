@@ -112,3 +112,26 @@ func TestAbortRemovesTemp(t *testing.T) {
 		t.Fatalf("folder holds %v after Abort", got)
 	}
 }
+
+// TestCreateSaysWhatToDo: an output whose folder is missing, or is a file,
+// fails with what to do, and the cause stays visible to errors.Is.
+func TestCreateSaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, want string
+		is         error
+	}{
+		{filepath.Join(dir, "nodir", "out.txt"), "folder " + filepath.Join(dir, "nodir") + " does not exist: create it first, or give another output path", os.ErrNotExist},
+		{filepath.Join(file, "out.txt"), file + " is not a folder: give another output path", syscall.ENOTDIR},
+	}
+	for _, tt := range tests {
+		_, err := Create(tt.path)
+		if err == nil || !strings.HasSuffix(err.Error(), tt.want) || !errors.Is(err, tt.is) {
+			t.Errorf("Create(%s): %v; want it to end with %q and wrap %v", tt.path, err, tt.want, tt.is)
+		}
+	}
+}

@@ -85,10 +85,10 @@ func checkModelFile(path string, needMemory bool) error {
 	var head [24]byte // magic, version, tensor count, KV count
 	n, err := io.ReadFull(f, head[:])
 	if n >= 4 && string(head[:4]) != "GGUF" {
-		return fmt.Errorf("load model %s: not a GGUF file (it starts with %q, a GGUF file with \"GGUF\")", path, head[:4])
+		return fmt.Errorf("load model %s: not a GGUF file (it starts with %q, a GGUF file with \"GGUF\"): give a GGUF model, e.g. one converted with llama.cpp's convert_hf_to_gguf.py", path, head[:4])
 	}
 	if err != nil {
-		return fmt.Errorf("load model %s: truncated GGUF file: %d bytes, not even a header", path, st.Size())
+		return fmt.Errorf("load model %s: truncated GGUF file: %d bytes, not even a header (an interrupted download or copy? fetch it again)", path, st.Size())
 	}
 	// Check the header and the tensor bounds in Go first: llama.cpp may
 	// abort the process on some malformed headers instead of failing.

@@ -17,7 +17,8 @@ type TaskJob struct {
 	Mode        tasks.Mode
 	// Tasks is --hellaswag-tasks, --winogrande-tasks or
 	// --multiple-choice-tasks (0: upstream's default, 400 for HellaSwag,
-	// all for the others); Parallel is -np (0: upstream's default).
+	// all for the others); Parallel is -np (0: sized to the file, at least
+	// upstream's 4; see tasks.Parallel).
 	Tasks    int
 	Parallel int
 }

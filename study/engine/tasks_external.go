@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,17 +25,11 @@ var taskFlags = map[tasks.Mode]string{tasks.Hellaswag: "--hellaswag", tasks.Wino
 // number or lack the end (the logging thread lost lines) is run again, up
 // to Attempts times.
 func (e *External) Tasks(ctx context.Context, j TaskJob) (*TaskResult, error) {
-	flag, ok := taskFlags[j.Mode]
-	if !ok {
-		return nil, fmt.Errorf("task mode %q: want hellaswag, winogrande or multiple-choice", j.Mode)
+	args, err := TaskArgs(j)
+	if err != nil {
+		return nil, err
 	}
-	args := append([]string{"-m", j.Model, "-f", j.File, flag}, common(j.Common)...)
-	if j.Tasks > 0 {
-		args = append(args, flag+"-tasks", strconv.Itoa(j.Tasks))
-	}
-	if j.Parallel > 0 {
-		args = append(args, "-np", strconv.Itoa(j.Parallel))
-	}
+	flag := taskFlags[j.Mode]
 	for try := 1; ; try++ {
 		out, errs, err := e.run(ctx, j.Log, "llama-perplexity", args...)
 		if err != nil {
@@ -49,6 +44,54 @@ func (e *External) Tasks(ctx context.Context, j TaskJob) (*TaskResult, error) {
 		}
 		fmt.Fprintf(orDiscard(j.Log), "llama-perplexity's output: %v: running it again\n", err)
 	}
+}
+
+// TaskArgs returns llama-perplexity's arguments for j. With Parallel 0 it
+// passes the -np the task file needs when that is above upstream's 4
+// (tasks.Parallel: a five-answer multiple-choice file gets -np 5, where
+// upstream's default would print an error and exit 0), as the linked
+// engine sizes its context; a Parallel given too small for the file is
+// refused here, before llama-perplexity runs.
+func TaskArgs(j TaskJob) ([]string, error) {
+	flag, ok := taskFlags[j.Mode]
+	if !ok {
+		return nil, fmt.Errorf("task mode %q: want hellaswag, winogrande or multiple-choice", j.Mode)
+	}
+	args := append([]string{"-m", j.Model, "-f", j.File, flag}, common(j.Common)...)
+	if j.Tasks > 0 {
+		args = append(args, flag+"-tasks", strconv.Itoa(j.Tasks))
+	}
+	np, err := taskParallel(j)
+	if err != nil {
+		return nil, err
+	}
+	if np > 0 {
+		args = append(args, "-np", strconv.Itoa(np))
+	}
+	return args, nil
+}
+
+// taskParallel returns the -np to pass for j, 0 for none.
+func taskParallel(j TaskJob) (int, error) {
+	if j.Mode != tasks.MultipleChoice {
+		return j.Parallel, nil // 4 endings or 2 options: upstream's 4 sequences hold them
+	}
+	f, err := os.Open(j.File)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	need, err := tasks.Parallel(j.Mode, f, j.File, j.Tasks)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case j.Parallel == 0 && need > tasks.DefaultParallel:
+		return need, nil
+	case j.Parallel > 0 && max(tasks.DefaultParallel, j.Parallel) < need:
+		return 0, fmt.Errorf("task file %s has a task with %d answers: parallel %d is too small; give parallel: %d or leave it out", j.File, need, j.Parallel, need)
+	}
+	return j.Parallel, nil
 }
 
 var (

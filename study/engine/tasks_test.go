@@ -129,6 +129,14 @@ func TestTasksEnginesAgree(t *testing.T) {
 		tk.Labels[r.IntN(4)] = 1
 		mc = append(mc, tk)
 	}
+	// JCommonsenseQA's five answers: both engines size -np to the file
+	mc5 := append([]tasks.MultipleChoiceTask(nil), mc[:12]...)
+	for i := range mc5 {
+		tk := mc5[i]
+		tk.Answers = append(append([]string(nil), tk.Answers...), phrase(2))
+		tk.Labels = append(append([]int32(nil), tk.Labels...), 0)
+		mc5[i] = tk
+	}
 	var hs []tasks.HellaswagTask
 	for range 24 {
 		h := tasks.HellaswagTask{Context: phrase(8), Gold: r.IntN(4)}
@@ -144,13 +152,14 @@ func TestTasksEnginesAgree(t *testing.T) {
 	}
 	files := map[tasks.Mode]func(*bytes.Buffer) error{
 		tasks.MultipleChoice: func(b *bytes.Buffer) error { return tasks.WriteMultipleChoice(b, mc) },
+		"five":               func(b *bytes.Buffer) error { return tasks.WriteMultipleChoice(b, mc5) },
 		tasks.Hellaswag:      func(b *bytes.Buffer) error { return tasks.WriteHellaswag(b, hs) },
 		tasks.Winogrande:     func(b *bytes.Buffer) error { return tasks.WriteWinogrande(b, wg) },
 	}
 	for _, c := range []struct {
 		mode  tasks.Mode
 		n, np int
-	}{{tasks.MultipleChoice, 0, 0}, {tasks.MultipleChoice, 11, 8}, {tasks.Hellaswag, 0, 0}, {tasks.Winogrande, 0, 0}, {tasks.Winogrande, 40, 0}} {
+	}{{tasks.MultipleChoice, 0, 0}, {"five", 0, 0}, {tasks.MultipleChoice, 11, 8}, {tasks.Hellaswag, 0, 0}, {tasks.Winogrande, 0, 0}, {tasks.Winogrande, 40, 0}} {
 		t.Run(fmt.Sprintf("%s-%d", c.mode, c.n), func(t *testing.T) {
 			var b bytes.Buffer
 			if err := files[c.mode](&b); err != nil {
@@ -158,7 +167,11 @@ func TestTasksEnginesAgree(t *testing.T) {
 			}
 			file := filepath.Join(tmp, fmt.Sprintf("%s-%d.tasks", c.mode, c.n))
 			os.WriteFile(file, b.Bytes(), 0o644)
-			j := TaskJob{Common: Common{Ctx: 128, Batch: 2048, Threads: 2}, Model: model, File: file, Mode: c.mode, Tasks: c.n, Parallel: c.np}
+			mode := c.mode
+			if mode == "five" {
+				mode = tasks.MultipleChoice
+			}
+			j := TaskJob{Common: Common{Ctx: 128, Batch: 2048, Threads: 2}, Model: model, File: file, Mode: mode, Tasks: c.n, Parallel: c.np}
 			a, err := Linked{}.Tasks(context.Background(), j)
 			if err != nil {
 				t.Fatal(err)

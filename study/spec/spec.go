@@ -152,8 +152,8 @@ type TaskSet struct {
 	// chooses them (0: upstream's default, 400 for HellaSwag, all for the
 	// others).
 	Tasks int `yaml:"tasks"`
-	// Parallel is -np (0: upstream's default); a multiple-choice set with
-	// more than 4 answers per task needs at least that many.
+	// Parallel is -np. 0 sizes it to the file (tasks.Parallel): upstream's
+	// 4, or a multiple-choice file's largest answer count when above.
 	Parallel int `yaml:"parallel"`
 }
 

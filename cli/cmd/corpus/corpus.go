@@ -14,7 +14,7 @@ import (
 func NewCmdCorpus(io *iostreams.IOStreams, runF func(*BuildOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "corpus <command>",
-		Short: "Build clean, sentence-segmented text from Wikipedia shards, JSONL or text",
+		Short: "Clean and segment documents, or render conversations, into calibration text",
 	}
 	cmd.AddCommand(NewCmdBuild(io, runF))
 	return cmd

@@ -13,7 +13,7 @@ import (
 func NewCmdExport(io *iostreams.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export <command>",
-		Short: "Write calibkit's outputs in the forms other tools load",
+		Short: "Write text as a Hub dataset folder, or a study's quants' model card",
 	}
 	cmd.AddCommand(NewCmdDataset(io, nil))
 	cmd.AddCommand(NewCmdModelCard(io, nil))

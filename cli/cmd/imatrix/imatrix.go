@@ -54,7 +54,7 @@ func NewCmdImatrix(io *iostreams.IOStreams, runF func(*Options) error) *cobra.Co
 	var format, fa string
 	cmd := &cobra.Command{
 		Use:   "imatrix -m MODEL.gguf -f TEXT [-o imatrix.gguf] [flags]",
-		Short: "Compute an importance matrix with llama.cpp, as llama-imatrix does",
+		Short: "Compute an importance matrix as llama-imatrix does; stats, compare, merge and convert them",
 		Long: `Run a calibration text through a GGUF model with llama.cpp (linked in) and
 collect, for every matrix multiplication of the model's blocks, the sum of
 squares of its input activations per column: the importance matrix that

@@ -14,7 +14,7 @@ import (
 func NewCmdModel(io *iostreams.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "model <command>",
-		Short: "Make models for tests, demos and benchmarks",
+		Short: "Make small models for tests, demos and experiments: synthesized, or trained on text",
 	}
 	cmd.AddCommand(NewCmdSynth(io, nil))
 	cmd.AddCommand(NewCmdTrain(io, nil))

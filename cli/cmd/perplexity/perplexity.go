@@ -51,7 +51,7 @@ func NewCmdPerplexity(io *iostreams.IOStreams, runF func(*Options) error) *cobra
 	var fa string
 	cmd := &cobra.Command{
 		Use:   "perplexity -m MODEL.gguf -f TEXT [flags]",
-		Short: "Score a text's perplexity (and KL divergence to a base model) as llama-perplexity does",
+		Short: "Score perplexity, KL divergence to a base model or task accuracy, as llama-perplexity does",
 		Long: `Run a text through a GGUF model with llama.cpp (linked in) and print
 llama-perplexity's numbers: the whole text is tokenized at once (BOS added as
 the vocabulary asks), cut into chunks of --ctx-size tokens with BOS written
@@ -79,7 +79,7 @@ standard error; --json adds every item's outcome (docs/tasks.md).`,
   calibkit perplexity -m model-Q4_K_M.gguf -f eval.txt -c 512 --chunks 100 -t 8 --json > q4.json
   calibkit perplexity -m model-f16.gguf -f eval.txt --kl-divergence-base base.kld
   calibkit perplexity -m model-Q4_K_M.gguf --kl-divergence-base base.kld --kl-divergence
-  calibkit perplexity -m model-Q4_K_M.gguf -f jcommonsenseqa.bin --multiple-choice -np 5`,
+  calibkit perplexity -m model-Q4_K_M.gguf -f jcommonsenseqa.bin --multiple-choice   # -np sized to the file: 5 answers, 5 sequences`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CtxSet = cmd.Flags().Changed("ctx-size")

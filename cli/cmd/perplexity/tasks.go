@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -20,7 +22,8 @@ type taskFlags struct {
 	HellaswagTasks                        int
 	WinograndeTasks                       int
 	MultipleChoiceTasks                   int
-	// Parallel is -np: the context holds max(4, Parallel) sequences.
+	// Parallel is -np: the context holds max(4, Parallel) sequences; 0
+	// sizes it to the task file (tasks.Parallel).
 	Parallel int
 }
 
@@ -31,7 +34,7 @@ func (t *taskFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&t.WinograndeTasks, "winogrande-tasks", 0, "Winogrande tasks to score (0: all)")
 	f.BoolVar(&t.MultipleChoice, "multiple-choice", false, "score -f as a multiple-choice task file (llama-perplexity's binary format; calibkit tasks build writes it)")
 	f.IntVar(&t.MultipleChoiceTasks, "multiple-choice-tasks", 0, "multiple-choice tasks to score (0: all)")
-	f.IntVar(&t.Parallel, "parallel", 4, "sequences decoded side by side in task modes (-np; at least 4, as llama-perplexity; JCommonsenseQA's five answers need 5)")
+	f.IntVar(&t.Parallel, "parallel", 0, "sequences decoded side by side in task modes (-np; at least 4, as llama-perplexity; 0: as many as the file's largest task has answers, JCommonsenseQA's 5)")
 }
 
 // mode returns the task mode chosen, "" for perplexity, or a usage error
@@ -54,8 +57,8 @@ func (t *taskFlags) mode() (tasks.Mode, int, error) {
 		return "", 0, cmdutil.FlagErrorf("choose one of --hellaswag, --winogrande and --multiple-choice")
 	case n < 0:
 		return "", 0, cmdutil.FlagErrorf("--%s-tasks must be 0 or more, not %d", mode, n)
-	case t.Parallel < 1:
-		return "", 0, cmdutil.FlagErrorf("-np/--parallel must be at least 1, not %d", t.Parallel)
+	case t.Parallel < 0:
+		return "", 0, cmdutil.FlagErrorf("-np/--parallel must be 0 (sized to the task file) or more, not %d", t.Parallel)
 	}
 	return mode, n, nil
 }
@@ -77,6 +80,10 @@ func tasksRun(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("%s: %w", opts.Mode, err)
 	}
 	defer f.Close()
+	np, err := parallel(opts, f)
+	if err != nil {
+		return err
+	}
 	m, err := llama.LoadModel(opts.Model, llama.ModelParams{})
 	if err != nil {
 		return err
@@ -84,14 +91,17 @@ func tasksRun(ctx context.Context, opts *Options) error {
 	defer m.Close()
 	to := tasks.Options{
 		NCtx: opts.CtxSize, NBatch: opts.BatchSize, NUBatch: opts.UBatchSize,
-		Parallel: opts.Tasks.Parallel, Threads: opts.Threads, Tasks: opts.NTasks, Out: opts.IO.Out,
+		Parallel: np, Threads: opts.Threads, Tasks: opts.NTasks, Out: opts.IO.Out,
 	}
 	if opts.JSON {
 		to.Out = nil
 	}
 	res, err := tasks.Score(ctx, m, opts.Mode, f, opts.File, to)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", opts.Mode, opts.File, err)
+		if !strings.Contains(err.Error(), opts.File) { // the task reader names the file, the task and the byte
+			err = fmt.Errorf("%s %s: %w", opts.Mode, opts.File, err)
+		}
+		return err
 	}
 	if !opts.JSON {
 		return nil
@@ -99,4 +109,24 @@ func tasksRun(ctx context.Context, opts *Options) error {
 	enc := json.NewEncoder(opts.IO.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(finite(taskSummary{Model: opts.Model, Result: res}))
+}
+
+// parallel returns -np as given, or, when it is not, what the task file
+// needs (tasks.Parallel), saying so on stderr when that is more than
+// llama-perplexity's default of 4; f is left at its start.
+func parallel(opts *Options, f *os.File) (int, error) {
+	if opts.Tasks.Parallel > 0 {
+		return opts.Tasks.Parallel, nil
+	}
+	np, err := tasks.Parallel(opts.Mode, f, opts.File, opts.NTasks)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("%s: %w", opts.File, err)
+	}
+	if np > tasks.DefaultParallel && !opts.IO.Quiet {
+		fmt.Fprintf(opts.IO.ErrOut, "%s: its largest task has %d answers: decoding %d sequences side by side (-np %d; llama-perplexity needs it given)\n", opts.File, np, np, np)
+	}
+	return np, nil
 }

@@ -18,7 +18,7 @@ func TestTaskFlags(t *testing.T) {
 		{args: "-m m.gguf -f t.txt --hellaswag --winogrande", wantErr: "choose one of"},
 		{args: "-m m.gguf -f t.bin --multiple-choice --multiple-choice-tasks -1", wantErr: "--multiple-choice-tasks must be 0 or more"},
 		{args: "-m m.gguf -f t.txt --hellaswag --kl-divergence-base b.kld", wantErr: "does not combine"},
-		{args: "-m m.gguf -f t.bin --multiple-choice -np 0", wantErr: "-np/--parallel"},
+		{args: "-m m.gguf -f t.bin --multiple-choice -np -1", wantErr: "-np/--parallel must be 0"},
 		{args: "-m m.gguf --winogrande", wantErr: "-f/--file is required"},
 	}
 	for _, tt := range tests {
@@ -51,9 +51,14 @@ func TestRunMultipleChoice(t *testing.T) {
 	if err := os.WriteFile(path, file.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// five answers need five sequences
-	if _, _, err := execute(t, fmt.Sprintf("-m %s -f %s --multiple-choice -t 1", base, path)); err == nil || !strings.Contains(err.Error(), path) {
-		t.Fatalf("five answers with -np 4: %v, want an error naming %s", err, path)
+	// five answers need five sequences: -np 4 is refused with what to give
+	if _, _, err := execute(t, fmt.Sprintf("-m %s -f %s --multiple-choice -np 4 -t 1", base, path)); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "at least 5") {
+		t.Fatalf("five answers with -np 4: %v, want an error naming %s and -np 5", err, path)
+	}
+	// without -np the context is sized to the file, and stderr says so
+	auto, errOut, err := execute(t, fmt.Sprintf("-m %s -f %s --multiple-choice -t 1", base, path))
+	if err != nil || !strings.Contains(errOut, "its largest task has 5 answers") || !strings.Contains(errOut, "-np 5") {
+		t.Fatalf("five answers without -np: %v, stderr %q", err, errOut)
 	}
 	out, _, err := execute(t, fmt.Sprintf("-m %s -f %s --multiple-choice -np 5 -t 1", base, path))
 	if err != nil {
@@ -61,6 +66,9 @@ func TestRunMultipleChoice(t *testing.T) {
 	}
 	if !strings.Contains(out, "Final result:") || !strings.Contains(out, "Random chance:") {
 		t.Fatalf("stdout %q: want llama-perplexity's final and random-chance lines", out)
+	}
+	if auto != out {
+		t.Fatalf("sized to the file:\n%s\nwith -np 5:\n%s", auto, out)
 	}
 	out, _, err = execute(t, fmt.Sprintf("-m %s -f %s --multiple-choice -np 5 -t 1 --json", base, path))
 	if err != nil {

@@ -163,16 +163,11 @@ func quantizeRun(ctx context.Context, opts *Options) error {
 	llama.SetVerbose(opts.IO.Verbose)
 	r := opts.Run
 	if opts.TensorTypeFile != "" {
-		b, err := os.ReadFile(opts.TensorTypeFile)
+		tt, err := readTensorTypes(opts.TensorTypeFile)
 		if err != nil {
-			return cmdutil.FlagErrorf("--tensor-type-file: %v", err)
+			return err
 		}
-		for _, s := range strings.Fields(string(b)) {
-			if _, err := quantize.ParseTensorType(s); err != nil {
-				return cmdutil.FlagErrorf("--tensor-type-file %s: %v", opts.TensorTypeFile, err)
-			}
-			r.TensorTypes = append(r.TensorTypes, s)
-		}
+		r.TensorTypes = append(r.TensorTypes, tt...)
 	}
 	bar := progress.New(ctx, opts.IO)
 	r.Progress = func(p quantize.Progress) { bar.Count("quantize", "tensors", p.Done, p.Total) }
@@ -213,4 +208,25 @@ func listTypes(opts *Options) error {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", num, ft.Name, ft.Desc)
 	}
 	return w.Flush()
+}
+
+// readTensorTypes reads a --tensor-type-file: PATTERN=TYPE entries
+// separated by spaces or lines. What is wrong in it fails the run (exit
+// 1) naming the file and the line: the file is to be fixed, not the
+// command line.
+func readTensorTypes(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--tensor-type-file: %w", err)
+	}
+	var out []string
+	for i, line := range strings.Split(string(b), "\n") {
+		for _, s := range strings.Fields(line) {
+			if _, err := quantize.ParseTensorType(s); err != nil {
+				return nil, fmt.Errorf("--tensor-type-file %s, line %d: %v", path, i+1, err)
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }

@@ -28,14 +28,29 @@ import (
 	"github.com/calibkit/calibkit/internal/version"
 )
 
+// Commands are listed in the order they are added, the common path first,
+// not sorted by name.
+func init() { cobra.EnableCommandSorting = false }
+
 // NewCmdRoot returns the calibkit root command writing to io.
 func NewCmdRoot(io *iostreams.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "calibkit <command>",
-		Short: "Build calibration and evaluation text for llama.cpp quantization",
-		Long: `calibkit builds the text that quantizers feed to llama.cpp: clean Japanese and
-English corpora, size-matched evaluation sets, ratio-controlled calibration
-mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
+		Short: "Build calibration and eval text for llama.cpp, quantize with it, score and compare",
+		Long: `calibkit builds the text that quantizers feed to llama.cpp: clean calibration
+corpora for importance matrices (imatrix), size-matched evaluation sets and
+ratio-controlled calibration mixes, in any of 37 Wikipedia languages
+(Japanese first). It runs llama.cpp itself (linked in) for the importance
+matrix, quantization, perplexity, KL divergence and task accuracy, so its
+files and numbers compare with llama-imatrix, llama-quantize and
+llama-perplexity; it runs whole studies (imatrix sources × quant variants ×
+eval sets and task sets) as one resumable command, and publishes the text
+and the quants on the Hugging Face Hub with their cards.
+
+Each command's --help says what it does; docs/ has a page for each.`,
+		Example: `  calibkit demo                # the whole chain on sample data built into the binary, no download
+  calibkit fetch wikipedia-ja  # then corpus build, eval build, mix, imatrix, quantize, perplexity
+  calibkit study run examples/studies/imatrix-jpn-test.yaml -o jpn-test`,
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -48,20 +63,33 @@ mixes and sweeps, and importance matrices computed with llama.cpp itself.`,
 	pf.BoolVarP(&io.Quiet, "quiet", "q", false, "no progress bars or chatter on stderr")
 	pf.BoolVar(&io.Verbose, "verbose", false, "let llama.cpp's own log through to stderr")
 
-	// Subcommands register here, one line each.
-	cmd.AddCommand(tokenizecmd.NewCmdTokenize(io, nil))
-	cmd.AddCommand(corpuscmd.NewCmdCorpus(io, nil))
-	cmd.AddCommand(democmd.NewCmdDemo(io, nil))
-	cmd.AddCommand(modelcmd.NewCmdModel(io))
-	cmd.AddCommand(imatrixcmd.NewCmdImatrix(io, nil))
-	cmd.AddCommand(quantizecmd.NewCmdQuantize(io, nil))
-	cmd.AddCommand(perplexitycmd.NewCmdPerplexity(io, nil))
-	cmd.AddCommand(versioncmd.NewCmdVersion(io, nil))
-	cmd.AddCommand(evalcmd.NewCmdEval(io), mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil))
-	cmd.AddCommand(fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil))
-	cmd.AddCommand(exportcmd.NewCmdExport(io), uploadcmd.NewCmdUpload(io, nil))
-	cmd.AddCommand(taskscmd.NewCmdTasks(io, nil))
-	cmd.AddCommand(studycmd.NewCmdStudy(io, nil))
-	cmd.AddCommand(coveragecmd.NewCmdCoverage(io, nil))
+	// Subcommands register here, in their group, in the order of the
+	// pipeline.
+	group := func(id, title string, cmds ...*cobra.Command) {
+		cmd.AddGroup(&cobra.Group{ID: id, Title: title})
+		for _, c := range cmds {
+			c.GroupID = id
+			cmd.AddCommand(c)
+		}
+	}
+	group("data", "Data:",
+		fetchcmd.NewCmdFetch(io, nil), wikitextcmd.NewCmdWikitext(io, nil), corpuscmd.NewCmdCorpus(io, nil),
+		evalcmd.NewCmdEval(io), taskscmd.NewCmdTasks(io, nil))
+	group("calibration", "Calibration:",
+		mixcmd.NewCmdMix(io, nil), sweepcmd.NewCmdSweep(io, nil), overlapcmd.NewCmdOverlap(io, nil),
+		coveragecmd.NewCmdCoverage(io, nil), imatrixcmd.NewCmdImatrix(io, nil))
+	group("score", "Quantize and score:",
+		quantizecmd.NewCmdQuantize(io, nil), perplexitycmd.NewCmdPerplexity(io, nil))
+	group("studies", "Studies:",
+		studycmd.NewCmdStudy(io, nil), democmd.NewCmdDemo(io, nil))
+	group("publish", "Publish on the Hugging Face Hub:",
+		exportcmd.NewCmdExport(io), uploadcmd.NewCmdUpload(io, nil))
+	group("tools", "Tools:",
+		modelcmd.NewCmdModel(io), tokenizecmd.NewCmdTokenize(io, nil), versioncmd.NewCmdVersion(io, nil))
+	cmd.SetHelpCommandGroupID("tools")
+	cmd.SetCompletionCommandGroupID("tools")
+	cmd.InitDefaultHelpCmd()
+	cmd.InitDefaultCompletionCmd()
+	refuseUnknown(cmd)
 	return cmd
 }

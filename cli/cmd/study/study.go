@@ -40,12 +40,14 @@ type Options struct {
 func NewCmdStudy(io *iostreams.IOStreams, runF func(string, *Options) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "study <command>",
-		Short: "Run an imatrix study (sources × variants × eval sets) as one resumable command",
+		Short: "Run an imatrix study (sources × variants × eval and task sets) as one resumable command",
 		Long: `An imatrix study quantizes one model with several importance matrices and
-variants and scores every quant on several eval sets. Its spec (STUDY.yaml)
-names the model, the imatrix sources (none, a file, a text, a mix or a
-sweep of shares), the variants (M, L, fp16 or type plus overrides) and the
-eval sets; docs/study.md is its reference.
+variants and scores every quant on several eval sets (perplexity, and KL
+divergence to the unquantized model) and task sets (accuracy). Its spec
+(STUDY.yaml) names the model, the imatrix sources (none, a file, a text, a
+mix or a sweep of shares), the variants (M, L, fp16 or type plus
+overrides), the eval sets and the task sets; docs/study.md is its
+reference.
 
 Every step's output is stored under a hash of its inputs and parameters in
 DIR/steps, so a rerun does only what is missing or what a changed input
@@ -173,19 +175,12 @@ paired per-chunk comparison with the baseline) and the PNG charts.`,
 	return cmd
 }
 
-// loadSpec reads the spec. What is wrong in it (an unknown key, a bad
-// value) is a usage error (exit 2), like a bad flag; a spec that cannot be
-// read or an input it names that does not exist is a failed run (exit 1):
-// the spec is right, the files are not there.
-func loadSpec(path string) (*spec.Spec, error) {
-	s, err := spec.Load(path)
-	var ie *spec.InputError
-	var se *spec.Error
-	if err != nil && !errors.As(err, &ie) && errors.As(err, &se) {
-		return nil, &cmdutil.FlagError{Err: err}
-	}
-	return s, err
-}
+// loadSpec reads the spec. Whatever is wrong with it fails the run (exit
+// 1), with no usage hint: an unknown key or a bad value (the message names
+// FILE:LINE:COLUMN and what is allowed there), a spec that cannot be read,
+// an input it names that does not exist. The command line was right; the
+// file is to be fixed, and calibkit --help would not say how.
+func loadSpec(path string) (*spec.Spec, error) { return spec.Load(path) }
 
 func runRun(ctx context.Context, opts *Options) error {
 	s, err := loadSpec(opts.Spec)

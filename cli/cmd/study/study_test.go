@@ -46,18 +46,19 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// TestSpecErrors: what is wrong in a spec is a usage error (exit 2); a
-// spec that cannot be read, or an input it names that is missing, fails
-// the run (exit 1), for plan and run alike.
+// TestSpecErrors: what is wrong in a spec (a bad key, a spec that cannot
+// be read, an input it names that is missing) fails the run (exit 1), for
+// plan and run alike: the spec is to be fixed, not the command line.
 func TestSpecErrors(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "s.yaml")
-	os.WriteFile(p, []byte("model: m.gguf\nimatrix: [none]\nvariants: [M]\neval: [{name: w, file: w.raw}]\nsettings: {ctx: 512, chunk: 3}\n"), 0o644)
 	io, _, _, _ := iostreams.Test()
-	err := cmdtest.Execute(NewCmdStudy(io, nil), "plan "+p)
-	cmdtest.WantUsageError(t, err, p+":5:22: unknown key \"chunk\" in settings")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("model: m.gguf\nimatrix: [none]\nvariants: [M]\neval: [{name: w, file: w.raw}]\nsettings: {ctx: 512, chunk: 3}\n"), 0o644)
 	os.WriteFile(p, []byte("model: m.gguf\nimatrix: [none]\nvariants: [M]\neval: [{name: w, file: w.raw}]\n"), 0o644)
 	tests := []struct{ args, want string }{
+		{"plan " + bad, bad + ":5:22: unknown key \"chunk\" in settings"},
+		{"run " + bad + " -o " + filepath.Join(dir, "out"), bad + ":5:22: unknown key \"chunk\" in settings"},
 		{"plan " + p, p + ":1:8: model " + filepath.Join(dir, "m.gguf") + " does not exist"},
 		{"run " + p + " -o " + filepath.Join(dir, "out"), p + ":1:8: model " + filepath.Join(dir, "m.gguf") + " does not exist"},
 		{"plan " + filepath.Join(dir, "none.yaml"), "read study spec: open " + filepath.Join(dir, "none.yaml") + ": no such file"},

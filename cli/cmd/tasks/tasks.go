@@ -14,7 +14,7 @@ import (
 func NewCmdTasks(io *iostreams.IOStreams, runF func(*BuildOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tasks <command>",
-		Short: "Build task files that llama-perplexity (and calibkit) score",
+		Short: "Build llama-perplexity task files (HellaSwag, Winogrande, multiple choice) from datasets",
 	}
 	cmd.AddCommand(NewCmdBuild(io, runF))
 	return cmd

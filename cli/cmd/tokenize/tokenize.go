@@ -54,7 +54,7 @@ func NewCmdTokenize(io *iostreams.IOStreams, runF func(*Options) error) *cobra.C
 	var sentences, wakati, pos bool
 	cmd := &cobra.Command{
 		Use:   "tokenize (--sentences | --wakati | --pos) [-f FILE] [-o FILE]",
-		Short: "Split text into sentences or morphemes (kagome, IPA dictionary)",
+		Short: "Split text into sentences (any of the 37 languages) or Japanese morphemes (kagome)",
 		Long: `Read text (stdin, or -f FILE) line by line and write (stdout, or -o FILE):
 
   --sentences  one sentence per line; a blank input line stays a blank line

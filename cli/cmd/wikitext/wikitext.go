@@ -21,7 +21,7 @@ import (
 func NewCmdWikitext(io *iostreams.IOStreams, runF func(*RawOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "wikitext <command>",
-		Short: "Work with the wikitext benchmark texts",
+		Short: "Rebuild the wikitext benchmark texts llama.cpp scores on (wiki.test.raw)",
 	}
 	cmd.AddCommand(NewCmdRaw(io, runF))
 	return cmd
