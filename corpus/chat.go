@@ -50,6 +50,11 @@ type ChatStats struct {
 	Characters      int64 `json:"characters"`
 	ControlsRemoved int64 `json:"control_characters_removed"`
 	InvalidUTF8     int64 `json:"invalid_utf8_replaced"`
+	// BlankLineConversations counts the conversations of a .txt output
+	// that hold a blank line of their own: there the blank line after
+	// each conversation no longer says where it ends, and mix and eval
+	// build refuse the file (the .jsonl form keeps every boundary).
+	BlankLineConversations int64 `json:"conversations_with_blank_lines,omitempty"`
 }
 
 func (s *ChatStats) skip(reason, where string) {

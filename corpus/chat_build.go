@@ -195,6 +195,9 @@ func ProcessChat(ctx context.Context, inputs []string, w io.Writer, format Outpu
 						return fmt.Errorf("write output: %w", err)
 					}
 					st.ConversationsWritten++
+					if format == OutputText && strings.Contains(d.text, "\n\n") {
+						st.BlankLineConversations++
+					}
 					st.Characters += int64(utf8.RuneCountInString(d.text))
 				}
 				<-tokens

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -174,6 +176,11 @@ func buildChatRun(ctx context.Context, opts *BuildOptions) error {
 			float64(st.MessageBytes)/1e6/max(secs, 1e-9))
 		if len(st.Skipped) > 0 || st.Duplicates > 0 {
 			fmt.Fprintf(opts.IO.ErrOut, "skipped: %s\n", st.DescribeSkips())
+		}
+		if n := st.BlankLineConversations; n > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "note: %d of the conversations hold blank lines of their own, so this .txt does not say where each one ends: "+
+				"imatrix reads it as it is, but mix, sweep and eval build refuse it; write %s.jsonl to use it there\n",
+				n, strings.TrimSuffix(opts.Output, filepath.Ext(opts.Output)))
 		}
 	}
 	if opts.JSON {

@@ -90,3 +90,40 @@ func TestBuildChatRun(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// A .txt output whose conversations hold blank lines of their own says that
+// mix and eval build need the .jsonl form; the .jsonl output needs no note.
+func TestBuildChatBlankLineNote(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "chats.jsonl")
+	os.WriteFile(in, []byte(`{"id": "1", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "One.\n\nTwo."}]}
+{"id": "2", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "One line."}]}
+`), 0o644)
+	for _, tc := range []struct {
+		out      string
+		wantNote bool
+		count    int64
+	}{
+		{"chat.txt", true, 1},
+		{"chat.jsonl", false, 0},
+	} {
+		io, _, stdout, stderr := iostreams.Test()
+		opts := &BuildOptions{IO: io, Inputs: []string{in}, Output: filepath.Join(dir, tc.out), JSON: true, Corpus: corpus.DefaultOptions(),
+			Chat: ChatFlags{Template: "chatml", Date: "2025-03-05"}, Command: []string{"calibkit"}}
+		if err := buildChatRun(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+		note := "note: 1 of the conversations hold blank lines of their own, so this .txt does not say where each one ends: " +
+			"imatrix reads it as it is, but mix, sweep and eval build refuse it; write " + filepath.Join(dir, "chat") + ".jsonl to use it there\n"
+		if got := strings.Contains(stderr.String(), note); got != tc.wantNote {
+			t.Errorf("%s: note in stderr %v, want %v: %q", tc.out, got, tc.wantNote, stderr)
+		}
+		var sum ChatSummary
+		if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum.Stats.BlankLineConversations != tc.count {
+			t.Errorf("%s: %d conversations with blank lines, want %d", tc.out, sum.Stats.BlankLineConversations, tc.count)
+		}
+	}
+}
