@@ -9,7 +9,9 @@ import (
 // TemplateChatOptions compiles the chat template src (called name in
 // errors and the manifest) with bos and eos as its bos_token and eos_token
 // and date as what strftime_now prints, and returns the ChatOptions that
-// render with it: template, name, sha256, tokens and date filled in.
+// render with it: template, name, sha256, tokens and date filled in, and
+// corpus build's default normalization of message contents for
+// conversations (line breaks and control characters; no NFKC, spaces kept).
 func TemplateChatOptions(name, src, bos, eos string, date time.Time) (ChatOptions, error) {
 	tmpl, err := chat.Compile(name, src, chat.Options{BOS: bos, EOS: eos, Now: date})
 	if err != nil {
@@ -18,6 +20,7 @@ func TemplateChatOptions(name, src, bos, eos string, date time.Time) (ChatOption
 	return ChatOptions{
 		Template: tmpl, TemplateName: name, TemplateSHA256: TemplateSHA256(src),
 		BOS: bos, EOS: eos, Date: date.Format(time.DateOnly),
+		Normalize: NormalizeOptions{Newlines: true, StripControls: true},
 	}, nil
 }
 
