@@ -32,6 +32,9 @@ var (
 	thinking  = conv("user", "Why?", "assistant", "<think>\nstep\n</think>\n\nAnswer")
 )
 
+// qwen25System is Qwen 2.5's system turn for a conversation without one.
+const qwen25System = "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+
 const gptOSSSystem = "<|start|>system<|message|>You are ChatGPT, a large language model trained by OpenAI.\nKnowledge cutoff: 2024-06\nCurrent date: 2025-03-05\n\n" +
 	"Reasoning: medium\n\n# Valid channels: analysis, commentary, final. Channel must be included for every message.<|end|>"
 
@@ -89,6 +92,20 @@ func TestRenderRealTemplates(t *testing.T) {
 			want: "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello.<|im_end|>\n"},
 		{file: "Qwen-Qwen3-0.6B.jinja", eos: "<|im_end|>", conv: thinking,
 			want: "<|im_start|>user\nWhy?<|im_end|>\n<|im_start|>assistant\n<think>\nstep\n</think>\n\nAnswer<|im_end|>\n"},
+		// Qwen 2.5: a default system turn when the conversation has none,
+		// contents untouched, a later system turn and a tool turn rendered.
+		{file: "Qwen-Qwen2.5-7B-Instruct.jinja", eos: "<|im_end|>", conv: fourTurns,
+			want: qwen25System + "<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\nHi there. How can I help?<|im_end|>\n<|im_start|>user\nName a prime.<|im_end|>\n<|im_start|>assistant\n7 is prime.<|im_end|>\n"},
+		{file: "Qwen-Qwen2.5-7B-Instruct.jinja", eos: "<|im_end|>", conv: withSys,
+			want: "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n"},
+		{file: "Qwen-Qwen2.5-7B-Instruct.jinja", eos: "<|im_end|>", conv: padded,
+			want: qwen25System + "<|im_start|>user\n  Hello! \n<|im_end|>\n<|im_start|>assistant\n\nHi.  <|im_end|>\n"},
+		{file: "Qwen-Qwen2.5-7B-Instruct.jinja", eos: "<|im_end|>", conv: thinking,
+			want: qwen25System + "<|im_start|>user\nWhy?<|im_end|>\n<|im_start|>assistant\n<think>\nstep\n</think>\n\nAnswer<|im_end|>\n"},
+		{file: "Qwen-Qwen2.5-7B-Instruct.jinja", eos: "<|im_end|>", conv: conv("user", "a", "system", "b"),
+			want: qwen25System + "<|im_start|>user\na<|im_end|>\n<|im_start|>system\nb<|im_end|>\n"},
+		{file: "Qwen-Qwen2.5-7B-Instruct.jinja", eos: "<|im_end|>", conv: conv("user", "a", "tool", "b", "tool", "c"),
+			want: qwen25System + "<|im_start|>user\na<|im_end|>\n<|im_start|>user\n<tool_response>\nb\n</tool_response>\n<tool_response>\nc\n</tool_response><|im_end|>\n"},
 		// gpt-oss: a system block with the (fixed) date, a system turn becomes
 		// the developer message, the last assistant turn ends in <|return|>.
 		{file: "openai-gpt-oss-120b.jinja", eos: "<|return|>", conv: fourTurns,

@@ -76,19 +76,6 @@ func Defaults() Options {
 	}
 }
 
-// Demo returns the options of calibkit demo's model: Defaults for 400
-// steps at a peak learning rate of 2e-3 (about 100,000 tokens), no
-// checkpoints. Tests use the same model (train/traintest).
-func Demo(inputs []string) Options {
-	o := Defaults()
-	o.Inputs = inputs
-	o.Steps = 400
-	o.LR = 2e-3
-	o.Warmup = 20
-	o.CheckpointEvery = 0
-	return o
-}
-
 // Validate reports every invalid option, joined.
 func (o Options) Validate() error {
 	var errs []error

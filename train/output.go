@@ -1,6 +1,7 @@
 package train
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"slices"
@@ -86,6 +87,13 @@ func writeManifest(o Options, mo synth.Options, r *Result) error {
 	p["optimizer"] = "adamw (beta1 0.9, beta2 0.999, eps 1e-8)"
 	p["schedule"] = "linear warm-up, cosine decay"
 	p["threads"] = o.Threads
+	if len(mo.Special) > 0 {
+		p["special_tokens"] = mo.Special
+		p["parse_special"] = true
+	}
+	if mo.ChatTemplate != "" {
+		p["chat_template_sha256"] = fmt.Sprintf("%x", sha256.Sum256([]byte(mo.ChatTemplate)))
+	}
 	m.Counts["parameters"] = r.Parameters
 	m.Counts["tokens"] = r.Tokens
 	m.Counts["windows"] = r.Windows

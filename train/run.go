@@ -73,14 +73,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer m.Close()
 
 	res := &Result{Output: o.Output, Parameters: mo.ParamCount()}
+	// A model with special tokens (a chat template's turn markers) learns
+	// them where the text writes them, as the single tokens they are.
+	parseSpecial := len(mo.Special) > 0
 	var trainWins []window
 	heldWins := make([][]window, len(srcs))
 	for i, s := range srcs {
-		tt, err := m.Tokenize(s.Train, true, false)
+		tt, err := m.Tokenize(s.Train, true, parseSpecial)
 		if err != nil {
 			return nil, fmt.Errorf("train: tokenize %s: %w", s.Path, err)
 		}
-		ht, err := m.Tokenize(s.HeldOut, true, false)
+		ht, err := m.Tokenize(s.HeldOut, true, parseSpecial)
 		if err != nil {
 			return nil, fmt.Errorf("train: tokenize %s: %w", s.Path, err)
 		}

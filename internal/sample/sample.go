@@ -5,7 +5,9 @@
 // `go run ./internal/sample/gen` from texts written for calibkit; and about
 // 400 KB each of real Japanese and English Wikipedia articles as JSONL
 // (wiki/, see Wiki), taken from published data sets under CC BY-SA, whose
-// sources and licences data/wiki/README.md records.
+// sources and licences data/wiki/README.md records; and 48 short Japanese
+// and English conversations as messages JSONL (chat/, see Chat), written
+// for calibkit and released under CC0 (data/chat/README.md).
 package sample
 
 import (
@@ -47,7 +49,7 @@ func ShardsZh() []string { return []string{ShardZh} }
 // returns their paths.
 func WriteTo(dir string, names ...string) ([]string, error) {
 	if len(names) == 0 {
-		names = []string{ShardZstd, ShardSnappy, ShardZh, Wikitext, WikiJa, WikiEn}
+		names = []string{ShardZstd, ShardSnappy, ShardZh, Wikitext, WikiJa, WikiEn, ChatJa, ChatEn}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write sample data: %w", err)

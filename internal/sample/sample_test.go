@@ -60,7 +60,7 @@ func TestWriteToAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 6 || filepath.Base(paths[3]) != sample.Wikitext || paths[5] != filepath.Join(dir, "wiki", "en.jsonl") {
+	if len(paths) != 8 || filepath.Base(paths[3]) != sample.Wikitext || paths[5] != filepath.Join(dir, "wiki", "en.jsonl") || paths[7] != filepath.Join(dir, "chat", "en.jsonl") {
 		t.Errorf("paths %v", paths)
 	}
 	if _, err := sample.WriteTo(dir, "nope"); err == nil {

@@ -61,6 +61,14 @@ type Options struct {
 	// VocabText is the text the vocabulary learns its pieces or merges
 	// from; empty means the embedded Japanese and English sample.
 	VocabText string
+	// Special are extra control tokens (e.g. a chat template's turn
+	// markers "<|im_start|>", "<|im_end|>"), placed after the rest of the
+	// vocabulary and counted in VocabSize. llama.cpp tokenizes each one's
+	// text as that single token when asked to parse special tokens, and as
+	// plain text otherwise; the vocabulary never learns pieces of them.
+	Special []string `json:",omitempty"`
+	// ChatTemplate is stored as tokenizer.chat_template when not empty.
+	ChatTemplate string `json:",omitempty"`
 }
 
 // Default returns the small model that tests and demos use: 2 layers,
@@ -119,11 +127,15 @@ func (o Options) Validate() error {
 	switch o.Vocab {
 	case VocabSPM, VocabBPE:
 		lo, hi := VocabSizeRange(o.Vocab)
+		lo += len(o.Special)
 		if o.VocabSize < lo || o.VocabSize > hi {
 			bad("vocab-size", "%d is outside %d..%d for a %s vocabulary", o.VocabSize, lo, hi, o.Vocab)
 		}
 	default:
 		bad("vocab", "unknown vocabulary %q (want %s or %s)", o.Vocab, VocabSPM, VocabBPE)
+	}
+	if err := checkSpecial(o.Special); err != nil {
+		bad("special", "%v", err)
 	}
 	switch {
 	case o.Experts < 0 || o.Experts > MaxExperts:

@@ -88,3 +88,32 @@ func TestParamCount(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateSpecial(t *testing.T) {
+	tests := []struct {
+		special []string
+		size    int
+		msg     string
+	}{
+		{[]string{"<|im_start|>", "<|im_end|>"}, 2048, ""},
+		{[]string{""}, 2048, "empty"},
+		{[]string{"<a>", "<a>"}, 2048, `"<a>" is given twice`},
+		{[]string{"<a b>"}, 2048, "whitespace"},
+		{[]string{"</s>"}, 2048, "already in every vocabulary"},
+		{[]string{"<a>", "<b>"}, 385, "385 is outside 386..65536"},
+	}
+	for _, tt := range tests {
+		o := Default()
+		o.Special, o.VocabSize = tt.special, tt.size
+		err := o.Validate()
+		if tt.msg == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tt.special, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("%q: error %v, want %q", tt.special, err, tt.msg)
+		}
+	}
+}

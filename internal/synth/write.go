@@ -61,11 +61,15 @@ func WriteFileContext(ctx context.Context, path string, o Options) error {
 // newWriter assembles the metadata and tensor list; tensor data is drawn
 // only while the writer streams it.
 func newWriter(ctx context.Context, o Options) (*gguf.Writer, error) {
-	v, err := BuildVocab(o.Vocab, o.VocabSize)
+	size := o.VocabSize - len(o.Special)
+	v, err := BuildVocab(o.Vocab, size)
 	if o.VocabText != "" {
-		v, err = BuildVocabFrom(o.Vocab, o.VocabSize, o.VocabText)
+		v, err = BuildVocabFrom(o.Vocab, size, withoutSpecial(o.VocabText, o.Special))
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := v.addSpecial(o.Special); err != nil {
 		return nil, err
 	}
 	gw := gguf.NewWriter()
@@ -136,5 +140,8 @@ func metadata(o Options, v *Vocab) []gguf.KV {
 		gguf.KV{Key: "tokenizer.ggml.add_bos_token", Value: v.AddBOS},
 		gguf.KV{Key: "tokenizer.ggml.add_eos_token", Value: false},
 	)
+	if o.ChatTemplate != "" {
+		kvs = append(kvs, gguf.KV{Key: "tokenizer.chat_template", Value: o.ChatTemplate})
+	}
 	return kvs
 }

@@ -1,9 +1,10 @@
 // Package traintest gives tests a small bilingual model that has learned
 // something: the demo's model (calibkit demo), trained on the bundled
-// Japanese and English Wikipedia text, with its held-out calibration and
-// eval texts. It is trained once and kept in a folder under the system's
-// temporary folder keyed by everything that decides its weights, so every
-// test binary of a go test run (and later runs) shares one training.
+// Japanese and English Wikipedia text and chat conversations in its own
+// chat template, with its held-out calibration and eval texts. It is
+// trained once and kept in a folder under the system's temporary folder
+// keyed by everything that decides its weights, so every test binary of a
+// go test run (and later runs) shares one training.
 package traintest
 
 import (
@@ -13,7 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/calibkit/calibkit/internal/sample"
 	"github.com/calibkit/calibkit/train"
 )
 
@@ -24,8 +24,9 @@ const Env = "CALIBKIT_TEST_MODEL_CACHE"
 type Fixture struct {
 	// Model is the trained GGUF (F32).
 	Model string
-	// Texts maps "train-ja", "calib-ja", "eval-ja" and the same for "en" to
-	// their files (sample.WikiTexts).
+	// Texts maps "train-ja", "calib-ja", "eval-ja", the same for "en", and
+	// the conversations' "train-chat", "train-chat.jsonl" and
+	// "eval-chat.jsonl" to their files (train.DemoTexts).
 	Texts map[string]string
 }
 
@@ -55,11 +56,11 @@ func Model(t testing.TB) *Fixture {
 	if f := fixes[cache]; f != nil {
 		return f
 	}
-	texts, err := sample.WikiTexts(filepath.Join(cache, "wiki"))
+	texts, err := train.DemoTexts(context.Background(), filepath.Join(cache, "wiki"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := train.Demo([]string{texts["train-ja"], texts["train-en"]})
+	o := train.Demo(train.DemoInputs(texts))
 	// One thread: go test runs two test binaries at once on two cores, and
 	// ggml's threads spin while they wait for each other, so two threads
 	// beside another binary's run several times slower than one. The

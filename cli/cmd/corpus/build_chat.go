@@ -93,45 +93,33 @@ func checkChatFlags(cmd *cobra.Command, opts *BuildOptions) error {
 }
 
 // chatTemplate loads and compiles the template the flags name.
-func chatTemplate(c *ChatFlags, date time.Time) (*chat.Template, corpus.ChatOptions, error) {
-	var src, name string
-	var bos, eos string
-	switch {
-	case c.From != "":
-		mt, err := chat.FromGGUF(c.From)
-		if err != nil {
-			return nil, corpus.ChatOptions{}, err
-		}
-		src, name, bos, eos = mt.Source, c.From+" tokenizer.chat_template", mt.BOS, mt.EOS
-	default:
+func chatTemplate(c *ChatFlags, date time.Time) (corpus.ChatOptions, error) {
+	var co corpus.ChatOptions
+	var err error
+	if c.From != "" {
+		co, err = corpus.ModelChatOptions(c.From, c.BOS, c.EOS, date)
+	} else {
+		var src string
 		data, ferr := os.ReadFile(c.Template)
 		switch {
 		case ferr == nil:
-			src, name = string(data), c.Template
+			src = string(data)
 		case errors.Is(ferr, os.ErrNotExist):
-			b, err := chat.Builtin(c.Template)
-			if err != nil {
-				return nil, corpus.ChatOptions{}, fmt.Errorf("--chat-template %s: no such file, and %w", c.Template, err)
+			b, berr := chat.Builtin(c.Template)
+			if berr != nil {
+				return corpus.ChatOptions{}, fmt.Errorf("--chat-template %s: no such file, and %w", c.Template, berr)
 			}
-			src, name = b, c.Template
+			src = b
 		default:
-			return nil, corpus.ChatOptions{}, fmt.Errorf("--chat-template: %w", ferr)
+			return corpus.ChatOptions{}, fmt.Errorf("--chat-template: %w", ferr)
 		}
+		co, err = corpus.TemplateChatOptions(c.Template, src, c.BOS, c.EOS, date)
 	}
-	if c.BOS != "" {
-		bos = c.BOS
-	}
-	if c.EOS != "" {
-		eos = c.EOS
-	}
-	tmpl, err := chat.Compile(name, src, chat.Options{BOS: bos, EOS: eos, Now: date})
 	if err != nil {
-		return nil, corpus.ChatOptions{}, err
+		return corpus.ChatOptions{}, err
 	}
-	return tmpl, corpus.ChatOptions{
-		Template: tmpl, TemplateName: name, TemplateSHA256: corpus.TemplateSHA256(src),
-		BOS: bos, EOS: eos, Date: date.Format(time.DateOnly), Column: c.Column,
-	}, nil
+	co.Column = c.Column
+	return co, nil
 }
 
 // ChatSummary is what --json prints for a chat-formatted build.
@@ -149,7 +137,7 @@ func buildChatRun(ctx context.Context, opts *BuildOptions) error {
 		date, _ = time.Parse(time.DateOnly, opts.Chat.Date)
 	}
 	date = time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, time.UTC)
-	_, co, err := chatTemplate(&opts.Chat, date)
+	co, err := chatTemplate(&opts.Chat, date)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,8 @@ func Steps() []Step {
 		{Name: "Japanese and Chinese eval sets size-matched to the English sample", Run: buildEvalSet},
 		{Name: "three-point sweep", Run: buildSweep},
 		{Name: "three-language mix", Run: buildLanguagesMix},
-		{Name: "a bilingual model trained on Wikipedia text (or taken from the model cache)", Run: trainedModel},
+		{Name: "a bilingual model trained on Wikipedia text and chats (or taken from the model cache)", Run: trainedModel},
+		{Name: "chat-formatted text: held-out conversations in the model's own chat template", Run: chatText},
 		{Name: "imatrix per mix, with llama.cpp", Run: imatrixPerMix},
 		{Name: "study: no, English and Japanese imatrix × Q2_K, IQ3_S × English and Japanese text, PPL and KLD", Run: studyGrid},
 	}
@@ -89,16 +90,24 @@ wikitext-style text), with no download, and print what each step made:
      DIR/mix/en-ja-zh.txt;
   6. trained model: calibkit model train on real Japanese and English
      Wikipedia text bundled in the binary (JSQuAD's and WikiText-2's copies,
-     CC BY-SA; DIR/wiki/README.md), a 2-layer, 256-wide llama model with a
-     tokenizer learned from the text, DIR/model/ja-en.gguf. Articles for eval
-     and calibration text are held out from training. The model is kept in
-     the model cache (--model-cache) and taken from there when the texts and
-     settings are unchanged;
-  7. imatrix per mix: calibkit imatrix -m the model -f each mix -c 64 (llama.cpp
+     CC BY-SA; DIR/wiki/README.md) and on 36 short bundled conversations
+     rendered in the model's own chat template (ChatML; DIR/wiki/train-chat.txt),
+     a 2-layer, 256-wide llama model with a tokenizer learned from the text
+     and <|im_start|>, <|im_end|> as control tokens, DIR/model/ja-en.gguf.
+     Articles for eval and calibration text are held out from training. The
+     model is kept in the model cache (--model-cache) and taken from there
+     when the texts and settings are unchanged;
+  7. chat-formatted text: the 12 held-out conversations rendered with the
+     model's chat template, as calibkit corpus build --chat-template-from
+     the model does, giving DIR/chat/eval-chat.txt and a manifest that marks
+     it chat-formatted; the turn markers counted as the model's single
+     control tokens, and an imatrix from the text with them parsed as such
+     (DIR/chat/eval-chat.imatrix.gguf);
+  8. imatrix per mix: calibkit imatrix -m the model -f each mix -c 64 (llama.cpp
      linked in), giving DIR/imatrix/share-*.gguf, and a summary table of
      tokens, chunks, perplexity and each imatrix's similarity to the
      English-only one;
-  8. study: calibkit study run on a grid of three imatrix sources (none,
+  9. study: calibkit study run on a grid of three imatrix sources (none,
      English and Japanese Wikipedia calibration text of the same number of
      tokens) × Q2_K and IQ3_S × English and Japanese eval text, each quant
      scored with perplexity and KL divergence against the unquantized model

@@ -18,7 +18,7 @@ func TestDemoImatrixPerMix(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	traintest.Model(t) // trained once for every test binary
 	// the steps up to the imatrix per mix, on the trained model
-	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2, Threads: 1, ModelCache: traintest.CacheDir()}, Steps()[:7]); err != nil {
+	if err := demoRun(context.Background(), &Options{IO: io, Dir: dir, Workers: 2, Threads: 1, ModelCache: traintest.CacheDir()}, Steps()[:8]); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	// One imatrix per mix, readable, made from at least two chunks of 64
@@ -66,7 +66,7 @@ func TestDemoImatrixPerMix(t *testing.T) {
 		}
 	}
 	text := out.String()
-	for _, want := range []string{"[6/7] a bilingual model", "[7/7] imatrix per mix", "share ja", "imatrix/share-0.5.gguf", "1.0000"} {
+	for _, want := range []string{"[6/8] a bilingual model", "[7/8] chat-formatted text", "[8/8] imatrix per mix", "share ja", "imatrix/share-0.5.gguf", "1.0000"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}

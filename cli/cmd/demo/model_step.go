@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/calibkit/calibkit/cli/progress"
@@ -43,22 +44,27 @@ func DefaultModelCache() string {
 
 // trainedModel writes the bundled Japanese and English Wikipedia articles
 // as training, calibration and eval texts (DIR/wiki, with their licence),
-// and trains the demo's model on the training texts, or takes it from the
+// and the bundled conversations as training and eval records, the training
+// ones rendered with the demo model's chat template (train.DemoTexts), and
+// trains the demo's model on the training texts, or takes it from the
 // model cache when it was trained there before on the same texts and
-// settings. Keys: "model", "wiki.train-ja", "wiki.calib-en", ...
+// settings. Keys: "model", "wiki.train-ja", "wiki.calib-en",
+// "wiki.eval-chat.jsonl", ...
 func trainedModel(ctx context.Context, s *State) error {
 	wikiDir := filepath.Join(s.Dir, "wiki")
-	texts, err := sample.WikiTexts(wikiDir)
+	texts, err := train.DemoTexts(ctx, wikiDir)
 	if err != nil {
 		return err
 	}
-	if err := copyWikiReadme(filepath.Join(wikiDir, "README.md")); err != nil {
-		return err
+	for src, dst := range map[string]string{"wiki/README.md": "README.md", "chat/README.md": "README-chat.md"} {
+		if err := copySampleFile(src, filepath.Join(wikiDir, dst)); err != nil {
+			return err
+		}
 	}
 	for k, p := range texts {
 		s.Files["wiki."+k] = p
 	}
-	o := train.Demo([]string{texts["train-ja"], texts["train-en"]})
+	o := train.Demo(train.DemoInputs(texts))
 	o.Threads = s.Threads
 	out := filepath.Join(s.Dir, "model", "ja-en.gguf")
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
@@ -96,6 +102,8 @@ func trainedModel(ctx context.Context, s *State) error {
 	s.Files["model"] = out
 	fmt.Fprintf(s.IO.Out, "      %s: llama architecture, %d layers, %d wide, %.2f M parameters, SPM vocabulary of %d learned from the text\n",
 		s.rel(out), o.Model.Layers, o.Model.Embd, toFloat(m.Counts["parameters"])/1e6, o.Model.VocabSize)
+	fmt.Fprintf(s.IO.Out, "      chat template: ChatML (tokenizer.chat_template), turn markers %s as control tokens, trained on %s\n",
+		strings.Join(o.Model.Special, " and "), s.rel(texts["train-chat"]))
 	if from != "" {
 		fmt.Fprintf(s.IO.Out, "      from the model cache (%s): trained before on the same texts and settings\n", from)
 	}
@@ -121,10 +129,11 @@ func toFloat(v any) float64 {
 	return 0
 }
 
-// copyWikiReadme writes the bundled articles' sources and licences beside
-// the texts made from them.
-func copyWikiReadme(dst string) error {
-	b, err := fs.ReadFile(sample.FS(), "wiki/README.md")
+// copySampleFile writes the embedded sample file name (a README with the
+// bundled texts' sources and licences) to dst, beside the texts made from
+// them.
+func copySampleFile(name, dst string) error {
+	b, err := fs.ReadFile(sample.FS(), name)
 	if err != nil {
 		return err
 	}

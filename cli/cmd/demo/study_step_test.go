@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/calibkit/calibkit/cli/iostreams"
+	"github.com/calibkit/calibkit/internal/manifest"
 	"github.com/calibkit/calibkit/study/results"
 	"github.com/calibkit/calibkit/study/spec"
 	"github.com/calibkit/calibkit/train/traintest"
@@ -63,7 +64,18 @@ func TestDemoStudyGrid(t *testing.T) {
 		t.Errorf("the texts' licence and sources: %v", err)
 	}
 	text := out.String()
-	for _, want := range []string{"[6/8] a bilingual model", "held-out perplexity", "[8/8] study:", "IQ3_S    ja      ja", "(baseline)", "×", "*",
+	// The held-out conversations, rendered with the model's own template:
+	// chat-formatted, its markers single control tokens.
+	cb, err := os.ReadFile(filepath.Join(dir, "chat", "eval-chat.txt"))
+	if err != nil || !strings.HasPrefix(string(cb), "<|im_start|>user\n") || strings.Count(string(cb), "<|im_end|>\n") < 2*12 {
+		t.Errorf("chat text %.80q, %v", cb, err)
+	}
+	if special, err := manifest.SpecialTokensOf(filepath.Join(dir, "chat", "eval-chat.txt")); err != nil || !special {
+		t.Errorf("chat text's manifest: special tokens %v, %v", special, err)
+	}
+	for _, want := range []string{"[6/9] a bilingual model", "held-out perplexity", "train-chat.txt: held-out perplexity",
+		"[7/9] chat-formatted text", "12 held-out conversations", "model/ja-en.gguf tokenizer.chat_template", "one token each", "parse_special on",
+		"[9/9] study:", "IQ3_S    ja      ja", "(baseline)", "×", "*",
 		"What the table shows:", "Q2_K on Japanese text, the Japanese imatrix against the English one: mean KLD", "a real difference",
 		"spec: study/study.yaml", "chart: study/chart-paired-kld-ja.png", "next-words", "McNemar"} {
 		if !strings.Contains(text, want) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestNewCmdSynthFlags(t *testing.T) {
 			}
 			want := synth.Default()
 			tt.want(&want)
-			if got.Model != want || got.Output != "m.gguf" {
+			if !reflect.DeepEqual(got.Model, want) || got.Output != "m.gguf" {
 				t.Errorf("options %+v output %q, want %+v and m.gguf", got.Model, got.Output, want)
 			}
 		})
