@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/calibkit/calibkit/internal/llama"
+	"github.com/calibkit/calibkit/internal/manifest"
 )
 
 // Options choose what Run measures.
@@ -27,6 +28,11 @@ type Options struct {
 	// ParseSpecial tokenizes the text of special tokens (e.g.
 	// "<|im_start|>") as those tokens, like llama-imatrix --parse-special.
 	ParseSpecial bool
+	// SpecialFromManifest, when ParseSpecial is off, parses special tokens
+	// in each file whose manifest marks its text chat-formatted (as
+	// `calibkit imatrix` does), so a chat corpus's <start_of_turn> counts
+	// as the one token the model reads.
+	SpecialFromManifest bool
 	// PieceBytes is the largest text tokenized in one call; 0 means
 	// DefaultPieceBytes. Larger files are cut at line boundaries.
 	PieceBytes int
@@ -91,6 +97,9 @@ type File struct {
 	TokensPerByte float64 `json:"tokens_per_byte"`
 	// Pieces is the number of tokenizer calls (1: tokenized whole).
 	Pieces int `json:"pieces"`
+	// ParseSpecial says the file's special-token text was tokenized as
+	// special tokens (Options.ParseSpecial, or its manifest's mark).
+	ParseSpecial bool `json:"parse_special"`
 	// SpecialTokens counts occurrences of special tokens (with
 	// ParseSpecial, or an unknown token).
 	SpecialTokens int64 `json:"special_tokens"`
@@ -191,9 +200,14 @@ func countFile(ctx context.Context, m *llama.Model, path string, opts Options) (
 	if size <= 0 {
 		size = DefaultPieceBytes
 	}
-	f := &File{Path: path}
+	f := &File{Path: path, ParseSpecial: opts.ParseSpecial}
+	if !f.ParseSpecial && opts.SpecialFromManifest {
+		if f.ParseSpecial, err = manifest.SpecialTokensOf(path); err != nil {
+			return nil, fmt.Errorf("coverage %s: %w", path, err)
+		}
+	}
 	var err2 error
-	f.counts, f.Tokens, f.Bytes, f.Pieces, err2 = countPieces(ctx, m, newPieceReader(fh, size), opts.Threads, opts.ParseSpecial,
+	f.counts, f.Tokens, f.Bytes, f.Pieces, err2 = countPieces(ctx, m, newPieceReader(fh, size), opts.Threads, f.ParseSpecial,
 		func(done int64) {
 			if opts.Progress != nil {
 				opts.Progress(path, done, st.Size())

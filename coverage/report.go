@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -33,6 +34,14 @@ func WriteText(w io.Writer, r *Result) error {
 	row("bytes", func(f *File) string { return strconv.FormatInt(f.Bytes, 10) })
 	row("tokens", func(f *File) string { return strconv.FormatInt(f.Tokens, 10) })
 	row("tokens/byte", func(f *File) string { return fmt.Sprintf("%.4f", f.TokensPerByte) })
+	if slices.ContainsFunc(r.Files, func(f *File) bool { return f.ParseSpecial }) {
+		row("special-token text", func(f *File) string {
+			if f.ParseSpecial {
+				return "parsed"
+			}
+			return "as text"
+		})
+	}
 	row(fmt.Sprintf("vocab seen ≥1 / ≥%d (of %d)", r.MinCount, r.Counted), func(f *File) string {
 		return shares(f.Share, f.ShareK)
 	})
@@ -135,7 +144,7 @@ func newManifest(path string, r *Result, command []string) (*manifest.Manifest, 
 	m.Parameters["prior"] = r.Prior
 	m.Parameters["llama_cpp_commit"] = llama.Commit
 	for _, f := range r.Files {
-		m.Counts[f.Path] = map[string]any{"bytes": f.Bytes, "tokens": f.Tokens, "seen": f.Seen, "seen_k": f.SeenK}
+		m.Counts[f.Path] = map[string]any{"bytes": f.Bytes, "tokens": f.Tokens, "seen": f.Seen, "seen_k": f.SeenK, "parse_special": f.ParseSpecial}
 	}
 	return m, nil
 }

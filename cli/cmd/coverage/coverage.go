@@ -73,6 +73,7 @@ side by side. See docs/coverage.md.`,
 				return cmdutil.FlagErrorf("--piece-mib must be between 1 and 1024")
 			}
 			opts.Coverage.PieceBytes = opts.PieceMiB << 20
+			opts.Coverage.SpecialFromManifest = !cmd.Flags().Changed("parse-special")
 			if opts.Coverage.Top == 0 {
 				opts.Coverage.Top = -1 // the library's "none"
 			}
@@ -86,7 +87,7 @@ side by side. See docs/coverage.md.`,
 	f.StringVarP(&opts.Model, "model", "m", "", "GGUF model whose vocabulary tokenizes the texts (only the vocabulary is loaded)")
 	f.IntVarP(&opts.Coverage.MinCount, "min-count", "k", coverage.DefaultMinCount, "K of \"seen at least K times\"")
 	f.IntVar(&opts.Coverage.Top, "top", coverage.DefaultTop, "never-seen tokens listed per script (0: none)")
-	f.BoolVar(&opts.Coverage.ParseSpecial, "parse-special", false, "tokenize the text of special tokens as those tokens, like llama-imatrix --parse-special")
+	f.BoolVar(&opts.Coverage.ParseSpecial, "parse-special", false, "tokenize the text of special tokens as those tokens, like llama-imatrix --parse-special (default: on for a file whose manifest says it is chat-formatted)")
 	f.IntVar(&opts.PieceMiB, "piece-mib", coverage.DefaultPieceBytes>>20, "tokenize files larger than this many MiB in pieces cut at line boundaries")
 	f.IntVarP(&opts.Coverage.Threads, "threads", "t", min(4, runtime.NumCPU()), "pieces of one file tokenized at once (each holds up to about 30 bytes per byte of its piece)")
 	f.StringVarP(&opts.Output, "output", "o", "", "also write the JSON result to this file, with its manifest")
