@@ -37,6 +37,12 @@ type Options struct {
 	// (atomically) while computing the perplexity: llama-perplexity's
 	// --kl-divergence-base without --kl-divergence.
 	SaveBase string
+	// ParseSpecial tokenizes special-token text (e.g. "<|im_start|>") as
+	// the special tokens it names, for chat-formatted text; by default it
+	// is tokenized as plain text, as llama-perplexity does (it has no
+	// --parse-special). With SaveBase the base file holds the tokens so
+	// made; a KL-divergence run takes its tokens from the base file.
+	ParseSpecial bool
 	// KLDBase, when set, reads a base file and computes the KL divergence
 	// of the model against it (--kl-divergence-base FILE --kl-divergence).
 	// The text is not used: the tokens come from the file.

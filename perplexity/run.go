@@ -17,11 +17,12 @@ import (
 var ErrTooShort = errors.New("text too short")
 
 // Run scores text with m as llama-perplexity does (see Options for the
-// modes). The text is tokenized whole (BOS added as the vocabulary asks)
-// and cut into NCtx-token chunks with BOS written over each chunk's first
-// token when the vocabulary adds BOS; NBatch/NCtx chunks are decoded side
-// by side as separate sequences, and the tokens at positions NCtx/2 ..
-// NCtx-2 of each chunk are scored on the next token. The result is never
+// modes). The text is tokenized whole (BOS added as the vocabulary asks,
+// special-token text parsed only with ParseSpecial) and cut into
+// NCtx-token chunks with BOS written over each chunk's first token when
+// the vocabulary adds BOS; NBatch/NCtx chunks are decoded side by side as
+// separate sequences, and the tokens at positions NCtx/2 .. NCtx-2 of each
+// chunk are scored on the next token. The result is never
 // nil; on error it tells how far the run got. With SaveBase, nothing is
 // left under that name unless the run completes.
 func Run(ctx context.Context, m *llama.Model, text string, opts Options) (*Result, error) {
@@ -34,7 +35,7 @@ func Run(ctx context.Context, m *llama.Model, text string, opts Options) (*Resul
 		return res, fmt.Errorf("model %s: its vocabulary appends EOS to text, which llama-perplexity does not support", m.Path())
 	}
 	nCtx := orDefault(opts.NCtx, 512)
-	tokens, err := m.Tokenize(text, true, false)
+	tokens, err := m.Tokenize(text, true, opts.ParseSpecial)
 	if err != nil {
 		return res, err
 	}
