@@ -29,6 +29,11 @@ type Options struct {
 	KLDBase    string // --kl-divergence-base
 	KLD        bool   // --kl-divergence
 	JSON       bool
+	// ParseSpecial tokenizes special-token text as special tokens
+	// (--parse-special); ParseSpecialSet says the flag was given,
+	// otherwise it follows the -f file's manifest.
+	ParseSpecial    bool
+	ParseSpecialSet bool
 
 	// Tasks are llama-perplexity's task modes; Mode is the one chosen
 	// ("" scores perplexity) and NTasks its task count.
@@ -70,6 +75,16 @@ same tokens (taken from FILE; -f is not needed) and prints upstream's
 statistics: PPL(Q) against PPL(base), KLD mean and percentiles, Δp and the
 same-top-token share.
 
+Chat-formatted text (conversations rendered with a chat template, e.g.
+"<|im_start|>user ...<|im_end|>") is tokenized with its special tokens parsed
+when its manifest says it carries them (calibkit corpus build --chat-template,
+eval build from a chat corpus), as calibkit imatrix does: each turn marker is
+the one control token the model reads. llama-perplexity has no such option and
+spells the markers out as text, which gives an instruct model's perplexity on
+chat text no meaning; --parse-special=false scores them as text, as it does.
+With --kl-divergence-base the base file keeps the tokens so made, and the
+--kl-divergence run takes them from it.
+
 Task accuracy, as llama-perplexity: --hellaswag, --winogrande or
 --multiple-choice score -f as that task file (calibkit tasks build writes
 them from the datasets' published forms) by the log-likelihood of each
@@ -83,6 +98,7 @@ standard error; --json adds every item's outcome (docs/tasks.md).`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CtxSet = cmd.Flags().Changed("ctx-size")
+			opts.ParseSpecialSet = cmd.Flags().Changed("parse-special")
 			if err := validate(opts, fa); err != nil {
 				return err
 			}
@@ -107,6 +123,7 @@ standard error; --json adds every item's outcome (docs/tasks.md).`,
 	f.StringVar(&fa, "flash-attn", DefaultFlashAttn, "flash attention (-fa): on, off or auto (llama.cpp's default is auto)")
 	f.StringVar(&opts.KLDBase, "kl-divergence-base", "", "base model log-probabilities file: written, or read with --kl-divergence")
 	f.BoolVar(&opts.KLD, "kl-divergence", false, "compute the KL divergence against --kl-divergence-base")
+	f.BoolVar(&opts.ParseSpecial, "parse-special", false, "tokenize special-token text (e.g. <|im_start|>) as special tokens (default: on when the text's manifest says it is chat-formatted; llama-perplexity cannot)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout (per-chunk NLLs and KLD statistics included)")
 	opts.Tasks.register(f)
 	return cmd
@@ -120,6 +137,12 @@ func validate(opts *Options, fa string) error {
 	opts.FlashAttn = v
 	if opts.Mode, opts.NTasks, err = opts.Tasks.mode(); err != nil {
 		return err
+	}
+	if opts.ParseSpecialSet && opts.ParseSpecial && (opts.Mode != "" || opts.KLD) {
+		if opts.KLD {
+			return cmdutil.FlagErrorf("--parse-special does not apply to --kl-divergence: the tokens come from the base file (give --parse-special when writing it)")
+		}
+		return cmdutil.FlagErrorf("--parse-special does not apply to --%s: task files are tokenized as llama-perplexity does", opts.Mode)
 	}
 	if opts.Mode != "" && (opts.KLD || opts.KLDBase != "") {
 		return cmdutil.FlagErrorf("--%s scores a task file: it does not combine with --kl-divergence or --kl-divergence-base", opts.Mode)

@@ -44,6 +44,27 @@ func TestFlagsParse(t *testing.T) {
 			return ""
 		}},
 		{args: "-m m.gguf -f t.txt -c 512 -b 256"}, // a batch smaller than a chunk
+		{args: "-m m.gguf -f t.txt", check: func(o *Options) string {
+			if o.ParseSpecial || o.ParseSpecialSet {
+				return fmt.Sprintf("parse special %v, set %v without the flag", o.ParseSpecial, o.ParseSpecialSet)
+			}
+			return ""
+		}},
+		{args: "-m m.gguf -f t.txt --parse-special=false", check: func(o *Options) string {
+			if o.ParseSpecial || !o.ParseSpecialSet {
+				return fmt.Sprintf("parse special %v, set %v", o.ParseSpecial, o.ParseSpecialSet)
+			}
+			return ""
+		}},
+		{args: "-m m.gguf -f t.txt --parse-special", check: func(o *Options) string {
+			if !o.ParseSpecial || !o.ParseSpecialSet {
+				return fmt.Sprintf("parse special %v, set %v", o.ParseSpecial, o.ParseSpecialSet)
+			}
+			return ""
+		}},
+		{args: "-m m.gguf --kl-divergence-base b.kld --kl-divergence --parse-special=false"},
+		{args: "-m m.gguf --kl-divergence-base b.kld --kl-divergence --parse-special", wantErr: "tokens come from the base file"},
+		{args: "-m m.gguf -f t.bin --hellaswag --parse-special", wantErr: "does not apply to --hellaswag"},
 		{args: "-f t.txt", wantErr: "-m/--model is required"},
 		{args: "-m m.gguf", wantErr: "-f/--file is required"},
 		{args: "-m m.gguf --kl-divergence", wantErr: "needs --kl-divergence-base"},

@@ -18,12 +18,15 @@ import (
 
 // summary is what --json prints.
 type summary struct {
-	Model      string  `json:"model"`
-	Input      string  `json:"input,omitempty"`
-	Base       string  `json:"kl_divergence_base,omitempty"`
-	FlashAttn  string  `json:"flash_attn"`
-	Seconds    float64 `json:"seconds"`
-	TokensPerS float64 `json:"tokens_per_s"`
+	Model     string `json:"model"`
+	Input     string `json:"input,omitempty"`
+	Base      string `json:"kl_divergence_base,omitempty"`
+	FlashAttn string `json:"flash_attn"`
+	// ParseSpecial says whether special-token text was parsed (absent
+	// with --kl-divergence, whose tokens come from the base file).
+	ParseSpecial *bool   `json:"parse_special,omitempty"`
+	Seconds      float64 `json:"seconds"`
+	TokensPerS   float64 `json:"tokens_per_s"`
 	*perplexity.Result
 }
 
@@ -42,6 +45,9 @@ func perplexityRun(ctx context.Context, opts *Options) error {
 		}
 		// llama.cpp's -f drops one final newline
 		text = strings.TrimSuffix(string(b), "\n")
+		if err := resolveParseSpecial(opts, chatter); err != nil {
+			return err
+		}
 	}
 	m, err := llama.LoadModel(opts.Model, llama.ModelParams{})
 	if err != nil {
@@ -54,6 +60,9 @@ func perplexityRun(ctx context.Context, opts *Options) error {
 	po := perplexity.Options{
 		NCtx: opts.CtxSize, NBatch: opts.BatchSize, NUBatch: opts.UBatchSize, Threads: opts.Threads,
 		Chunks: max(opts.Chunks, 0), FlashAttn: opts.FlashAttn, Out: opts.IO.Out, Log: chatter,
+	}
+	if !opts.KLD {
+		po.ParseSpecial = opts.ParseSpecial
 	}
 	if opts.JSON {
 		po.Out = errOut // stdout carries the JSON
@@ -98,10 +107,30 @@ func perplexityRun(ctx context.Context, opts *Options) error {
 			Seconds: res.Elapsed.Seconds(), TokensPerS: res.TokensPerSecond(), Result: res}
 		if opts.KLD {
 			s.Input = ""
+		} else {
+			s.ParseSpecial = &opts.ParseSpecial
 		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(finite(s))
+	}
+	return nil
+}
+
+// resolveParseSpecial turns --parse-special on, unless it was given,
+// when the -f file's manifest says the text carries special tokens, and
+// says so on chatter.
+func resolveParseSpecial(opts *Options, chatter io.Writer) error {
+	if opts.ParseSpecialSet {
+		return nil
+	}
+	special, err := manifest.SpecialTokensOf(opts.File)
+	if err != nil {
+		return fmt.Errorf("%s: %w", opts.File, err)
+	}
+	if special {
+		opts.ParseSpecial = true
+		fmt.Fprintf(chatter, "calibkit: %s is chat-formatted (its manifest says so): tokenizing its special tokens as special tokens, which llama-perplexity does not (--parse-special=false to score them as text)\n", opts.File)
 	}
 	return nil
 }
@@ -119,6 +148,7 @@ func writeManifest(opts *Options, res *perplexity.Result) error {
 	m.Parameters["ubatch_size"] = opts.UBatchSize
 	m.Parameters["chunks"] = opts.Chunks
 	m.Parameters["flash_attn"] = opts.FlashAttn.String()
+	m.Parameters["parse_special"] = opts.ParseSpecial
 	m.Parameters["llama_cpp_commit"] = llama.Commit
 	m.Counts["text_tokens"] = res.TextTokens
 	m.Counts["n_vocab"] = res.NVocab
