@@ -51,6 +51,7 @@ func (x *executor) record(c *plan.Cell) (*results.Record, error) {
 			return nil, fmt.Errorf("cell %s: perplexity entry: %w", c.ID, err)
 		}
 		r.PPL, r.PPLError, r.ChunkNLL = pr.PPL, pr.PPLError, pr.ChunkNLL
+		r.EvalParseSpecial = st.Eval.ParseSpecial
 		r.Seconds["ppl"] = final.Seconds
 		if fi, err := os.Stat(x.evalText(st.Eval)); err == nil {
 			r.EvalBytes = fi.Size()

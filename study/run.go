@@ -126,6 +126,13 @@ func Prepare(ctx context.Context, o *Options) (*plan.Plan, engine.Engine, string
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
+	if _, ext := eng.(*engine.External); ext {
+		for _, e := range p.Evals {
+			if e.ParseSpecial {
+				return nil, nil, "", nil, fmt.Errorf("%s: eval set %s is chat-formatted (its manifest, or its corpus's, marks special tokens): %w", s.File, e.Name, engine.ErrParseSpecial)
+			}
+		}
+	}
 	return p, eng, model, h, nil
 }
 

@@ -194,6 +194,25 @@ func (x *executor) evalText(e *plan.Eval) string {
 	return e.Spec.File
 }
 
+// checkSpecial verifies that a built eval set's manifest marks special
+// tokens as the plan foresaw from its corpus's (plan.ParseSpecialOf),
+// since the steps' keys hold that decision.
+func (x *executor) checkSpecial(e *plan.Eval) error {
+	if e.Build == "" || x.p.Spec.Settings.EvalParseSpecial == "off" {
+		return nil
+	}
+	text := x.evalText(e)
+	special, err := manifest.SpecialTokensOf(text)
+	if err != nil {
+		return fmt.Errorf("eval set %s: %w", e.Name, err)
+	}
+	if special != e.ParseSpecial {
+		return fmt.Errorf("eval set %s: the manifest of %s says special tokens %v, but the plan read %v from the corpus %s's manifest; run the study again to plan it anew",
+			e.Name, text, special, e.ParseSpecial, e.Spec.Build.From)
+	}
+	return nil
+}
+
 // excludes lists the eval manifests a mix leaves out: the spec's, those
 // beside eval files, and those of built eval sets.
 func (x *executor) excludes(extra []string) []string {
@@ -334,15 +353,24 @@ func (x *executor) compute(ctx context.Context, st *plan.Step, dir string, log i
 			OutputTensorType: v.OutputTensorType, TokenEmbeddingType: v.TokenEmbeddingType, TensorTypes: v.TensorTypes,
 			LeaveOutputTensor: v.LeaveOutputTensor, Pure: v.Pure, Threads: x.threads, Log: log})
 	case plan.KindPPL:
+		if err := x.checkSpecial(st.Eval); err != nil {
+			return nil, err
+		}
 		q := x.out(st.Deps[0], quantFile)
-		return x.eng.Perplexity(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: q, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks})
+		return x.eng.Perplexity(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: q, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks,
+			ParseSpecial: st.Eval.ParseSpecial})
 	case plan.KindTask:
 		q := x.out(st.Deps[0], quantFile)
 		return x.eng.Tasks(ctx, engine.TaskJob{Common: x.common(log, progress), Model: q, File: st.Task.File, Mode: tasks.Mode(st.Task.Mode),
 			Tasks: st.Task.Tasks, Parallel: st.Task.Parallel})
 	case plan.KindKLDBase:
+		if err := x.checkSpecial(st.Eval); err != nil {
+			return nil, err
+		}
 		out := filepath.Join(dir, kldBaseFile)
-		if err := x.eng.SaveKLDBase(ctx, engine.PerplexityJob{Common: x.common(log, progress), Model: sp.Settings.KLDBase, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks}, out); err != nil {
+		j := engine.PerplexityJob{Common: x.common(log, progress), Model: sp.Settings.KLDBase, Text: x.evalText(st.Eval), Chunks: sp.Settings.Chunks,
+			ParseSpecial: st.Eval.ParseSpecial}
+		if err := x.eng.SaveKLDBase(ctx, j, out); err != nil {
 			return nil, err
 		}
 		return nil, nil

@@ -90,14 +90,20 @@ type PerplexityJob struct {
 	Common
 	Model, Text string
 	Chunks      int // 0 or -1: all
+	// ParseSpecial tokenizes special-token text as special tokens, for
+	// chat-formatted text; only the linked engine can (ErrParseSpecial).
+	// A KL-divergence run takes its tokens from the base file.
+	ParseSpecial bool
 }
 
 // PerplexityResult is llama-perplexity's estimate and each chunk's mean
-// negative log-likelihood over its scored tokens, in text order.
+// negative log-likelihood over its scored tokens, in text order;
+// ParseSpecial says the text's special tokens were parsed.
 type PerplexityResult struct {
-	PPL      float64   `json:"ppl"`
-	PPLError float64   `json:"ppl_error"`
-	ChunkNLL []float64 `json:"chunk_nll"`
+	PPL          float64   `json:"ppl"`
+	PPLError     float64   `json:"ppl_error"`
+	ChunkNLL     []float64 `json:"chunk_nll"`
+	ParseSpecial bool      `json:"parse_special,omitempty"`
 }
 
 // Stat is one printed statistic with its uncertainty (0 when none).

@@ -151,8 +151,17 @@ func (e *External) Quantize(ctx context.Context, j QuantizeJob) (*QuantizeResult
 	return &QuantizeResult{Bytes: fi.Size()}, nil
 }
 
+// ErrParseSpecial is the error of a perplexity job that asks llama.cpp's
+// tools to parse special tokens: llama-perplexity has no --parse-special.
+var ErrParseSpecial = errors.New("llama-perplexity cannot parse special tokens (it has no --parse-special): " +
+	"score this chat-formatted eval set with the linked engine (run without --llama-cpp), " +
+	"or set `settings: eval_parse_special: off` to score its special tokens as text in both engines")
+
 // Perplexity implements Engine with llama-perplexity --ppl-output-type 1.
 func (e *External) Perplexity(ctx context.Context, j PerplexityJob) (*PerplexityResult, error) {
+	if j.ParseSpecial {
+		return nil, fmt.Errorf("perplexity of %s on %s: %w", j.Model, j.Text, ErrParseSpecial)
+	}
 	out, log, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-perplexity", PerplexityArgs(j)...)
 	if err != nil {
 		return nil, err
@@ -169,6 +178,9 @@ func orDiscard(w io.Writer) io.Writer {
 
 // SaveKLDBase implements Engine with llama-perplexity --kl-divergence-base.
 func (e *External) SaveKLDBase(ctx context.Context, j PerplexityJob, out string) error {
+	if j.ParseSpecial {
+		return fmt.Errorf("KL-divergence base of %s on %s: %w", j.Model, j.Text, ErrParseSpecial)
+	}
 	args := append([]string{"-m", j.Model, "-f", j.Text, "--kl-divergence-base", out}, common(j.Common)...)
 	args = append(args, chunks(j.Chunks)...)
 	_, _, err := e.runComplete(ctx, j.Log, "Final estimate", "llama-perplexity", args...)

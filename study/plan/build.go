@@ -44,6 +44,9 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 	var excludeSteps []string
 	for i := range s.Eval {
 		e := &Eval{Name: s.Eval[i].Name, Spec: &s.Eval[i]}
+		if e.ParseSpecial, err = ParseSpecialOf(e.Spec, st.EvalParseSpecial); err != nil {
+			return nil, fmt.Errorf("eval set %s: %w", e.Name, err)
+		}
 		p.Evals = append(p.Evals, e)
 		if b := e.Spec.Build; b != nil {
 			k := stepcache.NewKey(KindEval).Param("unit", orDefault(b.Unit, "bytes")).Param("format", EvalFormat(b.Format)).
@@ -70,6 +73,10 @@ func New(s *spec.Spec, o Options) (*Plan, error) {
 		}
 	}
 	evalInput := func(k *stepcache.Key, e *Eval) error {
+		if e.ParseSpecial {
+			// another tokenization of the same text: another result
+			k.Param("parse_special", true)
+		}
 		if e.Build != "" {
 			return nil // the dep's key stands for it
 		}

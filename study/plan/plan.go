@@ -78,6 +78,10 @@ type Eval struct {
 	Spec *spec.EvalSet `json:"-"`
 	// Build is the eval step's ID when the set is built.
 	Build string `json:"build_step,omitempty"`
+	// ParseSpecial says perplexity and KL divergence tokenize its text
+	// with special tokens parsed: the text is chat-formatted and the
+	// study's eval_parse_special is not off (ParseSpecialOf).
+	ParseSpecial bool `json:"parse_special,omitempty"`
 }
 
 // Cell is one row of the results: a source, a variant, and an eval set

@@ -52,6 +52,10 @@ type Record struct {
 	SourceCoverage *coverage.Summary `json:"source_coverage,omitempty"`
 	QuantBytes     int64             `json:"quant_bytes"`
 	EvalBytes      int64             `json:"eval_bytes"`
+	// EvalParseSpecial says perplexity (and KL divergence) tokenized the
+	// chat-formatted eval text with its special tokens parsed, as the
+	// linked engine does unless the study's eval_parse_special is off.
+	EvalParseSpecial bool `json:"eval_parse_special,omitempty"`
 
 	PPL      float64   `json:"ppl"`
 	PPLError float64   `json:"ppl_error"`

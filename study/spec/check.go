@@ -84,6 +84,11 @@ func (s *Spec) check(root *yaml.Node) error {
 	default:
 		return s.errAt(p("settings", "flash_attn"), "flash_attn is on, off or auto, not %q", s.Settings.FlashAttn)
 	}
+	switch s.Settings.EvalParseSpecial {
+	case "", "auto", "off":
+	default:
+		return s.errAt(p("settings", "eval_parse_special"), "eval_parse_special is auto or off, not %q", s.Settings.EvalParseSpecial)
+	}
 	st := s.Settings
 	switch {
 	case st.Ctx < 8:

@@ -58,6 +58,14 @@ type Settings struct {
 	// commands default to off, faster with its CPU kernels; llama.cpp's
 	// tools to auto). Comparing engines, set it.
 	FlashAttn string `yaml:"flash_attn"`
+	// EvalParseSpecial is how perplexity and KL divergence tokenize an
+	// eval set whose text is chat-formatted (its manifest marks special
+	// tokens, or it is built from a chat corpus): "auto" (or empty)
+	// parses its special tokens as the control tokens the model reads,
+	// which only the linked engine can (llama-perplexity has no
+	// --parse-special); "off" scores them as plain text, as
+	// llama-perplexity does, in both engines.
+	EvalParseSpecial string `yaml:"eval_parse_special"`
 	// Baseline names the imatrix source every other one is compared with
 	// (default: the first).
 	Baseline string `yaml:"baseline"`

@@ -53,7 +53,7 @@ func TestParseGood(t *testing.T) {
 		s.Variants[2].OutputTensorType != "f16" || s.Variants[3].Type != "Q8_0" {
 		t.Errorf("variants %+v", s.Variants)
 	}
-	if s.Settings.Ctx != 512 || s.Settings.Batch != 2048 || s.Settings.Baseline != "none" {
+	if s.Settings.Ctx != 512 || s.Settings.Batch != 2048 || s.Settings.Baseline != "none" || s.Settings.EvalParseSpecial != "" {
 		t.Errorf("settings %+v", s.Settings)
 	}
 }
@@ -77,6 +77,7 @@ func TestParseErrors(t *testing.T) {
 		{"baseline", good + "  baseline: nope\n", `s.yaml:29:13: baseline "nope" names no imatrix source`},
 		{"duplicate", strings.Replace(good, "name: plus-ja", "name: en", 1), `s.yaml:7:5: imatrix source "en" is given twice`},
 		{"bad type", strings.Replace(good, "ctx: 512", "ctx: big", 1), "s.yaml: line 27: cannot unmarshal"},
+		{"eval_parse_special", good + "  eval_parse_special: on\n", `s.yaml:29:23: eval_parse_special is auto or off, not "on"`},
 		{"eval both", strings.Replace(good, "    file: wiki.test.raw", "    file: wiki.test.raw\n    build: {from: a, like: b}", 1), "eval set wiki: give exactly one of file and build"},
 	}
 	for _, tt := range cases {
