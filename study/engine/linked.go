@@ -77,7 +77,7 @@ func (j PerplexityJob) options() (perplexity.Options, error) {
 		return perplexity.Options{}, err
 	}
 	po := perplexity.Options{NCtx: j.Ctx, NBatch: j.Batch, NUBatch: min(512, j.Batch), Threads: j.Threads,
-		Chunks: max(j.Chunks, 0), FlashAttn: fa, Out: j.Log, Log: j.Log}
+		Chunks: max(j.Chunks, 0), FlashAttn: fa, ParseSpecial: j.ParseSpecial, Out: j.Log, Log: j.Log}
 	if j.Progress != nil {
 		po.Progress = func(p perplexity.Progress) { j.Progress(p.Chunks, p.TotalChunks) }
 	}
@@ -113,7 +113,7 @@ func (Linked) Perplexity(ctx context.Context, j PerplexityJob) (*PerplexityResul
 	if err != nil {
 		return nil, fmt.Errorf("perplexity of %s on %s: %w", j.Model, j.Text, err)
 	}
-	out := &PerplexityResult{PPL: r.PPL, PPLError: r.PPLError, ChunkNLL: make([]float64, len(r.ChunkNLL))}
+	out := &PerplexityResult{PPL: r.PPL, PPLError: r.PPLError, ChunkNLL: make([]float64, len(r.ChunkNLL)), ParseSpecial: j.ParseSpecial}
 	for i, c := range r.ChunkNLL {
 		out.ChunkNLL[i] = c.Sum / float64(c.Count)
 	}
@@ -140,6 +140,7 @@ func (Linked) KLD(ctx context.Context, model, base string, j PerplexityJob) (*KL
 		return nil, err
 	}
 	po.KLDBase = base
+	po.ParseSpecial = false // the base file's tokens
 	j.Text = ""
 	r, err := j.run(ctx, model, po)
 	if err != nil {
