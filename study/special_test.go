@@ -3,6 +3,7 @@ package study
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,6 +154,48 @@ func TestRunChatEvalParseSpecial(t *testing.T) {
 	for _, e := range []string{"en", "chat-eval", "chat-file"} {
 		if same := parsed[e] == asText[e]; same != (e == "en") {
 			t.Errorf("%s: PPL parsed %g, as text %g", e, parsed[e], asText[e])
+		}
+	}
+}
+
+// With eval_parse_special off, the chat eval sets are read as text in both
+// engines, and llama.cpp's tools and the linked engine agree on them as on
+// plain text (the quants without an imatrix are byte-identical,
+// TestEnginesAgree).
+func TestEnginesAgreeChatEvalAsText(t *testing.T) {
+	tools := llamaCpp(t)
+	ext, err := engine.NewExternal(tools)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, s := chatEvalFixture(t, "  eval_parse_special: off\n  flash_attn: \"off\"\n")
+	linked, err := Run(context.Background(), Options{Spec: s, Dir: filepath.Join(dir, "linked"), Engine: engine.Linked{}})
+	if err != nil {
+		t.Fatalf("linked: %v %+v", err, linked.Failed)
+	}
+	theirs, err := Run(context.Background(), Options{Spec: s, Dir: filepath.Join(dir, "llama.cpp"), Engine: ext})
+	if err != nil {
+		t.Fatalf("llama.cpp: %v %+v", err, theirs.Failed)
+	}
+	if len(linked.Records) != 3 || len(theirs.Records) != 3 {
+		t.Fatalf("%d and %d records", len(linked.Records), len(theirs.Records))
+	}
+	for i, a := range linked.Records {
+		b := theirs.Records[i]
+		var dmax float64
+		for j := range min(len(a.ChunkNLL), len(b.ChunkNLL)) {
+			dmax = math.Max(dmax, math.Abs(a.ChunkNLL[j]-b.ChunkNLL[j]))
+		}
+		d := math.Abs(a.PPL - b.PPL)
+		t.Logf("%s: PPL %.4f ± %.4f / %.4f ± %.4f (%.3f of its error), per-chunk NLL max |Δ| %.1e, mean KLD %g / %g",
+			a.Cell, a.PPL, a.PPLError, b.PPL, b.PPLError, d/b.PPLError, dmax, a.KLD["Mean KLD"].Value, b.KLD["Mean KLD"].Value)
+		// the same tokens: the same chunks, scored alike up to the two
+		// llama.cpp versions' kernels (bounded as in TestEnginesAgree)
+		if a.Cell != b.Cell || len(a.ChunkNLL) != len(b.ChunkNLL) || a.EvalParseSpecial || b.EvalParseSpecial {
+			t.Fatalf("%s / %s: %d / %d chunks, parse special %v / %v", a.Cell, b.Cell, len(a.ChunkNLL), len(b.ChunkNLL), a.EvalParseSpecial, b.EvalParseSpecial)
+		}
+		if d > 0.1*b.PPLError {
+			t.Errorf("%s: PPL %.4f and %.4f differ by %.2f of the error ± %.4f", a.Cell, a.PPL, b.PPL, d/b.PPLError, b.PPLError)
 		}
 	}
 }
