@@ -46,6 +46,19 @@ func BuiltinNames() []string {
 	return names
 }
 
+// builtinMarkers are the turn markers each built-in template writes, which
+// the models that use it read as control tokens.
+var builtinMarkers = map[string][]string{
+	"chatml": {"<|im_start|>", "<|im_end|>"},
+	"llama3": {"<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"},
+	"phi3":   {"<|system|>", "<|user|>", "<|assistant|>", "<|end|>"},
+	"gemma":  {"<start_of_turn>", "<end_of_turn>"},
+}
+
+// BuiltinMarkers returns the turn markers a built-in template writes (nil
+// for an unknown name): the control tokens a model using it needs.
+func BuiltinMarkers(name string) []string { return slices.Clone(builtinMarkers[name]) }
+
 // Builtin returns the Jinja source of a built-in template name.
 func Builtin(name string) (string, error) {
 	src, ok := builtins[name]

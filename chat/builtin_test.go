@@ -37,3 +37,32 @@ func TestBuiltins(t *testing.T) {
 		t.Errorf("unknown name: %v", err)
 	}
 }
+
+// Every built-in has its markers listed, and renders each of them: a model
+// given them as control tokens reads its turns as the template writes them.
+func TestBuiltinMarkers(t *testing.T) {
+	for _, name := range BuiltinNames() {
+		markers := BuiltinMarkers(name)
+		if len(markers) == 0 {
+			t.Errorf("%s: no markers", name)
+			continue
+		}
+		src, _ := Builtin(name)
+		tmpl, err := Compile(name, src, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := tmpl.Render(Conversation{Messages: []Message{{Role: "system", Content: "s"}, {Role: "user", Content: "u"}, {Role: "assistant", Content: "a"}}})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, m := range markers {
+			if !strings.Contains(out, m) {
+				t.Errorf("%s: marker %q not in its rendering %q", name, m, out)
+			}
+		}
+	}
+	if BuiltinMarkers("nonesuch") != nil {
+		t.Error("markers for an unknown name")
+	}
+}

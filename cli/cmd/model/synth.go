@@ -27,6 +27,7 @@ type SynthOptions struct {
 	Model  synth.Options
 	Output string
 	JSON   bool // print a JSON summary on stdout
+	chat   chatFlags
 
 	// Command is the command line, recorded in the output's manifest.
 	Command []string
@@ -71,6 +72,9 @@ atomically with a manifest beside it.`,
 			if opts.Output == "-" {
 				return cmdutil.FlagErrorf("-o/--output must name a file: a GGUF model is not written to stdout")
 			}
+			if err := opts.chat.apply(&opts.Model); err != nil {
+				return err
+			}
 			if err := opts.Model.Validate(); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
@@ -98,6 +102,7 @@ atomically with a manifest beside it.`,
 	f.StringVar(&m.Type, "type", d.Type, "matrix type: f32 or f16")
 	f.Uint64Var(&m.Seed, "seed", d.Seed, "weight seed")
 	f.StringVar(&m.Name, "name", "", "general.name (default: built from the flags)")
+	opts.chat.add(f)
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
 	return cmd
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/calibkit/calibkit/chat"
 	"github.com/calibkit/calibkit/cli/cmdutil/cmdtest"
 	"github.com/calibkit/calibkit/cli/iostreams"
 	"github.com/calibkit/calibkit/internal/manifest"
@@ -30,6 +31,21 @@ func TestNewCmdSynthFlags(t *testing.T) {
 				*o = synth.Options{Layers: 3, Embd: 96, FF: 200, Heads: 6, KVHeads: 3, Vocab: "bpe", VocabSize: 4000, Ctx: 4096,
 					Experts: 4, ExpertsUsed: 2, Type: "f16", Seed: 42, Name: "demo"}
 			}},
+		{name: "built-in chat template", args: "-o m.gguf --chat-template chatml", want: func(o *synth.Options) {
+			o.Special = []string{"<|im_start|>", "<|im_end|>"}
+			o.ChatTemplate, _ = chat.Builtin("chatml")
+		}},
+		{name: "markers given", args: "-o m.gguf --special <s1> --special <s2> --chat-template gemma", want: func(o *synth.Options) {
+			o.Special = []string{"<s1>", "<s2>"}
+			o.ChatTemplate, _ = chat.Builtin("gemma")
+		}},
+		{name: "markers alone", args: "-o m.gguf --special <|im_start|>", want: func(o *synth.Options) { o.Special = []string{"<|im_start|>"} }},
+		{name: "template file", args: "-o m.gguf --chat-template " + filepath.Join("..", "..", "..", "chat", "testdata", "templates", "google-gemma-2-2b-it.jinja"), want: func(o *synth.Options) {
+			b, _ := os.ReadFile(filepath.Join("..", "..", "..", "chat", "testdata", "templates", "google-gemma-2-2b-it.jinja"))
+			o.ChatTemplate = string(b)
+		}},
+		{name: "unknown template", args: "-o m.gguf --chat-template nonesuch", wantErr: "--chat-template nonesuch: neither a built-in name (chatml, gemma, llama3, phi3) nor a readable Jinja file"},
+		{name: "repeated marker", args: "-o m.gguf --special <a> --special <a>", wantErr: "<a>"},
 		{name: "no output", args: "--layers 3", wantErr: "-o/--output is required"},
 		{name: "stdout", args: "-o -", wantErr: "must name a file"},
 		{name: "heads", args: "-o m.gguf --heads 5", wantErr: "--heads: 5 heads do not divide --embd 64"},

@@ -21,6 +21,7 @@ type TrainOptions struct {
 	IO    *iostreams.IOStreams
 	Train train.Options
 	JSON  bool
+	chat  chatFlags
 }
 
 // NewCmdTrain returns the `model train` command; runF replaces the real run
@@ -61,6 +62,9 @@ the step and learning rate.`,
 			if o.CheckpointEvery > 0 && o.Checkpoint == "" {
 				o.Checkpoint = o.Output + ".ckpt.gguf"
 			}
+			if err := opts.chat.apply(&o.Model); err != nil {
+				return err
+			}
 			if err := o.Validate(); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
@@ -95,6 +99,7 @@ the step and learning rate.`,
 	f.IntVarP(&o.Threads, "threads", "t", 0, "CPU threads (default: the physical cores)")
 	f.IntVar(&o.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "save a checkpoint every N steps (0: never)")
 	f.StringVar(&o.Checkpoint, "checkpoint", "", "checkpoint file (default: OUTPUT.ckpt.gguf)")
+	opts.chat.add(f)
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary on stdout")
 	return cmd
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/calibkit/calibkit/chat"
 	"github.com/calibkit/calibkit/cli/cmdutil/cmdtest"
 	"github.com/calibkit/calibkit/cli/iostreams"
 	"github.com/calibkit/calibkit/train"
@@ -34,6 +36,12 @@ func TestNewCmdTrainFlags(t *testing.T) {
 					t.Errorf("options %+v", o)
 				}
 			}},
+		{name: "chat model", args: "-o m.gguf --chat-template chatml a.txt chat.txt", check: func(t *testing.T, o *train.Options) {
+			src, _ := chat.Builtin("chatml")
+			if !slices.Equal(o.Model.Special, []string{"<|im_start|>", "<|im_end|>"}) || o.Model.ChatTemplate != src {
+				t.Errorf("special %q, template %q", o.Model.Special, o.Model.ChatTemplate)
+			}
+		}},
 		{name: "no output", args: "a.txt", wantErr: "-o/--output is required"},
 		{name: "no input", args: "-o m.gguf", wantErr: "requires at least 1 arg"},
 		{name: "window", args: "-o m.gguf --window 300 a.txt", wantErr: "--window must be a positive multiple of 256"},
