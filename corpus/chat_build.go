@@ -9,10 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"unicode/utf8"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/calibkit/calibkit/chat"
 	"github.com/calibkit/calibkit/internal/manifest"
@@ -21,7 +18,6 @@ import (
 // chatBatch is a run of consecutive records travelling through the
 // pipeline.
 type chatBatch struct {
-	seq   int
 	items []chatItem
 	out   []chatDoc
 }
@@ -110,22 +106,21 @@ func ProcessChat(ctx context.Context, inputs []string, w io.Writer, format Outpu
 	}
 	workers := max(opts.Workers, 1)
 	st := &ChatStats{Inputs: len(inputs)}
-	g, ctx := errgroup.WithContext(ctx)
-	jobs := make(chan *chatBatch, workers)
-	results := make(chan *chatBatch, workers)
-	tokens := make(chan struct{}, 2*workers+2)
-
-	g.Go(func() error {
-		defer close(jobs)
-		return readChatInputs(ctx, inputs, &opts, jobs, tokens)
-	})
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		g.Go(func() error {
-			defer wg.Done()
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	var seen *hashSet
+	if opts.Dedup {
+		seen = newHashSet()
+		defer seen.free()
+	}
+	var buf []byte
+	err := runOrdered(ctx, workers,
+		func(_ context.Context, send func(*chatBatch) error) error {
+			return readChatInputs(inputs, &opts, send)
+		},
+		func() func(*chatBatch) error {
 			n := &normalizer{opts: opts.Normalize}
-			for b := range jobs {
+			return func(b *chatBatch) error {
 				b.out = make([]chatDoc, len(b.items))
 				for i := range b.items {
 					it := &b.items[i]
@@ -143,69 +138,37 @@ func ProcessChat(ctx context.Context, inputs []string, w io.Writer, format Outpu
 					b.out[i] = d
 				}
 				b.items = nil
-				select {
-				case results <- b:
-				case <-ctx.Done():
-					return ctx.Err()
+				return nil
+			}
+		},
+		func(b *chatBatch) error {
+			for i := range b.out {
+				d := &b.out[i]
+				st.RecordsRead++
+				st.MessageBytes += d.msgBytes
+				st.ControlsRemoved += d.controls
+				st.InvalidUTF8 += d.invalidUTF
+				if d.skip != "" {
+					st.skip(d.skip, d.where)
+					continue
 				}
+				if seen != nil && !seen.add(hash64(d.text)) {
+					st.Duplicates++
+					continue
+				}
+				var err error
+				if buf, err = writeChat(bw, format, d, buf); err != nil {
+					return fmt.Errorf("write output: %w", err)
+				}
+				st.ConversationsWritten++
+				if format == OutputText && strings.Contains(d.text, "\n\n") {
+					st.BlankLineConversations++
+				}
+				st.Characters += int64(utf8.RuneCountInString(d.text))
 			}
 			return nil
 		})
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-	cw := &countingWriter{w: w}
-	bw := bufio.NewWriterSize(cw, 1<<20)
-	g.Go(func() error {
-		var seen *hashSet
-		if opts.Dedup {
-			seen = newHashSet()
-			defer seen.free()
-		}
-		var buf []byte
-		pending := map[int]*chatBatch{}
-		next := 0
-		for b := range results {
-			pending[b.seq] = b
-			for {
-				b, ok := pending[next]
-				if !ok {
-					break
-				}
-				delete(pending, next)
-				next++
-				for i := range b.out {
-					d := &b.out[i]
-					st.RecordsRead++
-					st.MessageBytes += d.msgBytes
-					st.ControlsRemoved += d.controls
-					st.InvalidUTF8 += d.invalidUTF
-					if d.skip != "" {
-						st.skip(d.skip, d.where)
-						continue
-					}
-					if seen != nil && !seen.add(hash64(d.text)) {
-						st.Duplicates++
-						continue
-					}
-					var err error
-					if buf, err = writeChat(bw, format, d, buf); err != nil {
-						return fmt.Errorf("write output: %w", err)
-					}
-					st.ConversationsWritten++
-					if format == OutputText && strings.Contains(d.text, "\n\n") {
-						st.BlankLineConversations++
-					}
-					st.Characters += int64(utf8.RuneCountInString(d.text))
-				}
-				<-tokens
-			}
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if err := bw.Flush(); err != nil {
@@ -239,22 +202,12 @@ func (s *ChatStats) DescribeSkips() string { return describeSkips(s) }
 
 // readChatInputs reads the inputs in order and sends their records in
 // batches.
-func readChatInputs(ctx context.Context, inputs []string, opts *ChatOptions, jobs chan<- *chatBatch, tokens chan struct{}) error {
-	seq := 0
+func readChatInputs(inputs []string, opts *ChatOptions, sendBatch func(*chatBatch) error) error {
 	cur := &chatBatch{}
 	send := func() error {
-		cur.seq = seq
-		select {
-		case tokens <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := sendBatch(cur); err != nil {
+			return err
 		}
-		select {
-		case jobs <- cur:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		seq++
 		cur = &chatBatch{}
 		return nil
 	}

@@ -7,9 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // Batches are cut at this much text or this many documents, whichever
@@ -21,7 +18,6 @@ const (
 
 // batch is a run of consecutive documents travelling through the pipeline.
 type batch struct {
-	seq     int
 	docs    []Document
 	out     []cleanDoc
 	st      Stats
@@ -62,82 +58,47 @@ func Process(ctx context.Context, inputs []string, w io.Writer, format OutputFor
 	dw := newDocWriter(w, format, &opts, st)
 	defer dw.close()
 
-	g, ctx := errgroup.WithContext(ctx)
-	jobs := make(chan *batch, workers)
-	results := make(chan *batch, workers)
-	// tokens bound the batches in flight, so a slow batch cannot make the
-	// writer's reorder buffer grow without end.
-	tokens := make(chan struct{}, 2*workers+2)
-	emptyInputs := make(chan []string, 1)
-
-	g.Go(func() error {
-		defer close(jobs)
-		empty, err := readInputs(ctx, inputs, opts.Reader, jobs, tokens)
-		emptyInputs <- empty
-		return err
-	})
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		g.Go(func() error {
-			defer wg.Done()
+	var empty []string
+	err = runOrdered(ctx, workers,
+		func(_ context.Context, send func(*batch) error) error {
+			var err error
+			empty, err = readInputs(inputs, opts.Reader, send)
+			return err
+		},
+		func() func(*batch) error {
 			wk := newWorker(&opts, headings, split, filter)
-			for b := range jobs {
+			return func(b *batch) error {
 				b.out = make([]cleanDoc, len(b.docs))
 				for i, d := range b.docs {
 					b.out[i] = wk.process(d, &b.st)
 				}
 				b.docs = nil
-				select {
-				case results <- b:
-				case <-ctx.Done():
-					return ctx.Err()
+				return nil
+			}
+		},
+		func(b *batch) error {
+			for i := range b.out {
+				if err := dw.write(&b.out[i]); err != nil {
+					return fmt.Errorf("write output: %w", err)
 				}
+			}
+			st.DocumentsRead += int64(len(b.out))
+			st.InputTextBytes += b.st.InputTextBytes
+			st.InvalidUTF8 += b.st.InvalidUTF8
+			st.Removed.add(&b.st.Removed)
+			if opts.Progress != nil {
+				opts.Progress(Progress{InputBytes: b.inBytes, TotalInputBytes: total,
+					Documents: st.DocumentsRead, TextBytes: st.InputTextBytes})
 			}
 			return nil
 		})
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-	g.Go(func() error {
-		pending := map[int]*batch{}
-		next := 0
-		for b := range results {
-			pending[b.seq] = b
-			for {
-				b, ok := pending[next]
-				if !ok {
-					break
-				}
-				delete(pending, next)
-				next++
-				for i := range b.out {
-					if err := dw.write(&b.out[i]); err != nil {
-						return fmt.Errorf("write output: %w", err)
-					}
-				}
-				st.DocumentsRead += int64(len(b.out))
-				st.InputTextBytes += b.st.InputTextBytes
-				st.InvalidUTF8 += b.st.InvalidUTF8
-				st.Removed.add(&b.st.Removed)
-				<-tokens
-				if opts.Progress != nil {
-					opts.Progress(Progress{InputBytes: b.inBytes, TotalInputBytes: total,
-						Documents: st.DocumentsRead, TextBytes: st.InputTextBytes})
-				}
-			}
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if err := dw.flush(); err != nil {
 		return nil, fmt.Errorf("write output: %w", err)
 	}
-	st.EmptyInputs = <-emptyInputs
+	st.EmptyInputs = empty
 	if st.DocumentsRead == 0 {
 		return nil, fmt.Errorf("no documents in %s: the input is empty", strings.Join(inputs, ", "))
 	}
@@ -150,25 +111,16 @@ func Process(ctx context.Context, inputs []string, w io.Writer, format OutputFor
 
 // readInputs reads the inputs in order and sends their documents in
 // batches. It returns the inputs that held no document.
-func readInputs(ctx context.Context, inputs []string, ro ReaderOptions, jobs chan<- *batch, tokens chan struct{}) ([]string, error) {
+func readInputs(inputs []string, ro ReaderOptions, sendBatch func(*batch) error) ([]string, error) {
 	var empty []string
-	seq := 0
 	var done int64 // bytes of the inputs finished
 	cur := &batch{}
 	size := 0
 	send := func(inBytes int64) error {
-		cur.seq, cur.inBytes = seq, inBytes
-		select {
-		case tokens <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		cur.inBytes = inBytes
+		if err := sendBatch(cur); err != nil {
+			return err
 		}
-		select {
-		case jobs <- cur:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		seq++
 		cur, size = &batch{}, 0
 		return nil
 	}
