@@ -1,7 +1,10 @@
 package chat
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 )
@@ -66,4 +69,23 @@ func Builtin(name string) (string, error) {
 		return "", fmt.Errorf("no built-in chat template %q; built-in names: %s (or give a Jinja file)", name, strings.Join(BuiltinNames(), ", "))
 	}
 	return src, nil
+}
+
+// LoadTemplate returns the Jinja source that a --chat-template value
+// names: the file at that path, or else the built-in template of that name
+// (builtin true). Neither is an error naming both.
+func LoadTemplate(nameOrFile string) (src string, builtin bool, err error) {
+	data, err := os.ReadFile(nameOrFile)
+	switch {
+	case err == nil:
+		return string(data), false, nil
+	case errors.Is(err, fs.ErrNotExist):
+		b, berr := Builtin(nameOrFile)
+		if berr != nil {
+			return "", false, fmt.Errorf("--chat-template %s: no such file, and %w", nameOrFile, berr)
+		}
+		return b, true, nil
+	default:
+		return "", false, fmt.Errorf("--chat-template: %w", err)
+	}
 }

@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -64,5 +66,33 @@ func TestBuiltinMarkers(t *testing.T) {
 	}
 	if BuiltinMarkers("nonesuch") != nil {
 		t.Error("markers for an unknown name")
+	}
+}
+
+// A --chat-template value is a file first, then a built-in name.
+func TestLoadTemplate(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "t.jinja")
+	os.WriteFile(file, []byte("{{ messages[0].content }}"), 0o644)
+	chatml := filepath.Join(dir, "chatml") // a file named like a built-in wins
+	os.WriteFile(chatml, []byte("mine"), 0o644)
+	builtin, _ := Builtin("gemma")
+	for _, tc := range []struct {
+		arg, src, err string
+		builtin       bool
+	}{
+		{arg: file, src: "{{ messages[0].content }}"},
+		{arg: chatml, src: "mine"},
+		{arg: "gemma", src: builtin, builtin: true},
+		{arg: "nonesuch", err: `--chat-template nonesuch: no such file, and no built-in chat template "nonesuch"; built-in names: chatml, gemma, llama3, phi3 (or give a Jinja file)`},
+		{arg: dir, err: "--chat-template: read " + dir + ": is a directory"},
+	} {
+		src, isBuiltin, err := LoadTemplate(tc.arg)
+		switch {
+		case tc.err != "" && (err == nil || err.Error() != tc.err):
+			t.Errorf("%s: error %v, want %q", tc.arg, err, tc.err)
+		case tc.err == "" && (err != nil || src != tc.src || isBuiltin != tc.builtin):
+			t.Errorf("%s: %q, %v, %v; want %q, %v", tc.arg, src, isBuiltin, err, tc.src, tc.builtin)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,23 +36,12 @@ func (c *ChatFlags) chatOn() bool { return c.Template != "" || c.From != "" }
 
 func addChatFlags(cmd *cobra.Command, c *ChatFlags) {
 	f := cmd.Flags()
-	f.StringVar(&c.Template, "chat-template", "", "render conversation records with this chat template: a Jinja file or a built-in name ("+joinNames()+")")
+	f.StringVar(&c.Template, "chat-template", "", "render conversation records with this chat template: a Jinja file or a built-in name ("+strings.Join(chat.BuiltinNames(), ", ")+")")
 	f.StringVar(&c.From, "chat-template-from", "", "render conversation records with this GGUF model's tokenizer.chat_template (and its BOS/EOS tokens)")
 	f.StringVar(&c.Column, "chat-column", "", `column / key holding the turns: a list of {role, content} or of ShareGPT {from, value} (default "messages", then "conversations")`)
 	f.StringVar(&c.BOS, "chat-bos", "", "bos_token text given to the chat template (default: the model's, with --chat-template-from)")
 	f.StringVar(&c.EOS, "chat-eos", "", "eos_token text given to the chat template (default: the model's, with --chat-template-from)")
 	f.StringVar(&c.Date, "chat-date", "", "the date strftime_now gives templates that print one, YYYY-MM-DD (default: today, UTC; recorded in the manifest)")
-}
-
-func joinNames() string {
-	s := ""
-	for i, n := range chat.BuiltinNames() {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
 }
 
 // checkChatFlags refuses the plain-text flags that mean nothing for
@@ -99,19 +87,9 @@ func chatTemplate(c *ChatFlags, date time.Time) (corpus.ChatOptions, error) {
 	if c.From != "" {
 		co, err = corpus.ModelChatOptions(c.From, c.BOS, c.EOS, date)
 	} else {
-		var src string
-		data, ferr := os.ReadFile(c.Template)
-		switch {
-		case ferr == nil:
-			src = string(data)
-		case errors.Is(ferr, os.ErrNotExist):
-			b, berr := chat.Builtin(c.Template)
-			if berr != nil {
-				return corpus.ChatOptions{}, fmt.Errorf("--chat-template %s: no such file, and %w", c.Template, berr)
-			}
-			src = b
-		default:
-			return corpus.ChatOptions{}, fmt.Errorf("--chat-template: %w", ferr)
+		src, _, lerr := chat.LoadTemplate(c.Template)
+		if lerr != nil {
+			return corpus.ChatOptions{}, lerr
 		}
 		co, err = corpus.TemplateChatOptions(c.Template, src, c.BOS, c.EOS, date)
 	}

@@ -2,8 +2,8 @@ package modelcmd
 
 import (
 	"fmt"
-	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -21,18 +21,7 @@ type chatFlags struct {
 
 func (c *chatFlags) add(f *pflag.FlagSet) {
 	f.StringArrayVar(&c.special, "special", nil, "a control token added after the vocabulary, e.g. a chat template's turn marker '<|im_start|>' (repeat the flag for more); llama.cpp reads its text as that one token when parsing special tokens")
-	f.StringVar(&c.template, "chat-template", "", "store a chat template as tokenizer.chat_template: a Jinja file or a built-in name ("+joinNames()+"); with no --special, the built-in's turn markers become control tokens")
-}
-
-func joinNames() string {
-	s := ""
-	for i, n := range chat.BuiltinNames() {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
+	f.StringVar(&c.template, "chat-template", "", "store a chat template as tokenizer.chat_template: a Jinja file or a built-in name ("+strings.Join(chat.BuiltinNames(), ", ")+"); with no --special, the built-in's turn markers become control tokens")
 }
 
 // apply fills m's Special and ChatTemplate from the flags. A template that
@@ -42,23 +31,14 @@ func (c *chatFlags) apply(m *synth.Options) error {
 	if c.template == "" {
 		return nil
 	}
-	src, name := "", c.template
-	if slices.Contains(chat.BuiltinNames(), c.template) {
-		var err error
-		if src, err = chat.Builtin(c.template); err != nil {
-			return err
-		}
-		if len(m.Special) == 0 {
-			m.Special = chat.BuiltinMarkers(c.template)
-		}
-	} else {
-		b, err := os.ReadFile(c.template)
-		if err != nil {
-			return cmdutil.FlagErrorf("--chat-template %s: neither a built-in name (%s) nor a readable Jinja file: %v", c.template, joinNames(), err)
-		}
-		src = string(b)
+	src, builtin, err := chat.LoadTemplate(c.template)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
 	}
-	if _, err := chat.Compile(name, src, chat.Options{}); err != nil {
+	if builtin && len(m.Special) == 0 {
+		m.Special = chat.BuiltinMarkers(c.template)
+	}
+	if _, err := chat.Compile(c.template, src, chat.Options{}); err != nil {
 		return &cmdutil.FlagError{Err: fmt.Errorf("--chat-template: %w", err)}
 	}
 	m.ChatTemplate = src

@@ -44,7 +44,7 @@ func TestNewCmdSynthFlags(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join("..", "..", "..", "chat", "testdata", "templates", "google-gemma-2-2b-it.jinja"))
 			o.ChatTemplate = string(b)
 		}},
-		{name: "unknown template", args: "-o m.gguf --chat-template nonesuch", wantErr: "--chat-template nonesuch: neither a built-in name (chatml, gemma, llama3, phi3) nor a readable Jinja file"},
+		{name: "unknown template", args: "-o m.gguf --chat-template nonesuch", wantErr: `--chat-template nonesuch: no such file, and no built-in chat template "nonesuch"; built-in names: chatml, gemma, llama3, phi3 (or give a Jinja file)`},
 		{name: "repeated marker", args: "-o m.gguf --special <a> --special <a>", wantErr: "<a>"},
 		{name: "no output", args: "--layers 3", wantErr: "-o/--output is required"},
 		{name: "stdout", args: "-o -", wantErr: "must name a file"},
