@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/calibkit/calibkit/chat/chattest"
 )
 
 // BenchmarkBuildChat measures corpus build's chat path end to end (read
@@ -38,7 +40,7 @@ func BenchmarkBuildChat(b *testing.B) {
 		f.Write(append(line, '\n'))
 	}
 	f.Close()
-	tmpl := gemma2(b)
+	tmpl := chattest.Gemma2(b)
 	opts := ChatOptions{Template: tmpl, Dedup: true, Workers: runtime.GOMAXPROCS(0),
 		Normalize: NormalizeOptions{Newlines: true, StripControls: true}}
 	b.SetBytes(msgBytes)

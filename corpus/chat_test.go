@@ -9,25 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/calibkit/calibkit/chat"
+	"github.com/calibkit/calibkit/chat/chattest"
 	"github.com/calibkit/calibkit/internal/manifest"
 )
-
-// gemma2 is Gemma 2's chat template (chat/testdata/templates).
-func gemma2(t testing.TB) *chat.Template {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join("..", "chat", "testdata", "templates", "google-gemma-2-2b-it.jinja"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := chat.Compile("gemma-2", string(src), chat.Options{BOS: "<bos>", EOS: "<eos>", Now: time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tmpl
-}
 
 const chatJSONL = `{"id": "a", "messages": [{"role": "user", "content": "Hi\u200b there\r\n"}, {"role": "assistant", "content": "Hello."}]}
 {"id": "b", "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "x"}]}
@@ -43,7 +29,7 @@ func TestBuildChat(t *testing.T) {
 	if err := os.WriteFile(in, []byte(chatJSONL), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	opts := ChatOptions{Template: gemma2(t), TemplateName: "gemma-2", IDColumn: "id", Dedup: true, Workers: 2,
+	opts := ChatOptions{Template: chattest.Gemma2(t), TemplateName: "gemma-2", IDColumn: "id", Dedup: true, Workers: 2,
 		Normalize: NormalizeOptions{Newlines: true, StripControls: true}}
 	out := filepath.Join(dir, "chat.txt")
 	st, err := BuildChat(context.Background(), []string{in}, out, []string{"test"}, opts)
@@ -106,7 +92,7 @@ func TestBuildChatWorkersInvariant(t *testing.T) {
 	var outs []string
 	for _, w := range []int{1, 3} {
 		var buf bytes.Buffer
-		_, err := ProcessChat(context.Background(), []string{in}, &buf, OutputText, ChatOptions{Template: gemma2(t), Dedup: true, Workers: w})
+		_, err := ProcessChat(context.Background(), []string{in}, &buf, OutputText, ChatOptions{Template: chattest.Gemma2(t), Dedup: true, Workers: w})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,9 +122,9 @@ func TestBuildChatErrors(t *testing.T) {
 		tmpl *chat.Template
 		want string
 	}{
-		{refused, gemma2(t), "all 1 records read were skipped (1: template: System role not supported (first at " + refused + " line 1))"},
-		{bad, gemma2(t), bad + " line 2"},
-		{txt, gemma2(t), "conversations are read from parquet or JSONL"},
+		{refused, chattest.Gemma2(t), "all 1 records read were skipped (1: template: System role not supported (first at " + refused + " line 1))"},
+		{bad, chattest.Gemma2(t), bad + " line 2"},
+		{txt, chattest.Gemma2(t), "conversations are read from parquet or JSONL"},
 		{ok, method, "m.jinja line 2 uses method or function zfill()"},
 	} {
 		out := filepath.Join(dir, "out.txt")

@@ -9,9 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/calibkit/calibkit/chat"
+	"github.com/calibkit/calibkit/chat/chattest"
 	"github.com/calibkit/calibkit/corpus"
 )
 
@@ -19,19 +18,6 @@ import (
 // rendered by `corpus.BuildChat` with Gemma 2's template from chat's test
 // data, so their layout and manifests are what `calibkit corpus build
 // --chat-template` writes.
-
-func gemmaTemplate(t testing.TB) *chat.Template {
-	t.Helper()
-	src, err := os.ReadFile(filepath.Join("..", "chat", "testdata", "templates", "google-gemma-2-2b-it.jinja"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := chat.Compile("gemma-2", string(src), chat.Options{BOS: "<bos>", EOS: "<eos>", Now: time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tmpl
-}
 
 // writeChatCorpus builds a chat corpus of n generated conversations (two
 // to six turns of generated sentences) to dir/name (.jsonl or .txt). With
@@ -73,7 +59,7 @@ func writeChatCorpus(t testing.TB, dir, name string, seed uint64, n int, paragra
 	}
 	out := filepath.Join(dir, name)
 	_, err := corpus.BuildChat(context.Background(), []string{src}, out, []string{"test"}, corpus.ChatOptions{
-		Template: gemmaTemplate(t), TemplateName: "gemma-2", IDColumn: "id", Workers: 1,
+		Template: chattest.Gemma2(t), TemplateName: "gemma-2", IDColumn: "id", Workers: 1,
 		Normalize: corpus.NormalizeOptions{Newlines: true, StripControls: true},
 	})
 	if err != nil {
