@@ -1,11 +1,10 @@
 package plan
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/calibkit/calibkit/internal/manifest"
+	"github.com/calibkit/calibkit/mix"
 	"github.com/calibkit/calibkit/study/spec"
 )
 
@@ -24,13 +23,9 @@ func ParseSpecialOf(e *spec.EvalSet, setting string) (bool, error) {
 	if e.Build == nil {
 		return manifest.SpecialTokensOf(e.File)
 	}
-	m, err := manifest.Read(manifest.Path(e.Build.From))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
+	mark, err := mix.ReadChatMark(e.Build.From)
 	if err != nil {
 		return false, fmt.Errorf("corpus %s: %w", e.Build.From, err)
 	}
-	chat, _ := m.Extra[manifest.KeyChatFormatted].(bool)
-	return chat, nil
+	return mark.Chat, nil
 }
