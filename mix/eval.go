@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -194,68 +193,42 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 	if pool.Chat() {
 		return buildEvalChat(ctx, pool, m, opts, target)
 	}
-	maxFill := opts.MaxFillArticles
-	if maxFill <= 0 {
-		maxFill = 64
-	}
+	maxFill := opts.maxFill()
 	f := opts.Format
 	order := pool.Order(opts.Seed, 1)
 	res := &EvalResult{}
 	var (
 		out       []evalPart
-		gap       = target
 		pos       int
-		misses    int
-		rejected  []*Article
 		available int64 // whole-article size of every usable article seen
 		res1      = min(reserve(opts.Unit), target/4)
 	)
-	next := func() (*Article, int64, error) {
+	next := func() (*Article, int64, bool, error) {
 		for pos < len(order) {
 			if err := ctx.Err(); err != nil {
-				return nil, 0, err
+				return nil, 0, false, err
 			}
 			a, err := pool.Article(order[pos])
 			pos++
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, false, err
 			}
 			if len(a.Paragraphs) == 0 || opts.Exclude.Has(a.ID) {
 				continue
 			}
 			c, err := m.cost(f.article(a))
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, false, err
 			}
 			available += c
-			return a, c, nil
+			return a, c, true, nil
 		}
-		return nil, 0, nil
+		return nil, 0, false, nil
 	}
 	// Phase 1: whole articles.
-	var (
-		taken []*Article
-		costs []int64
-	)
-	for gap > 0 && misses < maxMisses {
-		a, c, err := next()
-		if err != nil {
-			return nil, nil, err
-		}
-		if a == nil {
-			break
-		}
-		if c == gap || (c < gap && gap-c >= res1) {
-			taken = append(taken, a)
-			costs = append(costs, c)
-			gap -= c
-			misses = 0
-			continue
-		}
-		misses++
-		if len(rejected) < maxFill {
-			rejected = append(rejected, a)
-		}
+	taken, rejected, gap, err := takeWhole(next, target, res1, maxFill)
+	if err != nil {
+		return nil, nil, err
 	}
 	if gap > 0 && pos == len(order) && available < target {
 		return nil, nil, fmt.Errorf("corpus %s holds %d %s in %s layout (%d articles usable), less than the %d asked for: use a smaller target or a bigger corpus",
@@ -264,55 +237,23 @@ func buildEval(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, t
 	// Phase 2: exact fill with sentences of articles not used whole. When
 	// no exact fill exists, the last whole articles are given back to the
 	// fill one at a time (up to maxBackoff), and the closest result kept.
-	var (
-		fillCands  []*Article
-		fillChosen [][]int
-		keep       = len(taken)
-		bestGap    = gap
-	)
-	if gap > 0 {
-		extra := rejected
-		for len(extra) < maxFill {
-			a, _, err := next()
-			if err != nil {
-				return nil, nil, err
-			}
-			if a == nil {
-				break
-			}
-			extra = append(extra, a)
-		}
-		goal := gap
-		bestGap = -1
-		for back := 0; back <= min(maxBackoff, len(taken)); back++ {
-			if back > 0 {
-				goal += costs[len(taken)-back]
-			}
-			cands := slices.Clone(taken[len(taken)-back:])
-			slices.Reverse(cands)
-			cands = append(cands, extra...)
-			best, chosen, err := fillGap(m, f, goal, cands)
-			if err != nil {
-				return nil, nil, err
-			}
-			if bestGap < 0 || goal-best < bestGap {
-				bestGap, keep, fillCands, fillChosen = goal-best, len(taken)-back, cands, chosen
-			}
-			if bestGap == 0 {
-				break
-			}
-		}
+	keep, fillCands, fillChosen, bestGap, err := fillBack(next, taken, rejected, gap, maxFill,
+		func(goal int64, cands []drawn[*Article]) (int64, [][]int, error) {
+			return fillGap(m, f, goal, cands)
+		})
+	if err != nil {
+		return nil, nil, err
 	}
-	for i, a := range taken[:keep] {
-		out = append(out, evalPart{text: f.article(a), cost: costs[i]})
-		res.Articles = append(res.Articles, a.ID)
-		res.Sentences += a.Sentences()
+	for _, d := range taken[:keep] {
+		out = append(out, evalPart{text: f.article(d.p), cost: d.cost})
+		res.Articles = append(res.Articles, d.p.ID)
+		res.Sentences += d.p.Sentences()
 	}
 	for i, items := range fillChosen {
 		if items == nil {
 			continue
 		}
-		a := fillCands[i]
+		a := fillCands[i].p
 		flat := flatten(a)
 		var b strings.Builder
 		b.WriteString(f.header(a))
@@ -339,9 +280,10 @@ const maxBackoff = 8
 // fillGap runs the exact fill for goal over the sentences of cands, adding
 // articles until goal is reachable. It returns the best total and, per
 // candidate, the sentences chosen (nil when unused).
-func fillGap(m *measurer, f Format, goal int64, cands []*Article) (int64, [][]int, error) {
+func fillGap(m *measurer, f Format, goal int64, cands []drawn[*Article]) (int64, [][]int, error) {
 	fl := newFiller(goal)
-	for _, a := range cands {
+	for _, d := range cands {
+		a := d.p
 		if fl.reached() {
 			break
 		}

@@ -3,7 +3,6 @@ package mix
 import (
 	"context"
 	"fmt"
-	"slices"
 )
 
 // buildEvalChat builds an eval set of target in m's unit from a chat
@@ -16,10 +15,7 @@ import (
 // Deviation. Each conversation is written as corpus build's .txt writes
 // it (the rendering, then a blank line); Format does not apply.
 func buildEvalChat(ctx context.Context, pool *Pool, m *measurer, opts EvalOptions, target int64) ([]evalPart, *EvalResult, error) {
-	maxFill := opts.MaxFillArticles
-	if maxFill <= 0 {
-		maxFill = 64
-	}
+	maxFill := opts.maxFill()
 	order := pool.Order(opts.Seed, 1)
 	var (
 		pos       int
@@ -28,91 +24,43 @@ func buildEvalChat(ctx context.Context, pool *Pool, m *measurer, opts EvalOption
 		smallest  *conversation
 		minCost   int64
 	)
-	type conv struct {
-		c    *conversation
-		cost int64
-	}
-	next := func() (*conv, error) {
+	next := func() (*conversation, int64, bool, error) {
 		for pos < len(order) {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, 0, false, err
 			}
 			c, err := pool.conversation(order[pos])
 			pos++
 			if err != nil {
-				return nil, err
+				return nil, 0, false, err
 			}
 			if c.text == "" || opts.Exclude.Has(c.id) {
 				continue
 			}
 			cost, err := m.convCost(c.text)
 			if err != nil {
-				return nil, err
+				return nil, 0, false, err
 			}
 			available += cost
 			seen++
 			if smallest == nil || cost < minCost {
 				smallest, minCost = c, cost
 			}
-			return &conv{c, cost}, nil
+			return c, cost, true, nil
 		}
-		return nil, nil
+		return nil, 0, false, nil
 	}
 	res1 := min(reserve(opts.Unit), target/4)
-	var (
-		taken, rejected []*conv
-		gap             = target
-		misses          int
-	)
-	for gap > 0 && misses < maxMisses {
-		c, err := next()
-		if err != nil {
-			return nil, nil, err
-		}
-		if c == nil {
-			break
-		}
-		if c.cost == gap || (c.cost < gap && gap-c.cost >= res1) {
-			taken = append(taken, c)
-			gap -= c.cost
-			misses = 0
-			continue
-		}
-		misses++
-		if len(rejected) < maxFill {
-			rejected = append(rejected, c)
-		}
+	taken, rejected, gap, err := takeWhole(next, target, res1, maxFill)
+	if err != nil {
+		return nil, nil, err
 	}
 	if gap > 0 && pos == len(order) && available < target {
 		return nil, nil, fmt.Errorf("chat corpus %s holds %d %s in %d whole conversations, less than the %d asked for: use a smaller target or a bigger corpus",
 			pool.Path(), available, opts.Unit, seen, target)
 	}
-	keep, bestGap := len(taken), gap
-	var (
-		fillCands []*conv
-		chosen    []int
-	)
-	if gap > 0 {
-		extra := rejected
-		for len(extra) < maxFill {
-			c, err := next()
-			if err != nil {
-				return nil, nil, err
-			}
-			if c == nil {
-				break
-			}
-			extra = append(extra, c)
-		}
-		goal := gap
-		bestGap = -1
-		for back := 0; back <= min(maxBackoff, len(taken)); back++ {
-			if back > 0 {
-				goal += taken[len(taken)-back].cost
-			}
-			cands := slices.Clone(taken[len(taken)-back:])
-			slices.Reverse(cands)
-			cands = append(cands, extra...)
+	keep, fillCands, chosen, bestGap, err := fillBack(next, taken, rejected, gap, maxFill,
+		func(goal int64, cands []drawn[*conversation]) (int64, []int, error) {
 			g := fillGroup{}
 			for _, c := range cands {
 				g.costs = append(g.costs, c.cost)
@@ -120,19 +68,16 @@ func buildEvalChat(ctx context.Context, pool *Pool, m *measurer, opts EvalOption
 			f := newFiller(goal)
 			f.add(g)
 			best, ch := f.solve()
-			if bestGap < 0 || goal-best < bestGap {
-				bestGap, keep, fillCands, chosen = goal-best, len(taken)-back, cands, ch[0]
-			}
-			if bestGap == 0 {
-				break
-			}
-		}
+			return best, ch[0], nil
+		})
+	if err != nil {
+		return nil, nil, err
 	}
 	res := &EvalResult{Achieved: target - bestGap, Deviation: bestGap}
 	var out []evalPart
-	add := func(c *conv) {
-		out = append(out, evalPart{text: c.c.text, cost: c.cost})
-		res.Articles = append(res.Articles, c.c.id)
+	add := func(c drawn[*conversation]) {
+		out = append(out, evalPart{text: c.p.text, cost: c.cost})
+		res.Articles = append(res.Articles, c.p.id)
 		res.Conversations++
 	}
 	for _, c := range taken[:keep] {
